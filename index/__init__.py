@@ -1,0 +1,1 @@
+"""Retrieval over the paper corpus (issue 3)."""

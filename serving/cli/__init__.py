@@ -1,0 +1,43 @@
+"""The ``clinadvisor`` command line: one group, one module per command family.
+
+Every command that refuses input exits with code 2 and a message naming the offending value and the
+valid ones. Commands that talk JSON take ``--json``; batch commands take ``--batch FILE|-`` (CONTRACTS.md).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+
+import click
+
+from serving.cli.catalog_cmd import catalog
+from serving.cli.recommend_cmd import questionnaire, recommend
+
+
+def _version() -> str:
+    try:
+        return package_version("clinical-llm-advisor")
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        from assistant import __version__
+
+        return __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(_version(), "--version", prog_name="clinadvisor")
+def cli() -> None:
+    """Clinical LLM Advisor: choose, size and justify an LLM for a clinical task.
+
+    Technical guidance only, not medical advice.
+    """
+
+
+cli.add_command(catalog)
+cli.add_command(questionnaire)
+cli.add_command(recommend)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="clinadvisor")

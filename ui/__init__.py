@@ -1,0 +1,1 @@
+"""The browser chat page (issue 5)."""
