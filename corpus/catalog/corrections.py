@@ -218,7 +218,8 @@ def corrected_tdp(gpu: Gpu, tdp_each: float | None, log: CorrectionLog, label: s
     """The per-GPU power, corrected where the review used a wrong rating."""
     fixed = CORRECTED_TDP.get(gpu.name or "")
     if fixed is not None and tdp_each != fixed:
-        log.add("h100-power", label, f"{phase}: {tdp_each} W -> {fixed:g} W per GPU (review's value {tdp_each} W)")
+        review = f"{tdp_each:g}" if tdp_each is not None else "none"
+        log.add("h100-power", label, f"{phase}: {review} W -> {fixed:g} W per GPU (review's value {review} W)")
         return fixed
     return tdp_each
 
