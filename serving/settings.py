@@ -26,6 +26,20 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, description="Model name on that server; default: the first it lists.")
     llm_api_key: str | None = Field(None, description="API key for that server.")
     llm_timeout: float = Field(60.0, description="Seconds to wait for one LLM call.")
+    llm_retries: int = Field(2, description="Retries of an LLM call on connection errors, timeouts, 5xx and 429.")
+    llm_backoff: float = Field(0.5, description="Seconds before the first retry; doubled for each further one.")
+    embedded_model: str = Field(
+        "qwen2.5-coder-1.5b", description="Packaged model of the embedded backend: qwen2.5-coder-1.5b | smollm2-135m."
+    )
+    embedded_model_path: Path | None = Field(None, description="Your own GGUF file; overrides the packaged model.")
+    embedded_model_sha256: str | None = Field(None, description="Expected sha256 of embedded_model_path (checked).")
+    embedded_hf_repo: str | None = Field(
+        None, description="Opt-in: a Hugging Face repo to download the GGUF from (needs internet, no HF_HUB_OFFLINE)."
+    )
+    embedded_hf_file: str | None = Field(None, description="The GGUF file name (or glob) inside embedded_hf_repo.")
+    embedded_n_ctx: int = Field(4096, description="Context window of the embedded model, in tokens.")
+    embedded_threads: int | None = Field(None, description="CPU threads of the embedded model; default: all cores.")
+    embedded_cache_mb: int = Field(512, description="RAM for cached prompt prefixes (KV states) of the embedded model.")
     chroma_url: str | None = Field(
         None, description="A Chroma server URL; embedded Chroma in the data folder if unset."
     )
