@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.questionnaire import STAGE_IDS, question_ids  # noqa: E402
-from assistant.rules import recommend  # noqa: E402
-from corpus.catalog import load_catalog  # noqa: E402
+from assistant.questionnaire import STAGE_IDS, question_ids
+from assistant.rules import recommend
+from corpus.catalog import load_catalog
 
 
 def every_combination() -> list[tuple[str, dict[str, bool]]]:
