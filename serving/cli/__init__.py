@@ -12,6 +12,7 @@ from importlib.metadata import version as package_version
 import click
 
 from serving.cli.catalog_cmd import catalog
+from serving.cli.extract_cmd import extract_cmd
 from serving.cli.recommend_cmd import questionnaire, recommend
 
 
@@ -34,6 +35,7 @@ def cli() -> None:
 
 
 cli.add_command(catalog)
+cli.add_command(extract_cmd)
 cli.add_command(questionnaire)
 cli.add_command(recommend)
 
