@@ -24,10 +24,12 @@ from assistant.lexicon import (
     CLAUSE_SPLIT,
     DONT_KNOW,
     GENERAL_CUES,
+    INJECTION,
     NEGATORS,
     NO_REPLY,
     POST_NEGATORS,
     ROLE_CUES,
+    SENTENCE_SPLIT,
     STAGE_CUES,
     TASK_CUES,
     UNCERTAIN_PHRASES,
@@ -89,7 +91,8 @@ class _Text:
     """A normalised turn with its clauses, to ask where a phrase stands and whether it is negated."""
 
     def __init__(self, text: str) -> None:
-        self.norm = normalize(text)
+        sentences = SENTENCE_SPLIT.split(normalize(text))
+        self.norm = " ".join("." if INJECTION.search(s) else s for s in sentences)
         self.clauses = _clauses(self.norm)
         self._starts = [c.start for c in self.clauses]
 
@@ -104,7 +107,10 @@ class _Text:
         before = _words(self.norm[clause.start : start])[-_PRE_WINDOW:]
         inside = _words(self.norm[start:end])
         after = _words(self.norm[end : max(end, clause.end)])[:_POST_WINDOW]
-        negated = any(w in NEGATORS for w in (*before, *inside)) or any(w in POST_NEGATORS for w in after)
+        # "question answering no": a bare trailing "no" negates too
+        negated = (
+            any(w in NEGATORS for w in (*before, *inside)) or any(w in POST_NEGATORS for w in after) or after == ["no"]
+        )
         return not negated
 
 

@@ -28,6 +28,7 @@ from types import MappingProxyType
 def normalize(text: str) -> str:
     """Lower-case, accent-free, straight-apostrophe text that the patterns are written against."""
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("ß", "ss").casefold()
+    text = re.sub(r"(?<=s)'(?=\s|$)", "", text)  # "patients' questions" -> "patients questions"
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -77,6 +78,10 @@ NEGATORS = frozenset(
         "nor",
         "neither",
         "none",
+        "nothing",
+        "nobody",
+        "nada",
+        "nichts",
         "dont",
         "doesnt",
         "didnt",
@@ -114,6 +119,18 @@ NEGATORS = frozenset(
 )
 # German puts "nicht" after the verb's object ("Zusammenfassungen brauchen wir nicht").
 POST_NEGATORS = frozenset({"nicht", "nie"})
+
+# A sentence that addresses the model instead of describing a need ("ignore previous instructions...") is
+# dropped before reading: it answers nothing, whatever ids or stages it names.
+INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\w* (?:\w+ ){0,3}(?:instructions?|rules|prompts?|system)\b|"
+    r"\bsystem\s*(?:prompt)?\s*:|\byou are now\b|\bpretend\b|\bjailbreak|\b[a-z]+_[a-z_]+\s*[=:]|"
+    r"\b(?:output|print|return|respond with|answer with|reply with|antworte\w*|responde\w*) (?:\w+ ){0,3}"
+    r"(?:json|stage|answers?|etapa|phase)\b|\bignor\w* (?:\w+ ){0,3}(?:instrucciones|anweisungen|regeln|reglas)\b|"
+    r"\brecommend\w* (?:\w+ ){0,2}(?:gpt|claude|gemini|llama)\S*\s+(?:\w+ ){0,2}"
+    r"(?:no matter|regardless|whatever|anyway)"
+)
+SENTENCE_SPLIT = re.compile(r"(?<=[.!?\n])\s+")
 
 # Clause boundaries: negation never crosses them.
 CLAUSE_SPLIT = re.compile(
@@ -161,19 +178,21 @@ _SUMMARISE = (
     r"fass\w*\s+(?:\w+\s+){0,4}zusammen)"
 )
 _WRITE = (
-    r"(?:draft\w*|writ\w*|wrote|generat\w*|creat\w*|produc\w*|prepar\w*|dictat\w*|compos\w*|redact\w*|"
+    r"(?:draft\w*|writ(?:e|es|ing)\b|wrote|generat\w*|creat\w*|produc\w*|prepar\w*|dictat\w*|compos\w*|redact\w*|"
     r"redacc\w*|escrib\w*|generar\w*|elabor\w*|entwerf\w*|entwurf\w*|entwirf\w*|schreib\w*|erstell\w*|"
     r"verfass\w*|formulier\w*)"
 )
 _QUESTIONS = r"(?:questions?|queries|preguntas?|dudas|fragen?)"
 _ANSWER_Q = (
-    rf"(?:answer\w*\s+(?:\w+\s+){{0,4}}{_QUESTIONS}|{_QUESTIONS}\s+(?:\w+\s+){{0,5}}answer\w*|"
+    rf"(?:answer\w*\s+(?:[\w'-]+\s+){{0,4}}{_QUESTIONS}|{_QUESTIONS}\s+(?:[\w'-]+\s+){{0,8}}answer\w*|"
+    rf"\bask\w*\s+(?:[\w'-]+\s+){{0,3}}{_QUESTIONS}|"
     rf"question[- ]answering|\bq\s*&\s*a\b|\bqa\b|chat\s?bot|"
     rf"respond\w*\s+(?:\w+\s+){{0,3}}{_QUESTIONS}|contest\w*\s+(?:\w+\s+){{0,3}}{_QUESTIONS}|"
     rf"{_QUESTIONS}\s+(?:\w+\s+){{0,5}}(?:beantwort\w*|contest\w*|respond\w*)|beantwort\w*)"
 )
 _EXTRACT = (
-    r"(?:extract\w*|pull\w*\s+out|information extraction|named entit\w*|\bner\b|extra(?:er|iga\w*|cc\w*)|"
+    r"(?:extract\w*|pull\w* (?:[\w-]+ ){0,4}out\b|information extraction|named entit\w*|\bner\b|"
+    r"extra(?:er|iga\w*|cc\w*)|"
     r"extrahier\w*|herausziehen|herauszuziehen|strukturier\w*\s+(?:\w+\s+){0,2}daten)"
 )
 
@@ -199,6 +218,10 @@ GENERAL_CUES: tuple[GeneralCue, ...] = (
             r"\bwaveforms?\b",
             r"\btime[- ]series\b",
             r"\baudio\b",
+            r"\b(?:respiratory|lung|breath|breathing|heart|cough) sounds\b",
+            r"\bby voice\b",
+            r"\bvoice (?:input|questions|conversations?|messages)\b",
+            r"\bspoken questions\b",
             r"\b(?:voice|sound|speech) (?:recordings?|input|notes|memos)\b",
             r"\brecordings?\b",
             r"\bvideos?\b",
@@ -217,6 +240,7 @@ GENERAL_CUES: tuple[GeneralCue, ...] = (
         _rx(
             r"\b(?:only|just|purely|pure|nothing but|solely) (?:free[- ])?text\b(?!\s*(?:back|output|out)\b)",
             r"\btext[- ]only\b",
+            r"\btext in,? text out\b",
             r"\bonly (?:written|typed) (?:text|notes|reports)\b",
             r"\b(?:everything|all of it|all the input|the input) (?:is|will be) (?:just |only )?(?:text|written)\b",
             r"\bnur (?:aus )?text\b",
@@ -238,6 +262,8 @@ GENERAL_CUES: tuple[GeneralCue, ...] = (
             r"\bmasks?\b",
             r"\bbounding box\w*",
             r"\bread (?:it |them )?(?:out )?aloud\b",
+            r"\bspoken (?:back|aloud)\b",
+            r"\bhear (?:the |an |their )?answers?\b",
             r"\b(?:speech|spoken|voice|audio) (?:output|answers?|replies|reply|back)\b",
             r"\bsegmentier\w*",
             r"\bsegmentacion\w*",
@@ -253,6 +279,7 @@ GENERAL_CUES: tuple[GeneralCue, ...] = (
             r"\btext(?: output)? is all (?:i|we) need\b",
             r"\b(?:output|answers?|results?) (?:is|are|will be) (?:just |only )?text\b",
             r"\btext[- ]only output\b",
+            r"\btext in,? text out\b",
             r"\bnur text (?:zuruck|als ausgabe)\b",
             r"\b(?:solo|solamente) (?:texto|respuestas de texto) (?:de vuelta|como salida)\b",
         ),
@@ -280,7 +307,7 @@ GENERAL_CUES: tuple[GeneralCue, ...] = (
             r"\b(?:no|not) (?:leave|leaving|salir|sale|salga|verlassen)\b",
             r"\bno (?:pueden|puede|deben|debe|podemos|se pueden|se puede|se deben|se debe) (?:\w+ ){0,2}"
             r"(?:salir|compartir|compartirse|enviar|enviarse|publicar|ceder|sacar)\b",
-            r"\b(?:quedarse|permanecer|quedar) (?:\w+ ){0,1}(?:en|dentro)\b",
+            r"\b(?:quedarse|permanecer|quedar|queden|quede|quedan|permanezcan|permanecen) (?:\w+ ){0,1}(?:en|dentro)\b",
             r"\bsin compartir\b",
             r"\bdurfen (?:\w+ ){0,4}nicht (?:\w+ ){0,2}(?:verlassen|geteilt|weitergegeben|ubermittelt|"
             r"veroffentlicht|hochgeladen|raus|hinaus)\w*",
@@ -402,6 +429,7 @@ TASK_CUES: tuple[TaskCue, ...] = (
         r"\bstandardi[sz]\w* (?:\w+ ){0,2}reports?",
         r"\bsimplif\w* (?:\w+ ){0,3}reports?",
         r"\breports? (?:\w+ ){0,2}(?:in|into) (?:plain|simple|lay) language",
+        r"\b(?:plain|simple|lay)[- ]language (?:\w+ ){0,3}(?:of |for )?(?:\w+ ){0,2}reports?",
         r"\b(?:check|proofread|review)\w* (?:\w+ ){0,3}reports? for (?:errors|mistakes)",
         r"\berror[- ]check\w*",
         r"\b(?:imaging|scan|exam) protocols?\b",
@@ -420,14 +448,15 @@ TASK_CUES: tuple[TaskCue, ...] = (
     _only(
         "II",
         "examination_report_extraction",
-        rf"{_EXTRACT} (?:\w+ ){{0,5}}(?:from|out of|in|de|aus) (?:\w+ ){{0,2}}{_REPORT}",
+        rf"{_EXTRACT} (?:[\w-]+ ){{0,5}}(?:from|of|in|de|aus) (?:[\w-]+ ){{0,2}}{_REPORT}",
         rf"\b(?:measurements|findings) (?:\w+ ){{0,3}}(?:from|in) (?:\w+ ){{0,2}}{_REPORT}",
     ),
     _only(
         "II",
         "disease_diagnosis",
         rf"\b(?:classif\w*|sort\w*|triag\w*|prioriti[sz]\w*|flag\w*|clasific\w*|priori\w*|klassifizier\w*) "
-        rf"(?:\w+ ){{0,3}}(?:{_REPORT}|{_EXAM}s?|studies|worklist|findings|hallazgos)",
+        rf"(?:\w+ ){{0,3}}(?:{_REPORT}|exams|examinations|studies|worklists?|findings|hallazgos|estudios|"
+        rf"untersuchungen)",
         r"\bnormal (?:vs\.?|versus|or|from) abnormal\b",
         r"\bnormal (?:o|oder) (?:anormal|auffallig|pathologisch)\b",
     ),
@@ -462,7 +491,7 @@ TASK_CUES: tuple[TaskCue, ...] = (
     _only(
         "III",
         "disease_diagnosis",
-        r"(?<!pre-)(?<!pre )\bdiagnos\w*",
+        r"(?<!pre-)(?<!pre )\bdiagnos\w*\b(?! and treatment)",
         r"\bdifferential\w*",
         r"\brespiratory (?:sounds?|health)\b",
         r"\blung sounds?\b",
@@ -474,7 +503,8 @@ TASK_CUES: tuple[TaskCue, ...] = (
         r"\bphenotyp\w*",
         r"\bfenotip\w*",
         r"\bdisease (?:features?|characteristics)\b",
-        rf"{_SUMMARISE} (?:\w+ ){{0,3}}(?:medical |patients'? |clinical )?{_QUESTIONS}",
+        r"\b(?:summari[sz]e|summari[sz]ing|condense|resumir|zusammenfassen) (?:the |of |los |las |die )?"
+        r"(?:(?:medical|patients|clinical|medicas|medizinische) ){0,2}(?:questions|preguntas|fragen)\b",
     ),
     _only(
         "III",
@@ -496,9 +526,11 @@ TASK_CUES: tuple[TaskCue, ...] = (
         r"\bhandoffs?\b",
         r"\bshift (?:change|notes?|reports?)\b",
         r"\b(?:informed consent\w*|consent (?:forms?|documents?|letters?))",
-        r"\b(?:nursing|operative|surgical|op|operation|post-?op(?:erative)?) (?:notes?|reports?|documents?|"
-        r"documentation|letters?)\b",
-        r"\bubergabe\w*",
+        rf"{_WRITE} (?:\w+ ){{0,3}}(?:nursing|operative|surgical|op|operation|post-?op(?:erative)?) "
+        rf"(?:notes?|reports?|documents?|documentation|letters?)\b",
+        rf"\b(?:nursing|operative|surgical|op|operation|post-?op(?:erative)?) (?:notes?|reports?|documents?|"
+        rf"documentation|letters?) (?:\w+ ){{0,2}}{_WRITE}",
+        r"\b(?:pflege|schicht|dienst)?ubergabe\w*",
         r"\b(?:einwilligung|aufklarung)\w*",
         r"\bop-?bericht\w*",
         r"\bpflege(?:dokumentation|bericht\w*|berichte)\b",
@@ -519,6 +551,7 @@ TASK_CUES: tuple[TaskCue, ...] = (
         r"\bdeteriorat\w*",
         r"\bcomplications? (?:risk|prediction)\b",
         r"\b(?:riesgo de|supervivencia|mortalidad)\b",
+        r"risiko\w* (?:\w+ ){0,4}vorher\w*",
         r"\b(?:risiko(?:vorhersage|abschatzung|bewertung|score|einschatzung)\w*|risiko fur|uberleben\w*|"
         r"mortalitat|sterblichkeit)\b",
     ),
@@ -553,15 +586,13 @@ TASK_CUES: tuple[TaskCue, ...] = (
         "discharge_text_generation",
         r"\bdischarge\w* (?:\w+ ){0,1}(?:letters?|summar\w*|reports?|documents?|documentation|notes?|instructions?|"
         r"papers?)\b",
-        r"\bde-?identif\w*",
-        r"\bdeidentif\w*",
-        r"\banonymi[sz]\w*",
-        r"\bpseudonymi[sz]\w*",
+        r"\bde-?identif(?:y|ying|ication)\b",
+        r"\b(?:anonymi[sz]|pseudonymi[sz])(?:e|ing|ation)\b",
         r"\bentlass\w*(?:brief|bericht|papiere|dokument)\w*",
         r"\barztbrief\w*",
-        r"\banonymisier\w*",
+        r"\b(?:anonymisier|pseudonymisier)(?:en|ung)\b",
         r"\b(?:informes?|cartas?|resumen\w*|documentos?) de alta\b",
-        r"\banonimiz\w*",
+        r"\b(?:anonimizar|anonimizacion)\b",
     ),
     _only(
         "V",
@@ -626,7 +657,7 @@ TASK_CUES: tuple[TaskCue, ...] = (
         rf"{_WRITE} (?:(?!summar|resum|zusammen)\w+ ){{0,3}}(?:letters?|documents?|reports?|notes|texts?|cartas?|"
         rf"briefe?|berichte?|informes?|documentos?|texto)\b",
         r"\b(?:letters?|cartas?|briefe?) (?:\w+ ){0,3}(?:schreiben|verfassen|erstellen|redactar|escribir)\b",
-        r"\b(?:report|letter|text|document) generation\b",
+        r"\b(?:report|letter|text|document) (?:generation|drafting|writing)\b",
     ),
 )
 
@@ -653,7 +684,7 @@ ROLE_CUES: tuple[StageCue, ...] = (
             r"\bpatholog(?:ist|e|in|o|a)\w*",
             r"\b(?:cardiolog\w*) (?:\w+ ){0,2}(?:ecg|ekg)",
             r"\b(?:ecg|ekg)s?\b",
-            r"\blaborator(?:y|io) (?:physician|medicine|medicina)\b",
+            r"\b(?:laborator(?:y|io)|lab) (?:physicians?|medicine|medicina|doctors?)\b",
             r"\blaborarzt\w*",
             r"\b(?:imaging|radiology) department\b",
             r"\b(?:examination|exam) reports?\b",
@@ -691,6 +722,7 @@ ROLE_CUES: tuple[StageCue, ...] = (
             r"\bduring (?:the )?(?:hospital )?stay\b",
             r"\binpatients?\b",
             r"\bintensive care\b",
+            r"\bintensivstation\w*",
             r"\bicu\b",
         ),
     ),
@@ -707,7 +739,7 @@ ROLE_CUES: tuple[StageCue, ...] = (
             r"\bentlass\w*",
             r"\bhausarzt\w*",
             r"\bnachsorge\w*",
-            r"\b(?:dar de alta|el alta|al alta|de alta|seguimiento|medico de (?:familia|cabecera))\b",
+            r"\b(?:dar de alta|el alta|al alta|de alta|del alta|seguimiento|medico de (?:familia|cabecera))\b",
         ),
     ),
 )

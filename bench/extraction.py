@@ -1,0 +1,156 @@
+"""Answer extraction against the development set: slot accuracy, hallucinated answers, stage accuracy, latency.
+
+Usage: ``python bench/extraction.py [--backend none|embedded|openai|all] [--devset FILE] [--show-errors]``.
+The ``none`` backend (the rule-based reader) always runs; ``embedded`` and ``openai`` run when they can
+start (llama-cpp-python and a GGUF model; CLINADVISOR_LLM_URL), each under the ``supported`` and ``llm``
+merge policies.
+
+Definitions (per backend):
+- slot accuracy = correct answers / (answers expected + answers given that were not expected): a missed,
+  wrong or invented answer each costs one slot.
+- hallucinated answers: answers given for a question the text does not answer (id not in expected); also
+  counted on the texts that answer nothing (the target there is zero).
+- stage accuracy: the stage found equals the expected one (None for multi-stage and empty needs), and
+  for multi-stage needs the stages listed equal the expected ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.extraction import cache_clear, extract, extract_history
+from assistant.llm import ChatBackend
+
+DEVSET = Path(__file__).with_name("extraction_devset.jsonl")
+
+
+def load_devset(path: Path = DEVSET) -> list[dict[str, Any]]:
+    """The development set's items."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def predict(
+    item: Mapping[str, Any], backend: ChatBackend | None, policy: str = "supported"
+) -> tuple[str | None, tuple[str, ...], dict[str, bool]]:
+    """(stage, stages, answers) for one item: a single turn, or a replayed chat history."""
+    if "messages" in item:
+        stage, answers, _notices = extract_history(item["messages"], backend=backend, policy=policy)
+        return stage, ((stage,) if stage else ()), {q: v for q, (v, _turn) in answers.items()}
+    found = extract(item["text"], asked=item.get("asked"), stage=item.get("stage"), backend=backend, policy=policy)
+    return found.stage, found.stages, dict(found.answers)
+
+
+def score(
+    items: Sequence[Mapping[str, Any]], backend: ChatBackend | None = None, policy: str = "supported"
+) -> dict[str, Any]:
+    """Run the extractor over the items and return the figures (see the module docstring)."""
+    cache_clear()  # latency of real work, not of cache hits
+    expected_slots = correct = added = wrong = missed = 0
+    hallucinated = hallucinated_on_empty = empty_items = stage_ok = 0
+    latencies: list[float] = []
+    errors: list[dict[str, Any]] = []
+    for item in items:
+        start = time.perf_counter()
+        stage, stages, answers = predict(item, backend, policy)
+        latencies.append(time.perf_counter() - start)
+        exp = item["expected"]
+        exp_answers: dict[str, bool] = exp["answers"]
+        expected_slots += len(exp_answers)
+        item_added = [q for q in answers if q not in exp_answers]
+        added += len(item_added)
+        hallucinated += len(item_added)
+        if not exp_answers:
+            empty_items += 1
+            hallucinated_on_empty += len(item_added)
+        for qid, value in exp_answers.items():
+            if qid not in answers:
+                missed += 1
+            elif answers[qid] == value:
+                correct += 1
+            else:
+                wrong += 1
+        stage_right = stage == exp["stage"] and ("stages" not in exp or list(stages) == exp["stages"])
+        stage_ok += stage_right
+        if item_added or stage_right is False or any(answers.get(q) != v for q, v in exp_answers.items()):
+            errors.append(
+                {"id": item["id"], "stage": stage, "stages": list(stages), "answers": answers, "expected": exp}
+            )
+    return {
+        "items": len(items),
+        "slot_accuracy": correct / max(1, expected_slots + added),
+        "recall": correct / max(1, expected_slots),
+        "expected_slots": expected_slots,
+        "correct": correct,
+        "wrong": wrong,
+        "missed": missed,
+        "hallucinated": hallucinated,
+        "hallucinated_on_empty": hallucinated_on_empty,
+        "empty_items": empty_items,
+        "stage_accuracy": stage_ok / max(1, len(items)),
+        "latency_p50_ms": 1000 * statistics.median(latencies) if latencies else 0.0,
+        "errors": errors,
+    }
+
+
+def _backends(wanted: str) -> list[tuple[str, ChatBackend | None]]:
+    found: list[tuple[str, ChatBackend | None]] = [("none", None)]
+    if wanted == "none":
+        return found
+    from serving.backends.registry import load_backend
+    from serving.settings import load_settings
+
+    settings = load_settings()
+    for name in ("embedded", "openai"):
+        if wanted not in ("all", name):
+            continue
+        loaded = load_backend(name, settings)
+        if loaded.degraded:
+            print(f"{name}: not available ({'; '.join(loaded.notices)})", file=sys.stderr)
+            continue
+        found.append((name, loaded.backend))
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the figures for each available backend."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--backend", default="all", choices=["none", "embedded", "openai", "all"])
+    parser.add_argument("--devset", type=Path, default=DEVSET)
+    parser.add_argument("--show-errors", action="store_true")
+    parser.add_argument("--json", action="store_true", help="Print the figures as JSON lines.")
+    args = parser.parse_args(argv)
+    items = load_devset(args.devset)
+    print(f"devset: {len(items)} items ({args.devset.name})")
+    print(
+        f"{'backend':<10} {'policy':<10} {'slot acc':>8} {'recall':>7} {'halluc':>7} {'on empty':>9} "
+        f"{'stage':>6} {'p50 ms':>8}"
+    )
+    for name, backend in _backends(args.backend):
+        for policy in ("supported",) if backend is None else ("supported", "llm"):
+            figures = score(items, backend, policy)
+            if args.json:
+                print(
+                    json.dumps(
+                        {"backend": name, "policy": policy, **{k: v for k, v in figures.items() if k != "errors"}}
+                    )
+                )
+            print(
+                f"{name:<10} {policy:<10} {figures['slot_accuracy']:>8.3f} {figures['recall']:>7.3f} "
+                f"{figures['hallucinated']:>7d} {figures['hallucinated_on_empty']:>5d}/{figures['empty_items']:<3d} "
+                f"{figures['stage_accuracy']:>6.3f} {figures['latency_p50_ms']:>8.2f}"
+            )
+            if args.show_errors:
+                for err in figures["errors"]:
+                    print("   ", json.dumps(err, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

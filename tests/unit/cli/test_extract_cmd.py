@@ -1,0 +1,71 @@
+"""``clinadvisor extract``: one message (text and JSON), batch mode with histories, and its errors."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from serving.cli import cli
+
+
+def test_extract_json_for_the_design_example() -> None:
+    text = "Ich bin Radiologe, ich möchte CT-Befunde entwerfen, die Daten dürfen das Krankenhaus nicht verlassen"
+    result = CliRunner().invoke(cli, ["extract", text, "--backend", "none", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["stage"] == "II"
+    assert out["answers"] == {"radiology_text_generation": True, "data_sharing": False}
+    assert out["backend"] == "none"
+
+
+def test_extract_text_output_and_asked() -> None:
+    result = CliRunner().invoke(cli, ["extract", "no", "--asked", "deploy_local", "--stage", "5", "--backend", "none"])
+    assert result.exit_code == 0, result.output
+    assert "stage: V" in result.output and "deploy_local: no" in result.output
+
+
+def test_extract_says_when_a_need_spans_stages() -> None:
+    result = CliRunner().invoke(
+        cli, ["extract", "Summarise the stay and write the discharge letter", "--backend", "none"]
+    )
+    assert result.exit_code == 0
+    assert "stage: unknown" in result.output and "IV, V" in result.output
+
+
+def test_empty_text_exits_2() -> None:
+    result = CliRunner().invoke(cli, ["extract", "   ", "--backend", "none"])
+    assert result.exit_code == 2
+    assert "empty" in result.output
+
+
+def test_unknown_asked_id_exits_2_listing_valid_ids() -> None:
+    result = CliRunner().invoke(cli, ["extract", "yes", "--asked", "cloudy", "--backend", "none"])
+    assert result.exit_code == 2
+    assert "cloudy" in result.output and "data_sharing" in result.output
+
+
+def test_batch_with_history_and_a_bad_line() -> None:
+    lines = [
+        {"id": "a", "text": "Ich bin Radiologe und möchte Befunde zusammenfassen."},
+        {
+            "id": "b",
+            "text": "Nein.",
+            "history": [
+                {"role": "user", "content": "We write discharge letters."},
+                {"role": "assistant", "content": "May the data be shared? `data_sharing`"},
+            ],
+        },
+        {"id": "c", "text": ""},
+        {"id": "d", "text": "yes", "asked": "examination_qa", "stage": "II"},
+    ]
+    stdin = "\n".join(json.dumps(line) for line in lines) + "\n"
+    result = CliRunner().invoke(cli, ["extract", "--batch", "-", "--backend", "none"], input=stdin)
+    assert result.exit_code == 2  # line c is bad; the others are still answered
+    outs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["line"] for o in outs] == [1, 2, 3, 4]
+    assert outs[0]["stage"] == "II" and outs[0]["answers"] == {"radiology_report_summarization": True}
+    assert outs[1]["stage"] == "V"
+    assert outs[1]["answers"] == {"discharge_text_generation": True, "data_sharing": False}
+    assert outs[2]["error"]["param"] == "text"
+    assert outs[3]["answers"] == {"examination_qa": True} and outs[3]["id"] == "d"
