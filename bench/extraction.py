@@ -99,6 +99,37 @@ def score(
     }
 
 
+class _Memo:
+    """A backend wrapper that answers a repeated request from memory, so both policies share one model run."""
+
+    def __init__(self, inner: ChatBackend) -> None:
+        self.inner = inner
+        self.memo: dict[str, Any] = {}
+        self.model = str(getattr(inner, "model", "") or "")
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def complete(self, messages: Sequence[Mapping[str, str]], **kwargs: Any) -> str:
+        return self.inner.complete(messages, **kwargs)
+
+    def complete_json(self, messages: Sequence[Mapping[str, str]], schema: Mapping[str, Any], **kwargs: Any) -> Any:
+        key = json.dumps([list(messages), kwargs], sort_keys=True, default=str)
+        if key not in self.memo:
+            try:
+                self.memo[key] = self.inner.complete_json(messages, schema, **kwargs)
+            except Exception as exc:  # replay failures too, so both policies see the same model
+                self.memo[key] = exc
+        found = self.memo[key]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    def stream(self, messages: Sequence[Mapping[str, str]], **kwargs: Any) -> Any:
+        return self.inner.stream(messages, **kwargs)
+
+
 def _backends(wanted: str) -> list[tuple[str, ChatBackend | None]]:
     found: list[tuple[str, ChatBackend | None]] = [("none", None)]
     if wanted == "none":
@@ -114,7 +145,7 @@ def _backends(wanted: str) -> list[tuple[str, ChatBackend | None]]:
         if loaded.degraded:
             print(f"{name}: not available ({'; '.join(loaded.notices)})", file=sys.stderr)
             continue
-        found.append((name, loaded.backend))
+        found.append((name, _Memo(loaded.backend)))  # type: ignore[arg-type]
     return found
 
 
