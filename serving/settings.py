@@ -43,6 +43,17 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="A Chroma server URL; embedded Chroma in the data folder if unset."
     )
+    # HTTP server (serving.app). Keys are plain strings here: pydantic-settings would parse a list as JSON.
+    api_keys: str | None = Field(None, description="API keys accepted by the HTTP API, comma-separated.")
+    api_keys_file: Path | None = Field(None, description="A file of API keys, one per line (# comments allowed).")
+    rate_limit: int = Field(120, description="Requests per minute per API key (or per client IP); 0 disables.")
+    max_request_bytes: int = Field(1_048_576, description="Largest request body accepted, in bytes.")
+    cors_origins: str | None = Field(None, description="Origins allowed by CORS, comma-separated; * for any.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the audit and feedback store; default: SQLite in the data folder."
+    )
+    audit_messages: bool = Field(False, description="Also store the conversation text in the audit log.")
+    build_index_on_start: bool = Field(True, description="Build the shipped search index on first start if absent.")
 
 
 def load_settings() -> Settings:

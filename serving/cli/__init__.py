@@ -11,10 +11,12 @@ from importlib.metadata import version as package_version
 
 import click
 
+from serving.cli.audit_cmd import audit
 from serving.cli.catalog_cmd import catalog
 from serving.cli.extract_cmd import extract_cmd
 from serving.cli.llm_cmd import llm
 from serving.cli.recommend_cmd import questionnaire, recommend
+from serving.cli.serve_cmd import chat, serve
 
 
 def _version() -> str:
@@ -35,11 +37,14 @@ def cli() -> None:
     """
 
 
+cli.add_command(audit)
 cli.add_command(catalog)
-cli.add_command(llm)
+cli.add_command(chat)
 cli.add_command(extract_cmd)
+cli.add_command(llm)
 cli.add_command(questionnaire)
 cli.add_command(recommend)
+cli.add_command(serve)
 
 
 def main() -> None:

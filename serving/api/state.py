@@ -1,0 +1,212 @@
+"""What the routes share: settings, catalog, the LLM backend, the search index, the store, metrics, limits.
+
+The backend and the index are held by small holders because either may be missing: a backend that did
+not start is retried now and then (the chat answers without an LLM meanwhile); the index is built in the
+background on first start, and search answers 503 until it is ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from assistant.catalog import Catalog
+from assistant.evidence import Retriever
+from assistant.llm import BackendUnavailable, ChatBackend
+from serving.api.auth import KeyChecker
+from serving.api.limits import RateLimiter
+from serving.api.metrics import Metrics
+from serving.audit import AuditStore
+from serving.settings import Settings
+
+log = logging.getLogger("clinadvisor.api")
+
+
+class Reply(Protocol):
+    """What ``assistant.dialogue`` answers: markdown text, the backend that wrote it, the reply/1 extension."""
+
+    @property
+    def text(self) -> str:
+        """The reply's markdown text."""
+        ...
+
+    @property
+    def backend(self) -> str:
+        """The backend that answered."""
+        ...
+
+    def extension(self) -> dict[str, Any]:
+        """The ``reply/1`` extension object."""
+        ...
+
+
+class Respond(Protocol):
+    """``assistant.dialogue.respond``."""
+
+    def __call__(
+        self,
+        catalog: Catalog,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        backend: ChatBackend | None = None,
+        retriever: Retriever | None = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> Reply:
+        """One reply to the conversation."""
+        ...
+
+
+class RespondStream(Protocol):
+    """``assistant.dialogue.respond_stream``: text pieces, then the Reply last."""
+
+    def __call__(
+        self,
+        catalog: Catalog,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        backend: ChatBackend | None = None,
+        retriever: Retriever | None = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> Iterator[str | Reply]:
+        """The reply in pieces, the final Reply last."""
+        ...
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    """The two entry points of the conversation engine."""
+
+    respond: Respond
+    respond_stream: RespondStream
+
+
+class BackendHolder:
+    """The LLM backend in use; when the configured one is down, ``none`` stands in and a retry is due later."""
+
+    RETRY_SECONDS = 30.0
+    PROBE_SECONDS = 15.0
+
+    def __init__(self, settings: Settings, name: str | None = None, backend: ChatBackend | None = None) -> None:
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._tried_at = 0.0
+        self._probed: tuple[float, bool] = (0.0, False)
+        self.notices: list[str] = []
+        if backend is not None:
+            self.requested = backend.name
+            self._backend: ChatBackend | None = backend
+        else:
+            from serving.backends.registry import backend_name
+
+            self.requested = backend_name(name, settings)
+            self._backend = None
+
+    def get(self) -> ChatBackend:
+        """The backend to use now (starting or retrying the configured one when due)."""
+        with self._lock:
+            due = time.monotonic() - self._tried_at >= self.RETRY_SECONDS
+            if self._backend is None or (self.degraded and due):
+                self._load()
+            assert self._backend is not None
+            return self._backend
+
+    def _load(self) -> None:
+        from serving.backends.registry import load_backend
+
+        self._tried_at = time.monotonic()
+        loaded = load_backend(self.requested, self._settings)
+        self._backend = loaded.backend
+        self.notices = list(loaded.notices)
+
+    @property
+    def degraded(self) -> bool:
+        """True when ``none`` stands in for the configured backend."""
+        return self._backend is not None and self._backend.name != self.requested
+
+    @property
+    def name(self) -> str:
+        """The name of the backend in use (the configured one before the first use)."""
+        return self._backend.name if self._backend is not None else self.requested
+
+    def reachable(self) -> bool:
+        """Whether the configured backend answers now (a server is asked at most every 15 s)."""
+        backend = self.get()
+        if backend.name != self.requested:
+            return False
+        list_models: Callable[[], Any] | None = getattr(backend, "list_models", None)
+        if list_models is None:
+            return True
+        at, ok = self._probed
+        if time.monotonic() - at < self.PROBE_SECONDS:
+            return ok
+        try:
+            list_models()
+            ok = True
+        except BackendUnavailable:
+            ok = False
+        self._probed = (time.monotonic(), ok)
+        return ok
+
+
+@dataclass
+class IndexHolder:
+    """The search index: ``status`` is "disabled", "starting", "building", "ready" or "unavailable"."""
+
+    status: str = "starting"
+    detail: str | None = None
+    retriever: Retriever | None = None
+    _thread: threading.Thread | None = field(default=None, repr=False)
+
+    def start(self, settings: Settings, background: bool = True) -> None:
+        """Open (and on first start build) the shipped index, in a background thread by default."""
+        if background:
+            self._thread = threading.Thread(target=self._open, args=(settings,), name="index-build", daemon=True)
+            self._thread.start()
+        else:
+            self._open(settings)
+
+    def _open(self, settings: Settings) -> None:
+        try:
+            from index.build import ensure_index, open_index
+        except ImportError as exc:
+            self.status, self.detail = "unavailable", f"the search index needs the [rag] extra ({exc.name} missing)"
+            log.warning("search index unavailable: %s", self.detail)
+            return
+        try:
+            if settings.build_index_on_start:
+                self.status = "building"
+                self.retriever = ensure_index(settings, progress=False)
+            else:
+                self.retriever = open_index(settings)
+            self.status, self.detail = "ready", None
+        except Exception as exc:  # any failure leaves the API up; search answers 503 with the reason
+            self.status, self.detail = "unavailable", f"{type(exc).__name__}: {exc}"
+            log.warning("search index unavailable: %s", self.detail)
+
+    def notice(self) -> str | None:
+        """What to tell a chat user when answers cannot cite sources."""
+        if self.status == "ready":
+            return None
+        if self.status in ("starting", "building"):
+            return "the search index is still being built; this answer cites no sources"
+        return "the search index is unavailable; this answer cites no sources"
+
+
+@dataclass
+class AppState:
+    """Everything the routes use, stored on ``app.state.clinadvisor``."""
+
+    settings: Settings
+    catalog: Catalog
+    backend: BackendHolder
+    index: IndexHolder
+    store: AuditStore
+    metrics: Metrics
+    keys: KeyChecker
+    limiter: RateLimiter
+    dialogue: Dialogue | None
+    started: float = field(default_factory=time.time)
