@@ -1,0 +1,139 @@
+"""The embedded backend in-process with the packaged models: replies, streaming, schema-constrained JSON,
+prefix reuse, and refusal of weights whose sha256 is wrong."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.llm import BackendUnavailable, ChatBackend
+from serving.backends import create_backend, load_backend
+from serving.backends.embedded import EmbeddedBackend
+from serving.backends.weights import QWEN_CODER_1_5B, SMOLLM2_135M, Weights, ensure_packaged
+from serving.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+SYSTEM = (
+    "You read a clinician's message and fill in the answers it states: yes or no where it says so plainly, "
+    "otherwise unknown. The questions: deploy_local (the model runs on the hospital's own hardware), "
+    "data_sharing (patient data may leave the hospital), radiology (the task involves radiology reports)."
+)
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        q: {"type": "string", "enum": ["yes", "no", "unknown"]} for q in ("deploy_local", "data_sharing", "radiology")
+    },
+    "required": ["deploy_local", "data_sharing", "radiology"],
+    "additionalProperties": False,
+}
+
+
+def extraction(user: str) -> list[dict[str, str]]:
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+
+
+@pytest.fixture(scope="module")
+def smol(smollm2_gguf: Path) -> Iterator[EmbeddedBackend]:
+    weights = Weights(smollm2_gguf, SMOLLM2_135M.title, "packaged", SMOLLM2_135M.sha256, True)
+    backend = EmbeddedBackend(weights, n_ctx=2048, cache_mb=256)
+    backend.load()
+    yield backend
+
+
+def test_it_is_a_chat_backend_named_embedded(smol: EmbeddedBackend) -> None:
+    assert isinstance(smol, ChatBackend)
+    assert smol.name == "embedded"
+
+
+def test_complete_and_stream_agree(smol: EmbeddedBackend) -> None:
+    msgs = [{"role": "user", "content": "Say hello."}]
+    text = smol.complete(msgs, max_tokens=16)
+    pieces = list(smol.stream(msgs, max_tokens=16))
+    assert text.strip()
+    assert len(pieces) > 1
+    assert "".join(pieces) == text
+
+
+def test_complete_json_follows_the_schema(smol: EmbeddedBackend) -> None:
+    value = smol.complete_json(extraction("Data must stay here; we read CT reports."), SCHEMA, max_tokens=64)
+    assert set(value) == {"deploy_local", "data_sharing", "radiology"}
+    assert all(v in {"yes", "no", "unknown"} for v in value.values())
+
+
+def ask(backend: EmbeddedBackend, user: str) -> None:
+    """An extraction-shaped call; a few tokens suffice, what matters is how much prompt is evaluated."""
+    backend.complete(extraction(user), max_tokens=4)
+
+
+def test_the_fixed_prefix_is_not_evaluated_again(smol: EmbeddedBackend) -> None:
+    ask(smol, "First case: we read CT reports.")
+    smol.reset_perf()
+    ask(smol, "Second case: nothing may leave the hospital.")
+    warm = smol.perf()["prompt_tokens"]
+    smol.complete([{"role": "user", "content": "Something else entirely, please."}], max_tokens=4)
+    smol.reset_perf()
+    ask(smol, "Third case: cloud is fine.")
+    after_other = smol.perf()["prompt_tokens"]  # the RAM cache brought the prefix back
+    full = len(smol.load().tokenize(SYSTEM.encode()))
+    assert 0 < warm < full / 2
+    assert 0 < after_other < full / 2
+
+
+def test_without_the_ram_cache_another_prompt_evicts_the_prefix(smollm2_gguf: Path) -> None:
+    weights = Weights(smollm2_gguf, SMOLLM2_135M.title, "packaged", SMOLLM2_135M.sha256, True)
+    plain = EmbeddedBackend(weights, n_ctx=2048, cache_mb=0)
+    ask(plain, "First case: we read CT reports.")
+    plain.complete([{"role": "user", "content": "Something else entirely, please."}], max_tokens=4)
+    plain.reset_perf()
+    ask(plain, "Third case: cloud is fine.")
+    assert plain.perf()["prompt_tokens"] > len(plain.load().tokenize(SYSTEM.encode()))
+
+
+def test_a_corrupted_copy_of_the_weights_is_refused(smollm2_gguf: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.gguf"
+    shutil.copyfile(smollm2_gguf, copy)
+    with copy.open("r+b") as fh:
+        fh.seek(5_000_000)
+        byte = fh.read(1)
+        fh.seek(5_000_000)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    settings = Settings(home=tmp_path, embedded_model_path=copy, embedded_model_sha256=SMOLLM2_135M.sha256)
+    with pytest.raises(BackendUnavailable, match="corrupt"):
+        create_backend("embedded", settings)
+    loaded = load_backend("embedded", settings)
+    assert loaded.backend.name == "none"
+    assert "sha256" in loaded.notices[0]
+
+
+def test_registry_starts_the_packaged_small_model(tmp_path: Path) -> None:
+    backend = create_backend("embedded", Settings(home=tmp_path, embedded_model="smollm2-135m"))
+    assert isinstance(backend, EmbeddedBackend)
+    assert backend.weights.verified
+    assert backend.weights.sha256 == SMOLLM2_135M.sha256
+
+
+@pytest.mark.slow
+def test_qwen_parts_join_once_into_a_verified_file(qwen_gguf: Path) -> None:
+    assert qwen_gguf.stat().st_size == QWEN_CODER_1_5B.size
+    assert qwen_gguf.with_name(qwen_gguf.name + ".verified.json").is_file()
+    t0 = time.perf_counter()
+    assert ensure_packaged(QWEN_CODER_1_5B, qwen_gguf.parent) == qwen_gguf  # the stamp spares a re-hash
+    assert time.perf_counter() - t0 < 1.0
+
+
+@pytest.mark.slow
+def test_qwen_answers_an_extraction_in_schema(qwen_gguf: Path) -> None:
+    weights = Weights(qwen_gguf, QWEN_CODER_1_5B.title, "packaged", QWEN_CODER_1_5B.sha256, True)
+    backend = EmbeddedBackend(weights, n_ctx=2048)
+    value = backend.complete_json(
+        extraction("We summarise radiology reports, and patient data must never leave the hospital."),
+        SCHEMA,
+        max_tokens=48,
+    )
+    assert value["radiology"] == "yes"
+    assert value["data_sharing"] == "no"
