@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TypeVar
 
 from assistant.lexicon import (
     CLAUSE_SPLIT,
@@ -122,6 +123,21 @@ class _TaskHit:
     value: bool | None
 
 
+_Found = TypeVar("_Found")
+
+
+def _longest_first(
+    found: list[tuple[int, int, _Found]], same: Callable[[_Found, _Found], bool] = lambda a, b: True
+) -> list[tuple[int, int, _Found]]:
+    """The matches that no longer match of the ``same`` kind overlaps ("don't have our own GPUs" hides "own GPUs")."""
+    found = sorted(found, key=lambda f: (f[0] - f[1], f[0]))
+    taken: list[tuple[int, int, _Found]] = []
+    for start, end, item in found:
+        if not any(start < e and s < end and same(item, other) for s, e, other in taken):
+            taken.append((start, end, item))
+    return taken
+
+
 def _task_hits(text: _Text) -> list[_TaskHit]:
     """Task phrases, specific before generic and longer before shorter, dropping overlapped ones."""
     found = [
@@ -185,14 +201,17 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
     turn = _Text(text)
     general: list[tuple[int, str, bool]] = []
     cued: set[str] = set()
-    for cue in GENERAL_CUES:
-        for m in cue.pattern.finditer(turn.norm):
-            cued.add(cue.question_id)
-            polarity = turn.polarity(m.start(), m.end())
-            if polarity is None:
-                continue
-            value = cue.value if (polarity or not cue.polar) else not cue.value
-            general.append((m.start(), cue.question_id, value))
+    for start, end, cue in _longest_first(
+        [(m.start(), m.end(), c) for c in GENERAL_CUES for m in c.pattern.finditer(turn.norm)],
+        lambda a, b: a.question_id == b.question_id,
+    ):
+        qid = "output_text_only" if cue.either_modality and asked == "output_text_only" else cue.question_id
+        cued.add(qid)
+        polarity = turn.polarity(start, end)
+        if polarity is None:
+            continue
+        value = cue.value if (polarity or not cue.polar) else not cue.value
+        general.append((start, qid, value))
 
     tasks = _task_hits(turn)
     task_stages = {next(iter(h.cue.targets)) for h in tasks if h.cue.specific and h.value}

@@ -45,6 +45,8 @@ class GeneralCue:
     pattern: re.Pattern[str]
     value: bool
     polar: bool = True  # a negation before the phrase flips the value
+    # "just text" names no direction: input by default, output when output_text_only was just asked
+    either_modality: bool = False
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,7 @@ GENERAL_CUES: tuple[GeneralCue, ...] = (
             r"\bfotos?\b",
             r"\bgrabaciones\b",
             r"\bbild(?:er|ern|daten)?\b",
+            r"\b\w+-?bild(?:er|ern)\b",
             r"\baufnahmen\b",
             r"\bbildgebung(?:sdaten)?\b",
             r"\btonaufnahmen\b",
@@ -240,12 +243,19 @@ GENERAL_CUES: tuple[GeneralCue, ...] = (
         _rx(
             r"\b(?:only|just|purely|pure|nothing but|solely) (?:free[- ])?text\b(?!\s*(?:back|output|out)\b)",
             r"\btext[- ]only\b",
+            r"\bnur (?:aus )?texte?\b",
+            r"\b(?:solo|solamente|unicamente) (?:texto|textos)\b",
+        ),
+        True,
+        polar=False,
+        either_modality=True,
+    ),
+    GeneralCue(
+        "input_text_only",
+        _rx(
             r"\btext in,? text out\b",
             r"\bonly (?:written|typed) (?:text|notes|reports)\b",
             r"\b(?:everything|all of it|all the input|the input) (?:is|will be) (?:just |only )?(?:text|written)\b",
-            r"\bnur (?:aus )?text\b",
-            r"\bnur texte?\b",
-            r"\b(?:solo|solamente|unicamente) (?:texto|textos)\b",
             r"\btodo (?:es )?texto\b",
         ),
         True,
@@ -292,7 +302,8 @@ GENERAL_CUES: tuple[GeneralCue, ...] = (
         _rx(
             r"\b(?:can ?not|cant|can't|must ?not|mustn'?t|may not|should ?n'?t|shouldnt|are not allowed to|is not "
             r"allowed to|aren'?t allowed to|isn'?t allowed to|never|won'?t|will not|do not|don'?t) "
-            r"(?:\w+ ){0,2}(?:leave|be shared|be sent|be uploaded|be transferred|be published|share)\b",
+            r"(?:\w+ ){0,2}(?:leave|be shared|be sent|be uploaded|be transferred|be published|share|send|upload|"
+            r"transfer|publish)\b",
             r"\b(?:must|has to|have to|needs? to|should) (?:stay|remain|be kept|be stored) (?:\w+ ){0,2}"
             r"(?:in|inside|within|on)\b",
             r"\b(?:stays?|remains?|kept) (?:inside|within|in) (?:the |our )?"
@@ -329,7 +340,7 @@ GENERAL_CUES: tuple[GeneralCue, ...] = (
             r"\b(?:we|i) (?:can|may) share\b",
             r"\b(?:public|publicly available|open) (?:data|dataset|data set)s?\b",
             r"\bdata (?:is|are) (?:public|publicly available|fully anonymi[sz]ed|anonymous)\b",
-            r"\b(?:se pueden|pueden|podemos) (?:\w+ ){0,1}compartir\b",
+            r"\b(?:se pueden|pueden|podemos|se puede|puede) (?:\w+ ){0,1}compartir\w*",
             r"\bdatos (?:son )?publicos\b",
             r"\b(?:durfen|konnen) (?:\w+ ){0,3}(?:geteilt|weitergegeben|veroffentlicht) werden\b",
             r"\boffentliche daten\b",
@@ -368,6 +379,8 @@ GENERAL_CUES: tuple[GeneralCue, ...] = (
             r"\b(?:aws|azure|google cloud|gcp)\b",
             r"\bgpus? (?:by the hour|per hour)\b",
             r"\b(?:mieten|gemietet\w*)\b",
+            r"\b(?:haben|hat|besitzen) (?:\w+ ){0,1}(?:keine|kein|keinen) (?:eigenen? )?(?:gpus?|server|hardware)\b",
+            r"\bno (?:tenemos|tiene\w*) (?:\w+ ){0,1}(?:gpus?|servidores|hardware)\b",
             r"\balquil\w* (?:\w+ ){0,2}gpus?\b",
             r"\b(?:don'?t|do not|doesn'?t|does not) (?:\w+ ){0,1}(?:have|own) (?:any |our own )?"
             r"(?:gpus?|servers?|hardware)\b",
@@ -419,7 +432,7 @@ TASK_CUES: tuple[TaskCue, ...] = (
         "radiology_text_generation",
         rf"{_WRITE} (?:(?!summar|resum|zusammen)[\w-]+ ){{0,3}}{_EXAM}[ -]{_REPORT}",
         rf"{_WRITE} (?:(?!summar|resum|zusammen)[\w-]+ ){{0,2}}{_REPORT} "
-        rf"(?:de |del |of |der )?(?:\w+ ){{0,1}}{_EXAM}\b",
+        rf"(?:de |del |of |der |for |fur |para )?(?:\w+ ){{0,1}}{_EXAM}\b",
         rf"{_WRITE} (?:(?!summar|resum|zusammen)[\w-]+ ){{0,3}}[\w-]*befund\w*",
         rf"befund\w* (?:\w+ ){{0,3}}{_WRITE}",
         rf"{_EXAM}[ -]{_REPORT} (?:\w+ ){{0,3}}{_WRITE}",
@@ -472,6 +485,7 @@ TASK_CUES: tuple[TaskCue, ...] = (
         r"\b(?:clasific\w*|analiz\w*|segmentar\w*|detect\w*) (?:\w+ ){0,3}imagen\w*",
         r"\bbild(?:er)?(?:klassifikation|analyse|erkennung)\b",
         r"\b(?:klassifizier\w*|analysier\w*|erkenn\w*) (?:\w+ ){0,3}(?:bilder|aufnahmen)\b",
+        r"\w*(?:bilder|aufnahmen)\w* (?:\w+ ){0,3}(?:klassifizier|analysier|segmentier|auswert|erkenn)\w*",
     ),
     # III: diagnosis and treatment planning
     _only(
@@ -589,7 +603,6 @@ TASK_CUES: tuple[TaskCue, ...] = (
         r"\bde-?identif(?:y|ying|ication)\b",
         r"\b(?:anonymi[sz]|pseudonymi[sz])(?:e|ing|ation)\b",
         r"\bentlass\w*(?:brief|bericht|papiere|dokument)\w*",
-        r"\barztbrief\w*",
         r"\b(?:anonymisier|pseudonymisier)(?:en|ung)\b",
         r"\b(?:informes?|cartas?|resumen\w*|documentos?) de alta\b",
         r"\b(?:anonimizar|anonimizacion)\b",
@@ -678,7 +691,7 @@ ROLE_CUES: tuple[StageCue, ...] = (
     StageCue(
         "II",
         _rx(
-            r"\bradiolog(?:ist|y|e|in|a|o)\w*",
+            r"radiolog(?:ist|y|e|in|a|o)\w*",
             r"\bpre-?diagnos\w*",
             r"\bsonographer\w*",
             r"\bpatholog(?:ist|e|in|o|a)\w*",
@@ -775,7 +788,8 @@ YES_REPLY = re.compile(
     r"they are|it does|jep)\s*(?:[,.;:!]|$))"
 )
 NO_REPLY = re.compile(
-    r"^\W*(?:(?:no|nope|nah|negative|nein|ne|nee|noch nicht)(?:\s*(?:[,.;:!\-]|$|thanks|thank you|danke|gracias))|"
+    r"^\W*(?:(?:claro que no|por supuesto que no|naturlich nicht|of course not)\b|"
+    r"(?:no|nope|nah|negative|nein|ne|nee|noch nicht)(?:\s*(?:[,.;:!\-]|$|thanks|thank you|danke|gracias))|"
     r"nope\b|nah\b|nein\b|not really\b|not at all\b|absolutely not\b|definitely not\b|certainly not\b|"
     r"of course not\b|auf keinen fall\b|gar nicht\b|eher nicht\b|para nada\b|en absoluto\b|de ninguna manera\b|"
     r"(?:we|i) (?:don'?t|do not)\s*(?:[,.;:!]|$)|it (?:isn'?t|is not)\s*(?:[,.;:!]|$))"

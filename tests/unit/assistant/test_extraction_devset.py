@@ -32,7 +32,7 @@ def test_the_devset_covers_what_the_targets_are_about(bench: ModuleType) -> None
     assert {item["expected"]["stage"] for item in items} >= {"I", "II", "III", "IV", "V", None}
 
 
-@pytest.mark.parametrize("devset", ["extraction_devset.jsonl", "extraction_holdout.jsonl"])
+@pytest.mark.parametrize("devset", ["extraction_devset.jsonl", "extraction_holdout.jsonl", "extraction_holdout2.jsonl"])
 def test_rule_based_extractor_meets_the_targets(bench: ModuleType, devset: str) -> None:
     figures = bench.score(bench.load_devset(BENCH.with_name(devset)))
     assert figures["slot_accuracy"] >= 0.9, figures["errors"]
