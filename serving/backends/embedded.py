@@ -124,12 +124,12 @@ class EmbeddedBackend:
                     piece = chunk["choices"][0]["delta"].get("content")
                     if piece:
                         yield str(piece)
-            except ValueError as exc:  # generation starts lazily, so a too-long prompt surfaces here
+            except (ValueError, RuntimeError) as exc:  # generation starts lazily: a too-long prompt surfaces here
                 raise BackendError(f"the embedded model refused the request: {exc}") from None
 
     def _chat(self, messages: Sequence[Message], **kwargs: Any) -> Any:
         llama = self._load_locked()
         try:
             return llama.create_chat_completion(messages=cast(Any, [dict(m) for m in messages]), **kwargs)
-        except ValueError as exc:  # e.g. the prompt does not fit the context window
+        except (ValueError, RuntimeError) as exc:  # the prompt does not fit the context window; a failed decode
             raise BackendError(f"the embedded model refused the request: {exc}") from None

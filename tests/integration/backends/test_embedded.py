@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.llm import BackendUnavailable, ChatBackend
+from assistant.llm import BackendError, BackendUnavailable, ChatBackend
 from serving.backends import create_backend, load_backend
 from serving.backends.embedded import EmbeddedBackend
 from serving.backends.weights import QWEN_CODER_1_5B, SMOLLM2_135M, Weights, ensure_packaged
@@ -137,3 +137,12 @@ def test_qwen_answers_an_extraction_in_schema(qwen_gguf: Path) -> None:
     )
     assert value["radiology"] == "yes"
     assert value["data_sharing"] == "no"
+
+
+def test_a_prompt_longer_than_the_context_is_a_backend_error(smol: EmbeddedBackend) -> None:
+    too_long = [{"role": "user", "content": "word " * 3000}]  # more tokens than n_ctx=2048
+    with pytest.raises(BackendError, match="context window"):
+        smol.complete(too_long, max_tokens=4)
+    with pytest.raises(BackendError, match="context window"):
+        list(smol.stream(too_long, max_tokens=4))
+    assert smol.complete([{"role": "user", "content": "Say yes."}], max_tokens=2)  # still usable afterwards
