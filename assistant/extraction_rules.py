@@ -229,12 +229,12 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
     found: list[tuple[int, str, bool]] = list(general)
     if chosen is not None:
         for hit in tasks:
-            qid = hit.cue.targets.get(chosen)
-            if qid is None:
+            task_id = hit.cue.targets.get(chosen)
+            if task_id is None:
                 continue
-            cued.add(qid)
+            cued.add(task_id)
             if hit.value is not None:
-                found.append((hit.start, qid, hit.value))
+                found.append((hit.start, task_id, hit.value))
     answers: dict[str, bool] = {}
     for _, qid, value in sorted(found, key=lambda f: f[0]):
         answers[qid] = value  # the later phrase wins
