@@ -784,8 +784,10 @@ DONT_KNOW = re.compile(
 YES_REPLY = re.compile(
     r"^\W*(?:(?:yes|yeah|yep|yup|sure|indeed|of course|definitely|absolutely|certainly|affirmative|ja|jawohl|genau|"
     r"naturlich|selbstverstandlich|claro|por supuesto|desde luego|efectivamente)\b(?!\s*(?:not|nicht|no)\b)|"
-    r"(?:correct|right|ok|okay|that'?s right|that'?s correct|klar|richtig|si|correcto|exacto|we do|i do|it is|"
-    r"they are|it does|jep)\s*(?:[,.;:!]|$))"
+    r"si\s*(?:[,.;:!]|$)|"  # "si" without a comma may be Spanish "if"
+    # acknowledgements answer only when they are the whole message ("OK, and also..." does not)
+    r"(?:correct|right|ok|okay|that'?s right|that'?s correct|klar|richtig|correcto|exacto|we do|i do|it is|"
+    r"they are|it does|jep)\W*$)"
 )
 NO_REPLY = re.compile(
     r"^\W*(?:(?:claro que no|por supuesto que no|naturlich nicht|of course not)\b|"

@@ -242,3 +242,10 @@ def test_the_cache_answers_a_repeated_turn_without_reading_again(monkeypatch: py
     assert cache_info()["hits"] == 1
     extract("Draft CT reports, no cloud.", stage="II")  # a different key: the stage is part of it
     assert len(calls) == 2
+
+
+def test_an_acknowledgement_followed_by_something_else_is_not_a_reply() -> None:
+    found = extract("OK, let's also add summaries", asked="deploy_local", stage="II")
+    assert dict(found.answers) == {"radiology_report_summarization": True}
+    assert dict(extract("si los datos son anónimos", asked="data_sharing", stage="II").answers) == {}
+    assert dict(extract("Claro que no.", asked="data_sharing", stage="II").answers) == {"data_sharing": False}
