@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="A Chroma server URL; embedded Chroma in the data folder if unset."
     )
+    search_max_per_doc: int = Field(
+        3, description="At most this many passages per document in search results (0: no cap)."
+    )
     # HTTP server (serving.app). Keys are plain strings here: pydantic-settings would parse a list as JSON.
     api_keys: str | None = Field(None, description="API keys accepted by the HTTP API, comma-separated.")
     api_keys_file: Path | None = Field(None, description="A file of API keys, one per line (# comments allowed).")

@@ -13,9 +13,11 @@ import click
 
 from serving.cli.audit_cmd import audit
 from serving.cli.catalog_cmd import catalog
+from serving.cli.corpus_cmd import corpus
 from serving.cli.extract_cmd import extract_cmd
 from serving.cli.llm_cmd import llm
 from serving.cli.recommend_cmd import questionnaire, recommend
+from serving.cli.search_cmd import index_group, search
 from serving.cli.serve_cmd import chat, serve
 
 
@@ -40,10 +42,13 @@ def cli() -> None:
 cli.add_command(audit)
 cli.add_command(catalog)
 cli.add_command(chat)
+cli.add_command(corpus)
 cli.add_command(extract_cmd)
+cli.add_command(index_group)
 cli.add_command(llm)
 cli.add_command(questionnaire)
 cli.add_command(recommend)
+cli.add_command(search)
 cli.add_command(serve)
 
 

@@ -1,0 +1,60 @@
+"""Keyword search (BM25, bm25s) over the same chunks as the vector store.
+
+bm25s is imported here only. Tokens are lower-case words of two or more letters or digits, without
+common English stop words, with a light plural folding ("summaries" matches "summary").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+_WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
+_STOP_TEXT = """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having
+    he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
+    nor not now of off on once only or other our ours ourselves out over own same she should so some such than
+    that the their theirs them themselves then there these they this those through to too under until up very
+    was we were what when where which while who whom why will with would you your yours yourself yourselves
+    which what whose"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
+
+
+def _fold(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        # "diagnosis", "status": Latin/Greek endings of longer words are not plurals ("gpus" is).
+        if len(word) > 4 and word.endswith(("us", "is")):
+            return word
+        return word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """The BM25 tokens of a text."""
+    return [_fold(w) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOP_WORDS]
+
+
+class BM25Index:
+    """BM25 over a fixed list of texts; results are positions in that list."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        import bm25s  # type: ignore[import-untyped]
+
+        self.size = len(texts)
+        self._retriever: Any = None
+        if self.size:
+            self._retriever = bm25s.BM25()
+            # An empty token list breaks bm25s' vocabulary; a placeholder token never matches a query.
+            tokens = [tokenize(t) or ["\x00"] for t in texts]
+            self._retriever.index(tokens, show_progress=False)
+
+    def search(self, query: str, n: int) -> list[tuple[int, float]]:
+        """Up to ``n`` (position, score) pairs with a positive score, best first."""
+        tokens = tokenize(query)
+        if not self.size or not tokens or self._retriever is None:
+            return []
+        results, scores = self._retriever.retrieve([tokens], k=min(n, self.size), show_progress=False, n_threads=1)
+        return [(int(i), float(s)) for i, s in zip(results[0], scores[0], strict=True) if s > 0]
