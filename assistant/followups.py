@@ -1,0 +1,181 @@
+"""What kind of follow-up a user message is: a what-if, a why-not, a question about studies, or a term to explain.
+
+Patterns cover English, Spanish and German and are matched on accent-free lower-case text
+(``assistant.lexicon.normalize``). They are deliberately narrow: a message that is not recognised as a
+follow-up is treated as an answer or a correction, which the extraction reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from assistant.catalog import Catalog, Model
+from assistant.lexicon import normalize
+
+WHAT_IF = "what_if"
+WHY_NOT = "why_not"
+USAGE = "usage"
+EXPLAIN = "explain"
+
+_WHAT_IF = re.compile(
+    r"^\W*(?:(?:and|but|ok|okay|so|y|pero|vale|und|aber|also|gut)\b\W*)?"
+    r"(?:what if|and if|what would (?:happen|change) if|suppose|hypothetically|"
+    r"y si|que pasa(?:ria)? si|que cambia(?:ria)? si|supongamos|"
+    r"was (?:ware|waere|passiert|andert sich),? wenn|und wenn|angenommen)\b"
+)
+_WHY_NOT = re.compile(
+    r"\b(?:why (?:not|no|isn'?t|is not|wasn'?t|was not|aren'?t|didn'?t you (?:recommend|include|suggest|list))|"
+    r"what about|how about|por que no|y (?:que hay de|el|la)|warum (?:nicht|kein\w*|fehlt)|wieso (?:nicht|kein\w*)|"
+    r"weshalb (?:nicht|kein\w*)|und was ist mit)\b"
+)
+_USAGE = re.compile(
+    r"\b(?:(?:which|what) (?:studies|papers|publications|trials)|studies (?:that |which )?(?:used|use|tested)|"
+    r"who (?:used|tested)|evidence (?:for|on|about)|"
+    r"(?:que|cuales|cuantos) (?:estudios|articulos|trabajos)|estudios (?:que )?(?:usaron|utilizaron|usan)|"
+    r"welche (?:studien|arbeiten|publikationen|paper)|studien (?:zu|uber|mit))\b"
+)
+_EXPLAIN = re.compile(
+    r"\b(?:what(?:'s| is| are| does| do| counts? as| means?| exactly)|meaning of|explain|define|definition|"
+    r"what do you mean|"
+    r"que (?:es|son|significa|quiere decir|cuenta como|necesita|requiere)|explica\w*|definicion|"
+    r"was (?:ist|sind|bedeutet|heisst|zahlt als|gilt als|braucht|benotigt)|erklar\w*|definition)\b"
+)
+
+# Aliases (after normalize) for the glossary terms and the explainable question ids.
+TERM_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "textual data": ("textual data", "text data", "what is text", "datos textuales", "textdaten", "als text"),
+        "data_sharing": (
+            "sharing data",
+            "data sharing",
+            "share data",
+            "share the data",
+            "shared with third",
+            "compartir datos",
+            "compartir los datos",
+            "datenweitergabe",
+            "daten teilen",
+            "weitergabe",
+        ),
+        "input_text_only": ("text only", "text-only", "solo texto", "nur text"),
+        "output_text_only": ("text output", "output text", "salida de texto", "textausgabe"),
+        "deploy_local": ("deploy locally", "local deployment", "on premise", "despliegue local", "lokaler betrieb"),
+        "cloud deployment": ("cloud deployment", "the cloud", "la nube", "die cloud"),
+        "open model": ("open model", "modelo abierto", "offenes modell"),
+        "api model": ("api model", "api-only", "api only", "modelo api", "api-modell"),
+        "restricted model": ("restricted", "restringido", "eingeschrankt"),
+        "star": ("star", "estrella", "stern"),
+        "evidence": ("studies count", "evidence count", "studies (best)", "numero de estudios", "studienzahl"),
+        "sub-task": ("sub-task", "subtask", "subtarea", "teilaufgabe"),
+        "pre-training": ("pre-training", "pretraining", "preentrenamiento", "vortraining"),
+        "fine-tuning": ("fine-tuning", "fine tuning", "finetuning", "ajuste fino", "feinabstimmung", "feintuning"),
+        "inference": ("inference", "inferencia", "inferenz"),
+        "tdp": ("tdp", "thermal design power"),
+        "quantization": ("quantization", "quantisation", "quantized", "cuantizacion", "quantisierung"),
+        "qlora": ("qlora",),
+        "memory estimate": ("memory estimate", "estimacion de memoria", "speicherschatzung"),
+        "parameters": ("parameters", "parametros", "parameter"),
+        "gpu": ("gpu", "gpus", "graphics card", "tarjeta grafica", "grafikkarte"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class ModelMention:
+    """A model named in the user's text, with the catalog entries it may mean."""
+
+    text: str
+    models: tuple[Model, ...]
+
+
+def _squash(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _model_keys(catalog: Catalog) -> dict[str, tuple[Model, ...]]:
+    keys: dict[str, list[Model]] = {}
+    for model in catalog.models:
+        for name in {model.id, model.name, model.label}:
+            squashed = _squash(name)
+            if len(squashed) >= 2 and model not in keys.setdefault(squashed, []):
+                keys[squashed].append(model)
+    return {k: tuple(v) for k, v in keys.items()}
+
+
+_TOKEN = re.compile(r"[\w.+]+(?:[-/][\w.+]+)*", re.UNICODE)
+
+
+def find_model_mentions(catalog: Catalog, text: str) -> tuple[ModelMention, ...]:
+    """Catalog models named in ``text`` (longest names first, each span once), ignoring case and punctuation."""
+    keys = _model_keys(catalog)
+    tokens = [m.group(0).strip(".") for m in _TOKEN.finditer(text)]
+    found: list[ModelMention] = []
+    i = 0
+    while i < len(tokens):
+        for width in (4, 3, 2, 1):
+            if i + width > len(tokens):
+                continue
+            phrase = " ".join(tokens[i : i + width])
+            models = keys.get(_squash(phrase))
+            if models and not (width == 1 and len(_squash(phrase)) < 3 and not any(c.isdigit() for c in phrase)):
+                found.append(ModelMention(phrase, models))
+                i += width
+                break
+        else:
+            i += 1
+    return tuple(found)
+
+
+def find_terms(text: str) -> tuple[str, ...]:
+    """Glossary terms and question ids the text names, in the order of ``TERM_ALIASES``."""
+    norm = normalize(text)
+    hits = []
+    for key, aliases in TERM_ALIASES.items():
+        if any(re.search(rf"(?<!\w){re.escape(alias)}(?!\w)", norm) for alias in aliases):
+            hits.append(key)
+    return tuple(hits)
+
+
+def after_why_not(text: str) -> str:
+    """The words after "why not" (or its translation): what the user named, for an unknown model."""
+    norm = normalize(text)
+    match = _WHY_NOT.search(norm)
+    rest = norm[match.end() :] if match else norm
+    words = re.split(r"[?!.,;]", rest, maxsplit=1)[0].split()
+    stop = {"recommended", "recomendado", "empfohlen", "included", "listed", "the", "a", "an", "el", "la", "das", "der"}
+    kept = [w for w in words if w not in stop]
+    return " ".join(kept[:3])
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A recognised follow-up: its kind, the models and terms it names."""
+
+    kind: str  # what_if | why_not | usage | explain
+    models: tuple[ModelMention, ...]
+    terms: tuple[str, ...]
+    text: str
+
+
+def classify(catalog: Catalog, text: str) -> FollowUp | None:
+    """The follow-up the message asks, or None when it reads as a description, an answer or a correction."""
+    norm = normalize(text).strip()
+    if not norm:
+        return None
+    models = find_model_mentions(catalog, text)
+    terms = find_terms(text)
+    if _WHAT_IF.search(norm):
+        return FollowUp(WHAT_IF, models, terms, text)
+    if _WHY_NOT.search(norm) and (models or re.search(r"\b(?:why not|por que no|warum nicht)\b", norm)):
+        return FollowUp(WHY_NOT, models, terms, text)
+    if _USAGE.search(norm) and models:
+        return FollowUp(USAGE, models, terms, text)
+    if _EXPLAIN.search(norm):
+        if terms:
+            return FollowUp(EXPLAIN, models, terms, text)
+        if models:
+            return FollowUp(USAGE, models, terms, text)
+    return None

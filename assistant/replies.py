@@ -1,0 +1,359 @@
+"""Templated Markdown blocks of a reply, in the user's language: what was understood, questions, the
+recommendation table, what-if differences, why-not, study usage, explanations and evidence.
+
+Every figure comes from the Recommendation or the catalog; these functions only add words around them.
+Question ids appear in backticks after each question (``(`data_sharing`)``), the convention by which the
+extraction attributes a following "yes" or "no" to the question asked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from assistant.catalog import Catalog, Model
+from assistant.evidence import Passage
+from assistant.i18n import (
+    explanation,
+    question_text,
+    stage_roles,
+    stage_title,
+    t,
+    task_name,
+    yes_no,
+)
+from assistant.questionnaire import DEPLOY_LOCAL, STAGE_IDS, columns_for, task_scopes
+from assistant.recommendation import Exclusion, ModelResult, Recommendation
+from assistant.render import money
+from assistant.rules import access_block, column_allowed
+
+TABLE_LIMIT = 10
+TERM_TITLES = {"qlora": "QLoRA", "gpu": "GPU", "tdp": "TDP (thermal design power)", "api model": "API model"}
+EXCERPT_CHARS = 240
+
+
+def understood_block(lang: str, stage: str | None, answers: Mapping[str, bool | None], clicked: set[str]) -> str:
+    """One short list of the stage and the known answers."""
+    lines = []
+    if stage:
+        lines.append("- " + t(lang, "understood_stage", stage=stage, title=stage_title(lang, stage)))
+    for qid, value in answers.items():
+        if value is None:
+            continue
+        mark = f" ({t(lang, 'clicked')})" if qid in clicked else ""
+        lines.append(f"- {task_name(lang, qid)}: {yes_no(lang, value)}{mark}")
+    if not lines:
+        lines.append("- " + t(lang, "understood_nothing"))
+    return t(lang, "understood") + "\n" + "\n".join(lines)
+
+
+def question_lines(lang: str, stage: str, question_ids: Sequence[str]) -> str:
+    """Numbered questions, each followed by its id in backticks."""
+    return "\n".join(f"{n}. {question_text(lang, stage, q)} (`{q}`)" for n, q in enumerate(question_ids, start=1))
+
+
+def ask_block(lang: str, stage: str, question_ids: Sequence[str]) -> str:
+    """The questions still needed before a recommendation, and how to answer them."""
+    return f"{t(lang, 'ask_more')}\n\n{question_lines(lang, stage, question_ids)}\n\n{t(lang, 'ask_hint')}"
+
+
+def ask_tasks_block(lang: str, stage: str, task_ids: Sequence[str]) -> str:
+    """The stage's task questions, as one choice."""
+    lines = "\n".join(f"- {question_text(lang, stage, q)} (`{q}`)" for q in task_ids)
+    return f"{t(lang, 'ask_tasks')}\n\n{lines}\n\n{t(lang, 'ask_hint')}"
+
+
+def stage_prompt(lang: str) -> str:
+    """The question for the stage, listing the five stages with example roles."""
+    lines = "\n".join(
+        "- " + t(lang, "stage_line", stage=s, title=stage_title(lang, s), roles=stage_roles(lang, s)) for s in STAGE_IDS
+    )
+    return f"{t(lang, 'ask_stage')} (`stage`)\n\n{lines}"
+
+
+def multi_stage_prompt(lang: str, stages: Sequence[str]) -> str:
+    """The need spans stages: one recommendation per stage; which first?"""
+    lines = "\n".join(
+        "- " + t(lang, "stage_line", stage=s, title=stage_title(lang, s), roles=stage_roles(lang, s)) for s in stages
+    )
+    return f"{t(lang, 'multi_stage', stages=', '.join(stages))} (`stage`)\n\n{lines}"
+
+
+def _phase_cells(lang: str, model: ModelResult) -> tuple[str, str, str]:
+    """(GPUs, power, price) for inference, else fine-tuning, else pre-training; else the memory estimate."""
+    for name in ("inference", "fine_tuning", "pre_training"):
+        phase = model.resources.phases.get(name)
+        if phase is None:
+            continue
+        gpu = phase.gpu_type or t(lang, "gpu_unknown")
+        memory = f", {t(lang, 'in_all', gb=f'{phase.memory_gb_total:g}')}" if phase.memory_gb_total else ""
+        gpus = f"{t(lang, 'phase_' + name)}: {phase.gpu_count} x {gpu}{memory}"
+        power = f"{phase.power_w_total:,.0f} W" if phase.power_w_total is not None else "-"
+        prices = []
+        if phase.purchase_usd_total is not None:
+            prices.append(t(lang, "to_buy", money=money(phase.purchase_usd_total)))
+        if phase.cloud_usd_per_hour is not None:
+            prices.append(t(lang, "to_rent", money=money(phase.cloud_usd_per_hour)))
+        return gpus, power, "; ".join(prices) or "-"
+    estimate = model.resources.estimate
+    if estimate is not None:
+        bound = t(lang, "up_to" if estimate.upper_bound else "about")
+        cell = t(lang, "estimate_cell", bound=bound, fp16=f"{estimate.fp16_gb:g}", int4=f"{estimate.int4_gb:g}")
+        return cell, "-", "-"
+    return t(lang, "no_hardware"), "-", "-"
+
+
+def _api_cell(lang: str, model: ModelResult) -> str:
+    api = model.resources.api
+    if api is None:
+        return "-"
+    if api.usd_per_1k_input_tokens is None:
+        return api.note or "-"
+    out = money(api.usd_per_1k_output_tokens or 0)
+    return t(lang, "api_cell", inp=money(api.usd_per_1k_input_tokens), out=out, date=api.as_of)
+
+
+def models_table(lang: str, models: Sequence[ModelResult], *, partial: bool = False) -> str:
+    """A Markdown table: model, star, studies (best), access, GPUs, power, price, API price."""
+    cols = ["#", t(lang, "col_model")]
+    cols += [t(lang, "col_covers"), t(lang, "col_lacks")] if partial else [t(lang, "col_star")]
+    cols += [t(lang, k) for k in ("col_studies", "col_access", "col_gpus", "col_power", "col_price", "col_api")]
+    rows = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for n, m in enumerate(models, start=1):
+        gpus, power, price = _phase_cells(lang, m)
+        cells = [str(n), m.label]
+        if partial:
+            cells += [", ".join(task_name(lang, c) for c in m.covers), ", ".join(task_name(lang, c) for c in m.lacks)]
+        else:
+            cells.append("*" if m.star else "")
+        cells += [f"{m.studies} ({m.best})", m.access, gpus, power, price, _api_cell(lang, m)]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def exclusion_reason(lang: str, exclusion_reason: str, answers: Mapping[str, bool | None]) -> str:
+    """Why a constraint removes a model, in ``lang``."""
+    return t(
+        lang,
+        "reason_" + exclusion_reason,
+        sharing=yes_no(lang, answers.get("data_sharing")),
+        local=yes_no(lang, answers.get(DEPLOY_LOCAL)),
+    )
+
+
+def _exclusion_line(lang: str, e: Exclusion, answers: Mapping[str, bool | None]) -> str:
+    label = f"{e.name}-{e.size}" if e.size else e.name
+    strength = t(lang, "strong_star" if e.detail.startswith("is reported best") else "strong_cover")
+    return f"- {label}: {strength} {exclusion_reason(lang, e.reason, answers)}"
+
+
+def reasons_block(lang: str, rec: Recommendation) -> str:
+    """Why these models: the tasks, the modality filter, access and the price basis."""
+    answers = rec.answers
+    selected = [q for q in (s.question_id for s in task_scopes(rec.stage)) if answers.get(q) is True]
+    lines = [t(lang, "why_tasks", tasks=", ".join(task_name(lang, q) for q in selected))]
+    if answers.get("input_text_only") is True:
+        lines.append(t(lang, "why_modality_text"))
+    if answers.get("output_text_only") is True:
+        lines.append(t(lang, "why_modality_out"))
+    if answers.get("data_sharing") is True and answers.get(DEPLOY_LOCAL) is False:
+        lines.append(t(lang, "why_api_allowed"))
+    else:
+        sharing, local = yes_no(lang, answers.get("data_sharing")), yes_no(lang, answers.get(DEPLOY_LOCAL))
+        lines.append(t(lang, "why_api_left_out", sharing=sharing, local=local))
+    lines.append(t(lang, "why_restricted"))
+    price_key = {True: "why_prices_local", False: "why_prices_cloud", None: "why_prices_both"}[
+        answers.get(DEPLOY_LOCAL)
+    ]
+    lines.append(t(lang, price_key))
+    return f"### {t(lang, 'why_heading')}\n" + "\n".join(f"- {line}" for line in lines)
+
+
+def recommendation_heading(lang: str, rec: Recommendation) -> str:
+    """The recommendation's heading: stage and title."""
+    return f"## {t(lang, 'rec_heading', stage=rec.stage, title=stage_title(lang, rec.stage))}"
+
+
+def recommendation_status(lang: str, rec: Recommendation) -> str:
+    """One or two sentences: how many models match, and the top-ranked one."""
+    if rec.matches:
+        return t(lang, "status_recommended", n=len(rec.matches)) + " " + t(lang, "top_pick", model=rec.matches[0].label)
+    return t(lang, "status_partial")
+
+
+def recommendation_block(lang: str, rec: Recommendation, *, limit: int = TABLE_LIMIT) -> str:
+    """The recommendation's body: table, notes, reasons and exclusions (heading and status apart)."""
+    parts = []
+    if rec.matches:
+        parts.append(models_table(lang, rec.matches[:limit]))
+        if len(rec.matches) > limit:
+            parts.append(t(lang, "more_matches", n=len(rec.matches) - limit))
+        parts.append(t(lang, "star_note") + "\n" + t(lang, "studies_note"))
+    elif rec.partial_matches:
+        parts.append(models_table(lang, rec.partial_matches[:limit], partial=True))
+        parts.append(t(lang, "studies_note"))
+    parts.append(reasons_block(lang, rec))
+    if rec.excluded:
+        lines = "\n".join(_exclusion_line(lang, e, rec.answers) for e in rec.excluded)
+        parts.append(f"### {t(lang, 'excluded_heading')}\n{lines}")
+    return "\n\n".join(parts)
+
+
+def open_questions_block(lang: str, stage: str, missing: Sequence[str], *, shown: int = 3) -> str:
+    """The questions still open under a recommendation: the first few in full, the rest by id."""
+    if not missing:
+        return ""
+    text = f"### {t(lang, 'open_heading')}\n{question_lines(lang, stage, missing[:shown])}"
+    rest = missing[shown:]
+    if rest:
+        # Plain ids here: the extraction attributes a bare "yes" to the last id in backticks.
+        text += "\n\n" + t(lang, "open_more", n=len(rest), ids=", ".join(rest))
+    return text
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The start of a passage on one line, cut at a word boundary."""
+    flat = re.sub(r"\s+", " ", re.sub(r"^[#>*\-\s]+", "", text, flags=re.MULTILINE)).strip()
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def evidence_block(lang: str, passages: Sequence[Passage]) -> str:
+    """Numbered evidence lines: the passage's title and an excerpt, each with its [n]."""
+    if not passages:
+        return ""
+    lines = []
+    for n, p in enumerate(passages, start=1):
+        year = f" ({p.year})" if p.year else ""
+        lines.append(f'- {p.title}{year}: "{excerpt(p.text)}" [{n}]')
+    return f"### {t(lang, 'evidence_heading')}\n" + "\n".join(lines)
+
+
+def what_if_block(
+    lang: str,
+    changes: Mapping[str, bool],
+    before: Recommendation,
+    after: Recommendation,
+) -> str:
+    """What changes in the recommendation if some answers were different (hypothetically)."""
+    said = ", ".join(f"{task_name(lang, q)} = {yes_no(lang, v)}" for q, v in changes.items())
+    lines = [t(lang, "what_if_heading", changes=said)]
+    old = [m.label for m in (before.matches or before.partial_matches)]
+    new = [m.label for m in (after.matches or after.partial_matches)]
+    added = [m for m in new if m not in old]
+    removed = [m for m in old if m not in new]
+    if before.status != after.status:
+        lines.append(
+            t(
+                lang,
+                "what_if_status",
+                old=t(lang, "status_name_" + before.status),
+                new=t(lang, "status_name_" + after.status),
+            )
+        )
+    if added:
+        lines.append(t(lang, "what_if_added", models=_names(added)))
+    if removed:
+        lines.append(t(lang, "what_if_removed", models=_names(removed)))
+    if not added and not removed:
+        lines.append(t(lang, "what_if_same"))
+    old_local, new_local = before.answers.get(DEPLOY_LOCAL), after.answers.get(DEPLOY_LOCAL)
+    if old_local is not False and new_local is False:
+        lines.append(t(lang, "what_if_to_rental"))
+    elif old_local is not True and new_local is True:
+        lines.append(t(lang, "what_if_to_purchase"))
+    text = "\n".join(f"- {line}" if i else line for i, line in enumerate(lines))
+    shown = after.matches[:5] or after.partial_matches[:5]
+    if shown:
+        text += "\n\n" + models_table(lang, shown, partial=not after.matches)
+    return text
+
+
+def _names(labels: Sequence[str], limit: int = 10) -> str:
+    more = len(labels) - limit
+    return ", ".join(labels[:limit]) + (f" (+{more})" if more > 0 else "")
+
+
+def why_not_text(lang: str, catalog: Catalog, rec: Recommendation, model: Model) -> str:
+    """Why a model is (not) in the recommendation, from the ranking, the exclusions, access and coverage."""
+    label = model.label
+    for rank, m in enumerate(rec.matches, start=1):
+        if m.id == model.id:
+            star = t(lang, "why_not_star") if m.star else ""
+            return t(lang, "why_not_recommended", model=label, rank=rank, total=len(rec.matches), star=star)
+    for m in rec.partial_matches:
+        if m.id == model.id:
+            covers = ", ".join(task_name(lang, c) for c in m.covers)
+            lacks = ", ".join(task_name(lang, c) for c in m.lacks)
+            return t(lang, "why_not_partial", model=label, covers=covers, lacks=lacks)
+    answers = rec.answers
+    block = access_block(model, answers)
+    uncovered = _uncovered_tasks(catalog, rec, model)
+    lines = []
+    if block and not uncovered:
+        lines.append(t(lang, "why_not_excluded", model=label, reason=exclusion_reason(lang, block, answers)))
+    elif block:
+        lines.append(t(lang, "why_not_access", model=label, reason=exclusion_reason(lang, block, answers)))
+    if uncovered:
+        tasks = ", ".join(task_name(lang, q) for q in uncovered)
+        lines.append(t(lang, "why_not_coverage", model=label, tasks=tasks, stage=rec.stage))
+    if block in ("needs_data_sharing", "needs_cloud"):
+        lines.append(t(lang, "why_not_api_fix"))
+    if not lines:
+        lines.append(t(lang, "why_not_ranked_low", model=label))
+    return " ".join(lines)
+
+
+def _uncovered_tasks(catalog: Catalog, rec: Recommendation, model: Model) -> list[str]:
+    """Selected tasks for which no study used the model in an allowed column."""
+    out = []
+    for scope in task_scopes(rec.stage):
+        if rec.answers.get(scope.question_id) is not True:
+            continue
+        cols = [c for c in columns_for(catalog, rec.stage, scope.question_id) if column_allowed(c, rec.answers)]
+        used = any((u := model.usage.get(c.id)) is not None and (u.used or u.best) for c in cols)
+        if not used:
+            out.append(scope.question_id)
+    return out
+
+
+def usage_text(lang: str, catalog: Catalog, model: Model, *, limit: int = 12) -> str:
+    """Where the review's studies used a model: per column, uses and best reports."""
+    size = f", {model.size}" if model.size else ""
+    lines = [t(lang, "usage_heading", model=model.label, access=model.access, size=size)]
+    rows = []
+    for column in catalog.columns:
+        usage = model.usage.get(column.id)
+        if usage is None or not (usage.used or usage.best):
+            continue
+        inputs = column.mandatory_input + (f" + {column.optional_input}" if column.optional_input else "")
+        rows.append(
+            t(
+                lang,
+                "usage_line",
+                stage=column.stage,
+                task=column.task,
+                subtask=column.subtask,
+                inputs=inputs,
+                used=max(usage.used, usage.best),
+                best=usage.best,
+            )
+        )
+    if not rows:
+        lines.append(t(lang, "usage_none"))
+    else:
+        lines += [f"- {r}" for r in rows[:limit]]
+        if len(rows) > limit:
+            lines.append("- " + t(lang, "usage_more", n=len(rows) - limit))
+        lines.append(t(lang, "usage_note"))
+    return "\n".join(lines)
+
+
+def explain_text(lang: str, stage: str | None, terms: Sequence[str]) -> str:
+    """The plain-language explanation of each term or question id named."""
+    out = []
+    for term in terms:
+        title = task_name(lang, term) if "_" in term else TERM_TITLES.get(term, term.capitalize())
+        out.append(f"**{title}**: {explanation(lang, stage, term)}")
+    return "\n\n".join(out)

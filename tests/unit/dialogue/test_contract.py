@@ -1,0 +1,99 @@
+"""The reply/1 extension matches CONTRACTS.md exactly; streaming pieces add up to the reply; citations are retrieved."""
+
+from __future__ import annotations
+
+import json
+
+from assistant.catalog import Catalog
+from assistant.dialogue import Reply, respond, respond_stream
+from assistant.recommendation import Recommendation
+from tests.unit.dialogue.fakes import FakeRetriever, assistant, passage, user
+
+NEED = "I'm a radiologist and I want to draft CT reports; the data can't leave the hospital."
+ANSWERS = "Only text goes in, and we run it on our own servers."
+REPLY_KEYS = {
+    "schema", "backend", "stage", "answers", "missing", "recommendation", "citations", "notices", "disclaimer",
+}  # fmt: skip
+CITATION_KEYS = {"n", "key", "title", "authors", "year", "url", "source", "page", "section"}
+
+
+def conversation() -> list[dict[str, str]]:
+    """A two-turn conversation whose reply is a recommendation."""
+    return [user(NEED), assistant("(`deploy_local`)"), user(ANSWERS)]
+
+
+def retriever(catalog: Catalog) -> FakeRetriever:
+    """Passages about the top model, plus one about nothing recommended."""
+    top = respond(catalog, conversation()).recommendation
+    assert top is not None
+    name = top.matches[0].name
+    return FakeRetriever(
+        [
+            passage("p-top", f"{name} study", f"{name} was evaluated on report drafting."),
+            passage("p-other", "Unrelated", "A study of something else entirely."),
+            passage("p-top-2", f"{name} follow-up", f"A second look at {name}."),
+        ]
+    )
+
+
+def test_extension_has_exactly_the_contract_keys_and_types(catalog: Catalog) -> None:
+    reply = respond(catalog, conversation(), retriever=retriever(catalog))
+    ext = reply.extension()
+    assert set(ext) == REPLY_KEYS
+    assert ext["schema"] == "reply/1"
+    assert ext["backend"] == "none"
+    assert ext["stage"] == "II"
+    assert isinstance(ext["missing"], list) and all(isinstance(q, str) for q in ext["missing"])
+    assert isinstance(ext["notices"], list)
+    assert isinstance(ext["disclaimer"], str) and ext["disclaimer"]
+    for qid, state in ext["answers"].items():
+        assert isinstance(qid, str)
+        assert set(state) == {"value", "source", "turn"}
+        assert state["value"] in (True, False, None)
+        assert state["source"] in ("extracted", "clicked")
+        assert state["turn"] is None or isinstance(state["turn"], int)
+    rec = ext["recommendation"]
+    assert rec is not None and rec["schema"] == "recommendation/1"
+    assert rec == reply.recommendation.to_dict()  # type: ignore[union-attr]
+    assert ext["citations"]
+    for n, citation in enumerate(ext["citations"], start=1):
+        assert set(citation) == CITATION_KEYS
+        assert citation["n"] == n
+        assert isinstance(citation["authors"], list)
+    json.dumps(ext)  # plain JSON all the way down
+
+
+def test_extension_before_a_recommendation(catalog: Catalog) -> None:
+    ext = respond(catalog, [user("Hello")]).extension()
+    assert set(ext) == REPLY_KEYS
+    assert ext["stage"] is None and ext["recommendation"] is None and ext["citations"] == []
+
+
+def test_citations_are_a_subset_of_the_retrieved_keys(catalog: Catalog) -> None:
+    fake = retriever(catalog)
+    reply = respond(catalog, conversation(), retriever=fake)
+    retrieved = {p.key for batch in fake.results for p in batch}
+    keys = [c.key for c in reply.citations]
+    assert set(keys) <= retrieved
+    assert keys == ["p-top", "p-top-2"]  # the passage that names no recommended model is not cited
+    for c in reply.citations:
+        assert f"[{c.n}]" in reply.text
+    assert "What the literature says" in reply.text
+
+
+def test_streaming_pieces_add_up_to_the_reply(catalog: Catalog) -> None:
+    for messages in ([user(NEED)], conversation(), [user("")]):
+        pieces = list(respond_stream(catalog, messages, retriever=retriever(catalog)))
+        final = pieces[-1]
+        assert isinstance(final, Reply)
+        texts = pieces[:-1]
+        assert len(texts) > 1 and all(isinstance(p, str) for p in texts)
+        assert "".join(texts) == final.text  # type: ignore[arg-type]
+        assert final == respond(catalog, messages, retriever=retriever(catalog))
+
+
+def test_every_reply_carries_the_disclaimer(catalog: Catalog) -> None:
+    for messages in ([user(NEED)], conversation(), [user("")], [user("Why not GPT-4?")]):
+        reply = respond(catalog, messages)
+        assert reply.text.rstrip().endswith(f"_{reply.disclaimer}_")
+        assert isinstance(reply.recommendation, Recommendation | None)

@@ -1,0 +1,117 @@
+"""The language model only rephrases: the guard rejects made-up models, numbers and citations; errors fall back."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.catalog import Catalog
+from assistant.dialogue import Reply, respond
+from assistant.guard import Facts, number_values, problems
+from assistant.llm import BackendOutputError, BackendUnavailable
+from tests.unit.dialogue.fakes import FakeBackend, FakeRetriever, assistant, passage, user
+
+NEED = "I'm a radiologist and I want to draft CT reports; the data can't leave the hospital."
+ANSWERS = "Only text goes in, and we run it on our own servers."
+
+
+def recommend_with(catalog: Catalog, backend: FakeBackend | None, retriever: FakeRetriever | None) -> Reply:
+    """The second-turn reply (the recommendation) with the given backend and retriever."""
+    messages = [user(NEED)]
+    first = respond(catalog, messages, backend=backend, retriever=retriever)
+    messages += [assistant(first.text), user(ANSWERS)]
+    return respond(catalog, messages, backend=backend, retriever=retriever)
+
+
+@pytest.fixture
+def templated(catalog: Catalog) -> Reply:
+    """The recommendation without a language model."""
+    return recommend_with(catalog, None, None)
+
+
+def evidence_for(name: str) -> FakeRetriever:
+    """A retriever with one passage about ``name``."""
+    return FakeRetriever([passage("card-1", f"{name} paper", f"{name} drafted reports that readers preferred.")])
+
+
+def test_clean_prose_is_used(catalog: Catalog, templated: Reply) -> None:
+    assert templated.recommendation is not None
+    top = templated.recommendation.matches[0]
+    n = len(templated.recommendation.matches)
+    prose = f"Of the {n} matching models, {top.label} ranks first and readers preferred its drafts [1]."
+    backend = FakeBackend([prose])
+    reply = recommend_with(catalog, backend, evidence_for(top.name))
+    assert prose in reply.text
+    assert reply.backend == "fake"
+    assert not any("without the language model" in n for n in reply.notices)
+    assert [c.key for c in reply.citations] == ["card-1"]
+    # Only facts went into the prompt: never the user's words.
+    prompt = " ".join(m["content"] for m in backend.prompts[0])
+    assert NEED not in prompt and ANSWERS not in prompt
+    assert top.label in prompt
+
+
+@pytest.mark.parametrize(
+    ("prose", "what"),
+    [
+        ("We recommend MegaDoc-13B for these reports.", "model"),
+        ("{top} costs $12,345 per year to run.", "number"),
+        ("{top} is well supported [7].", "citation"),
+        ("{top} is well supported [smith2023].", "citation"),
+        ("BioBERT would be the better choice here.", "model"),
+        ("See https://made-up.example.com for {top}.", "link"),
+    ],
+)
+def test_the_guard_replaces_unsupported_prose(catalog: Catalog, templated: Reply, prose: str, what: str) -> None:
+    assert templated.recommendation is not None
+    top = templated.recommendation.matches[0]
+    text = prose.format(top=top.label)
+    reply = recommend_with(catalog, FakeBackend([text]), evidence_for(top.name))
+    assert text not in reply.text
+    assert "ranks" not in reply.text  # nothing of the rejected prose
+    assert "The top-ranked option is" in reply.text  # the templated sentence instead
+    assert reply.backend == "none"
+    guard_notices = [n for n in reply.notices if "not found in the facts" in n]
+    assert guard_notices and what in guard_notices[0]
+    assert "MegaDoc" not in reply.text and "12,345" not in reply.text and "made-up" not in reply.text
+
+
+@pytest.mark.parametrize("error", [BackendUnavailable("server down"), BackendOutputError("garbled")])
+def test_backend_errors_fall_back_to_the_template_with_a_notice(
+    catalog: Catalog, templated: Reply, error: Exception
+) -> None:
+    reply = recommend_with(catalog, FakeBackend([error]), None)
+    assert reply.text == templated.text.replace(
+        "_" + reply.disclaimer + "_", f"> answered without the language model: {error}\n\n_{reply.disclaimer}_"
+    )
+    assert f"answered without the language model: {error}" in reply.notices
+    assert reply.backend == "none"
+
+
+def test_follow_up_prose_is_guarded_too(catalog: Catalog) -> None:
+    messages = [user(NEED)]
+    first = respond(catalog, messages)
+    messages += [assistant(first.text), user(ANSWERS)]
+    rec = respond(catalog, messages)
+    messages += [assistant(rec.text), user("Why not GPT-4?")]
+    clean = respond(catalog, messages, backend=FakeBackend(["GPT-4 needs data sharing, which you ruled out."]))
+    assert clean.text.startswith("GPT-4 needs data sharing")
+    assert clean.backend == "fake"
+    bad = respond(catalog, messages, backend=FakeBackend(["GPT-5 would be allowed instead."]))
+    assert "GPT-5" not in bad.text
+    assert "GPT-4 would match, but it is left out" in bad.text
+
+
+def test_guard_unit_checks() -> None:
+    facts = Facts(
+        text="RaDialog-7B needs 1 x NVIDIA A40 (48 GB) and costs $7,799.", citations=2, keys=frozenset({"k1"})
+    )
+    from corpus.catalog import load_catalog
+
+    catalog = load_catalog()
+    assert problems("RaDialog-7B needs one A40 with 48 GB and costs $7,799 [1], [2].", facts, catalog) == ()
+    assert problems("It costs 7.799 USD [k1].", facts, catalog) == ()
+    assert problems("It needs 2 GPUs.", facts, catalog) == ("number 2",)
+    assert problems("See [3].", facts, catalog) == ("citation [3]",)
+    assert "model GPT-4" in problems("GPT-4 is better.", facts, catalog)
+    assert number_values("3,75") >= {"3.75"}
+    assert number_values("7,799") >= {"7799"}
