@@ -95,11 +95,11 @@ def timed_call(backend: EmbeddedBackend, user: str) -> dict[str, float]:
     }
 
 
-def bench_model(weights: Weights, repeat: int) -> dict[str, Any]:
+def bench_model(weights: Weights, repeat: int, threads: int | None) -> dict[str, Any]:
     """All figures for one model."""
-    out: dict[str, Any] = {"model": weights.label}
+    out: dict[str, Any] = {"model": weights.label, "threads": threads}
     for cache_mb in (512, 0):
-        backend = EmbeddedBackend(weights, n_ctx=4096, cache_mb=cache_mb)
+        backend = EmbeddedBackend(weights, n_ctx=4096, threads=threads, cache_mb=cache_mb)
         t0 = time.perf_counter()
         backend.load()
         load_s = time.perf_counter() - t0
@@ -127,6 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=",".join(PACKAGED))
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
     args = parser.parse_args()
     settings = load_settings()
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,7 +136,8 @@ def main() -> None:
             model = PACKAGED[key]
             models_dir = settings.home / "models" if (settings.home / "models").is_dir() else Path(tmp)
             path = ensure_packaged(model, models_dir)
-            result = bench_model(Weights(path, model.title, "packaged", model.sha256, True), args.repeat)
+            weights = Weights(path, model.title, "packaged", model.sha256, True)
+            result = bench_model(weights, args.repeat, args.threads)
             print(json.dumps(result), flush=True)
             results.append(result)
     print(

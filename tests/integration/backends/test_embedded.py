@@ -40,7 +40,7 @@ def extraction(user: str) -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def smol(smollm2_gguf: Path) -> Iterator[EmbeddedBackend]:
     weights = Weights(smollm2_gguf, SMOLLM2_135M.title, "packaged", SMOLLM2_135M.sha256, True)
-    backend = EmbeddedBackend(weights, n_ctx=2048, cache_mb=256)
+    backend = EmbeddedBackend(weights, n_ctx=2048, threads=1, cache_mb=256)
     backend.load()
     yield backend
 
@@ -85,7 +85,7 @@ def test_the_fixed_prefix_is_not_evaluated_again(smol: EmbeddedBackend) -> None:
 
 def test_without_the_ram_cache_another_prompt_evicts_the_prefix(smollm2_gguf: Path) -> None:
     weights = Weights(smollm2_gguf, SMOLLM2_135M.title, "packaged", SMOLLM2_135M.sha256, True)
-    plain = EmbeddedBackend(weights, n_ctx=2048, cache_mb=0)
+    plain = EmbeddedBackend(weights, n_ctx=2048, threads=1, cache_mb=0)
     ask(plain, "First case: we read CT reports.")
     plain.complete([{"role": "user", "content": "Something else entirely, please."}], max_tokens=4)
     plain.reset_perf()
@@ -128,7 +128,7 @@ def test_qwen_parts_join_once_into_a_verified_file(qwen_gguf: Path) -> None:
 @pytest.mark.slow
 def test_qwen_answers_an_extraction_in_schema(qwen_gguf: Path) -> None:
     weights = Weights(qwen_gguf, QWEN_CODER_1_5B.title, "packaged", QWEN_CODER_1_5B.sha256, True)
-    backend = EmbeddedBackend(weights, n_ctx=2048)
+    backend = EmbeddedBackend(weights, n_ctx=2048, threads=1)
     value = backend.complete_json(
         extraction("We summarise radiology reports, and patient data must never leave the hospital."),
         SCHEMA,

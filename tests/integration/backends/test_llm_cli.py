@@ -20,6 +20,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CLINADVISOR_HOME", str(tmp_path))
     monkeypatch.setenv("CLINADVISOR_EMBEDDED_MODEL", "smollm2-135m")
     monkeypatch.setenv("CLINADVISOR_LLM_RETRIES", "0")
+    monkeypatch.setenv("CLINADVISOR_EMBEDDED_THREADS", "1")  # robust on a busy machine
     return tmp_path
 
 
