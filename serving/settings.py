@@ -57,6 +57,16 @@ class Settings(BaseSettings):
     )
     audit_messages: bool = Field(False, description="Also store the conversation text in the audit log.")
     build_index_on_start: bool = Field(True, description="Build the shipped search index on first start if absent.")
+    # The browser page (ui.app), mounted at / by `clinadvisor serve`.
+    ui_users: str | None = Field(
+        None, description="Log-in for the browser page: user:password pairs, comma-separated; open if unset."
+    )
+    ui_api_key: str | None = Field(
+        None, description="Key the page sends to /v1 (must be an accepted API key); default: the first API key."
+    )
+    ui_api_url: str | None = Field(
+        None, description="Server the page talks to; default: the server that serves the page."
+    )
 
 
 def load_settings() -> Settings:
