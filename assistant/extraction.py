@@ -226,12 +226,14 @@ def merge(
         chosen = None  # the rules saw tasks of several stages: one stage per recommendation, so ask
     elif policy == "supported" and reading.stage_source in ("named", "task"):
         chosen = reading.stage
+    elif policy == "supported" and reading.stage is None and not reading.cued:
+        chosen = None  # the text speaks to nothing in the questionnaire ("Hello!"): a stage would be a guess
     else:
         chosen = llm.stage or reading.stage
-    if multi:
+    if multi or (chosen is None and stage is None):
         stages = reading.stages
-    elif chosen is not None and stage is None:
-        stages = (chosen,)
+    elif stage is None:
+        stages = (chosen,) if chosen else ()
     else:
         stages = _ordered(set(reading.stages) | set(llm.stages)) or ((chosen,) if chosen else ())
 

@@ -165,3 +165,17 @@ def test_history_with_a_model_reports_notices_once() -> None:
     assert stage == "V"
     assert answers == {"discharge_text_generation": (True, 0), "deploy_local": (True, 1)}
     assert len(notices) == 1
+
+
+def test_a_stage_for_small_talk_is_not_taken_from_the_model() -> None:
+    guessing = FakeBackend({"stage": "I", "stages": ["I"], "answers": {}})
+    found = extract("Hello, how does this work?", backend=guessing)
+    assert (found.stage, found.stages) == (None, ())
+
+
+def test_the_model_may_name_a_stage_the_rules_missed_when_the_text_is_about_the_need() -> None:
+    backend = FakeBackend({"stage": "IV", "stages": ["IV"], "answers": {"clinical_record_summarization": True}})
+    found = extract("We need summaries, no cloud.", backend=backend)
+    assert found.stage == "IV"
+    # re-read under IV, the rules resolve "summaries" themselves
+    assert dict(found.answers) == {"clinical_record_summarization": True, "deploy_local": True}
