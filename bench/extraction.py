@@ -17,6 +17,7 @@ Definitions (per backend):
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import sys
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.extraction import cache_clear, extract, extract_history
-from assistant.llm import ChatBackend
+from assistant.llm import BackendOutputError, ChatBackend
 
 DEVSET = Path(__file__).with_name("extraction_devset.jsonl")
 
@@ -48,7 +49,10 @@ def predict(
 
 
 def score(
-    items: Sequence[Mapping[str, Any]], backend: ChatBackend | None = None, policy: str = "supported"
+    items: Sequence[Mapping[str, Any]],
+    backend: ChatBackend | None = None,
+    policy: str = "supported",
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Run the extractor over the items and return the figures (see the module docstring)."""
     cache_clear()  # latency of real work, not of cache hits
@@ -60,6 +64,8 @@ def score(
         start = time.perf_counter()
         stage, stages, answers = predict(item, backend, policy)
         latencies.append(time.perf_counter() - start)
+        if progress:
+            print(f"  {item['id']}: {latencies[-1]:.1f}s", file=sys.stderr, flush=True)
         exp = item["expected"]
         exp_answers: dict[str, bool] = exp["answers"]
         expected_slots += len(exp_answers)
@@ -100,12 +106,29 @@ def score(
 
 
 class _Memo:
-    """A backend wrapper that answers a repeated request from memory, so both policies share one model run."""
+    """A backend wrapper that answers a repeated request from memory, so both policies share one model run.
 
-    def __init__(self, inner: ChatBackend) -> None:
+    With ``path``, the model's replies are also kept in a JSON Lines file, so that a later run (for example
+    after a change of the merge policy) re-scores without running the model again.
+    """
+
+    def __init__(self, inner: ChatBackend, path: Path | None = None) -> None:
         self.inner = inner
         self.memo: dict[str, Any] = {}
         self.model = str(getattr(inner, "model", "") or "")
+        self.path = path
+        if path is not None and path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                saved = json.loads(line)
+                reply = saved["reply"]
+                self.memo[saved["key"]] = BackendOutputError(saved["error"]) if "error" in saved else reply
+
+    def _save(self, key: str, found: Any) -> None:
+        if self.path is None:
+            return
+        saved = {"key": key, "error": str(found)} if isinstance(found, Exception) else {"key": key, "reply": found}
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"reply": None, **saved}, ensure_ascii=False) + "\n")
 
     @property
     def name(self) -> str:
@@ -115,12 +138,14 @@ class _Memo:
         return self.inner.complete(messages, **kwargs)
 
     def complete_json(self, messages: Sequence[Mapping[str, str]], schema: Mapping[str, Any], **kwargs: Any) -> Any:
-        key = json.dumps([list(messages), kwargs], sort_keys=True, default=str)
+        raw = json.dumps([self.name, self.model, list(messages), kwargs], sort_keys=True, default=str)
+        key = hashlib.sha256(raw.encode("utf-8")).hexdigest()
         if key not in self.memo:
             try:
                 self.memo[key] = self.inner.complete_json(messages, schema, **kwargs)
-            except Exception as exc:  # replay failures too, so both policies see the same model
+            except BackendOutputError as exc:  # replay invalid output too, so both policies see the same model
                 self.memo[key] = exc
+            self._save(key, self.memo[key])
         found = self.memo[key]
         if isinstance(found, Exception):
             raise found
@@ -130,7 +155,7 @@ class _Memo:
         return self.inner.stream(messages, **kwargs)
 
 
-def _backends(wanted: str) -> list[tuple[str, ChatBackend | None]]:
+def _backends(wanted: str, replies: Path | None = None) -> list[tuple[str, ChatBackend | None]]:
     found: list[tuple[str, ChatBackend | None]] = [("none", None)]
     if wanted == "none":
         return found
@@ -145,7 +170,8 @@ def _backends(wanted: str) -> list[tuple[str, ChatBackend | None]]:
         if loaded.degraded:
             print(f"{name}: not available ({'; '.join(loaded.notices)})", file=sys.stderr)
             continue
-        found.append((name, _Memo(loaded.backend)))  # type: ignore[arg-type]
+        path = None if replies is None else replies.with_name(f"{replies.stem}.{name}{replies.suffix}")
+        found.append((name, _Memo(loaded.backend, path)))
     return found
 
 
@@ -156,6 +182,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--devset", type=Path, default=DEVSET)
     parser.add_argument("--show-errors", action="store_true")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON lines.")
+    parser.add_argument(
+        "--replies",
+        type=Path,
+        default=None,
+        help="Keep the models' replies in FILE (one file per backend, FILE.embedded etc.) and reuse them.",
+    )
+    parser.add_argument("--progress", action="store_true", help="Print each item's id as it is read.")
     args = parser.parse_args(argv)
     items = load_devset(args.devset)
     print(f"devset: {len(items)} items ({args.devset.name})")
@@ -163,9 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{'backend':<10} {'policy':<10} {'slot acc':>8} {'recall':>7} {'halluc':>7} {'on empty':>9} "
         f"{'stage':>6} {'p50 ms':>8}"
     )
-    for name, backend in _backends(args.backend):
+    for name, backend in _backends(args.backend, args.replies):
         for policy in ("supported",) if backend is None else ("supported", "llm"):
-            figures = score(items, backend, policy)
+            figures = score(items, backend, policy, progress=args.progress)
             if args.json:
                 print(
                     json.dumps(
