@@ -77,7 +77,7 @@ def create_app(
     state = AppState(
         settings=settings,
         catalog=catalog or load_catalog(),
-        backend=BackendHolder(settings, backend=backend),
+        backend=BackendHolder(settings, backend=backend, metrics=metrics),
         index=index,
         store=AuditStore.from_settings(settings),
         metrics=metrics,

@@ -1,7 +1,8 @@
 """The audit and feedback store: SQLite in the data folder by default, any SQLAlchemy URL otherwise.
 
-Each write is its own committed transaction; SQLite runs in WAL mode with ``synchronous=FULL``, so a row
-the API has answered for survives the process being killed. Message text is stored only when the operator
+Each write is its own committed transaction; SQLite runs in WAL mode with ``synchronous=NORMAL``, so a row
+the API has answered for survives the process being killed (``CLINADVISOR_AUDIT_SYNC_FULL``: FULL, which
+also survives power loss, at about 10 ms a write). Message text is stored only when the operator
 turns CLINADVISOR_AUDIT_MESSAGES on (it may contain patient data).
 """
 
@@ -11,6 +12,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -97,19 +99,19 @@ def _utc(moment: datetime) -> datetime:
 class AuditStore:
     """Writes audit rows and feedback; reads them back for export; purges old ones."""
 
-    def __init__(self, url: str, *, keep_messages: bool = False) -> None:
+    def __init__(self, url: str, *, keep_messages: bool = False, sync_full: bool = False) -> None:
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.keep_messages = keep_messages
         self.engine: Engine = create_engine(url, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", partial(_sqlite_pragmas, "FULL" if sync_full else "NORMAL"))
         metadata.create_all(self.engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuditStore:
         """The store the settings name."""
-        return cls(database_url(settings), keep_messages=settings.audit_messages)
+        return cls(database_url(settings), keep_messages=settings.audit_messages, sync_full=settings.audit_sync_full)
 
     def record(self, entry: AuditEntry) -> int:
         """Store one recommendation (committed before returning); its row id."""
@@ -176,11 +178,12 @@ class AuditStore:
         self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers (export) run beside the writer; FULL syncs the WAL on every commit.
+def _sqlite_pragmas(synchronous: str, dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers (export) run beside the writer. With NORMAL a commit is in the WAL file (the OS
+    # has it) before it returns, which survives a killed process; FULL also fsyncs it (power loss), ~10 ms.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 

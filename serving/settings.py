@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL of the audit and feedback store; default: SQLite in the data folder."
     )
     audit_messages: bool = Field(False, description="Also store the conversation text in the audit log.")
+    audit_sync_full: bool = Field(
+        False, description="SQLite audit store: fsync every write (survives power loss, not only a killed process)."
+    )
     build_index_on_start: bool = Field(True, description="Build the shipped search index on first start if absent.")
     # The browser page (ui.app), mounted at / by `clinadvisor serve`.
     ui_users: str | None = Field(

@@ -7,15 +7,17 @@ import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 
 from assistant.questionnaire import all_question_ids, parse_answer, parse_stage
 from serving.api.deps import Authorized, State
 from serving.api.errors import APIError, error_event
+from serving.api.pump import Ended, Pump
 from serving.api.state import AppState, Dialogue, Reply
 from serving.api.wire import MODEL_ID, ChatCompletion, ChatCompletionRequest, ClinadvisorRequest, ModelList
 from serving.audit import AuditEntry
@@ -52,17 +54,32 @@ async def chat_completions(body: ChatCompletionRequest, state: State, who: Autho
     messages = [m.model_dump(exclude_none=True) for m in body.messages]
     overrides = _overrides(body.clinadvisor)
     turn = _Turn(state, messages, who.key_id, stream=body.stream)
-    backend = await run_in_threadpool(state.backend.get)
-    kwargs: dict[str, Any] = {"backend": backend, "retriever": state.index.retriever, "overrides": overrides}
+
+    def kwargs() -> dict[str, Any]:  # called in the worker thread: starting a backend may block
+        return {"backend": state.backend.get(), "retriever": state.index.retriever, "overrides": overrides}
+
     if not body.stream:
-        reply = await run_in_threadpool(dialogue.respond, state.catalog, messages, **kwargs)
-        return JSONResponse(await run_in_threadpool(turn.completion, reply))
-    pieces = dialogue.respond_stream(state.catalog, messages, **kwargs)
-    # The first piece is taken before answering, so an error up to there is a plain HTTP error.
-    first = await run_in_threadpool(next, pieces, None)
+
+        def complete() -> dict[str, Any]:
+            return turn.completion(dialogue.respond(state.catalog, messages, **kwargs()))
+
+        return JSONResponse(await run_in_threadpool(complete))
+
+    def items() -> Iterator[str | _Final]:
+        for item in dialogue.respond_stream(state.catalog, messages, **kwargs()):
+            yield item if isinstance(item, str) else _Final(item, turn.finish(item))
+
+    pump: Pump[str | _Final] = Pump(items)
+    pump.start()
+    try:
+        # the first piece is awaited before answering, so an error up to there is a plain HTTP error
+        first = await pump.get()
+    except BaseException:
+        pump.cancel()
+        raise
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     return StreamingResponse(
-        _events(turn, first, pieces, include_usage),
+        _events(turn, pump, first, include_usage),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -190,42 +207,39 @@ class _Turn:
         return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def _stream_events(turn: _Turn, first: str | Reply | None, rest: Iterator[str | Reply], usage: bool) -> Iterator[str]:
-    """The SSE events of a streamed reply (runs in a worker thread: the dialogue blocks on the LLM)."""
-    yield turn.chunk({"role": "assistant", "content": ""})
-    text: list[str] = []
-    item = first
-    while item is not None:
-        if isinstance(item, str):
-            if item:
-                text.append(item)
-                yield turn.chunk({"content": item})
-        else:
-            ext = turn.finish(item)
-            yield turn.chunk({}, "stop", clinadvisor=ext)
-            if usage:
-                data = {
-                    "id": turn.id,
-                    "object": "chat.completion.chunk",
-                    "created": turn.created,
-                    "model": MODEL_ID,
-                    "choices": [],
-                    "usage": turn.usage("".join(text)),
-                }
-                yield f"data: {json.dumps(data)}\n\n"
-            yield "data: [DONE]\n\n"
-            return
-        item = next(rest, None)
-    raise RuntimeError("the dialogue's stream ended without its final Reply")
+@dataclass(frozen=True)
+class _Final:
+    """The dialogue's final Reply with its extension (already audited and counted)."""
+
+    reply: Reply
+    extension: dict[str, Any]
 
 
 async def _events(
-    turn: _Turn, first: str | Reply | None, rest: Iterator[str | Reply], usage: bool
+    turn: _Turn, pump: Pump[str | _Final], first: str | _Final | Ended, usage: bool
 ) -> AsyncIterator[str]:
-    """The stream as the client sees it; a failure mid-stream ends with an error event and ``[DONE]``."""
+    """The SSE events of a streamed reply; a failure mid-stream ends with an error event and ``[DONE]``."""
     try:
-        async for event in iterate_in_threadpool(_stream_events(turn, first, rest, usage)):
-            yield event
+        yield turn.chunk({"role": "assistant", "content": ""})
+        text: list[str] = []
+        item = first
+        while not isinstance(item, Ended):
+            if isinstance(item, str):
+                if item:
+                    text.append(item)
+                    yield turn.chunk({"content": item})
+            else:
+                yield turn.chunk({}, "stop", clinadvisor=item.extension)
+                if usage:
+                    data = {"id": turn.id, "object": "chat.completion.chunk", "created": turn.created,
+                            "model": MODEL_ID, "choices": [], "usage": turn.usage("".join(text))}  # fmt: skip
+                    yield f"data: {json.dumps(data)}\n\n"
+                yield "data: [DONE]\n\n"
+                return
+            item = await pump.get()
+        raise RuntimeError("the dialogue's stream ended without its final Reply")
     except Exception as exc:
         yield error_event(exc)
         yield "data: [DONE]\n\n"
+    finally:
+        pump.cancel()

@@ -1,4 +1,7 @@
-"""Route dependencies: the shared state, and the caller once authenticated and within its rate limit."""
+"""Route dependencies: the shared state, and the caller once authenticated and within its rate limit.
+
+They are ``async`` because they never block: FastAPI would run plain functions in the thread pool.
+"""
 
 from __future__ import annotations
 
@@ -14,24 +17,25 @@ from serving.api.state import AppState
 bearer = HTTPBearer(auto_error=False, description="An API key from CLINADVISOR_API_KEYS (when keys are set).")
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     """The application's shared state."""
     state: AppState = request.app.state.clinadvisor
     return state
 
 
-def authenticated(
+async def authenticated(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Caller:
     """The caller, checked against the configured keys (401 otherwise)."""
-    state = get_state(request)
+    state: AppState = request.app.state.clinadvisor
     address = request.client.host if request.client else "unknown"
     return state.keys.check(request.headers.get("authorization"), address)
 
 
-def caller(request: Request, who: Annotated[Caller, Depends(authenticated)]) -> Caller:
+async def caller(request: Request, who: Annotated[Caller, Depends(authenticated)]) -> Caller:
     """The authenticated caller, after taking one token of its rate limit (429 otherwise)."""
-    get_state(request).limiter.check(who.identity)
+    state: AppState = request.app.state.clinadvisor
+    state.limiter.check(who.identity)
     return who
 
 

@@ -44,6 +44,13 @@ class Metrics:
             ["backend"],
             registry=self.registry,
         )
+        self.llm_seconds = Histogram(
+            "clinadvisor_llm_call_duration_seconds",
+            "Time spent inside LLM backend calls, by backend and call (streams: time waiting for pieces).",
+            ["backend", "call"],
+            registry=self.registry,
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+        )
         self.chat_turns = Counter(
             "clinadvisor_chat_turns",
             "Chat turns by the backend that answered and whether they streamed.",

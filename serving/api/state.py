@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from assistant.catalog import Catalog
 from assistant.evidence import Retriever
-from assistant.llm import BackendUnavailable, ChatBackend
+from assistant.llm import BackendUnavailable, ChatBackend, Message
 from serving.api.auth import KeyChecker
 from serving.api.limits import RateLimiter
 from serving.api.metrics import Metrics
@@ -84,21 +84,85 @@ class Dialogue:
     respond_stream: RespondStream
 
 
+class TimedBackend:
+    """A ChatBackend that records the time spent inside each call of the wrapped one (for /metrics)."""
+
+    def __init__(self, backend: ChatBackend, metrics: Metrics) -> None:
+        self.inner = backend
+        self._metrics = metrics
+
+    @property
+    def name(self) -> str:
+        """The wrapped backend's name."""
+        return self.inner.name
+
+    def __getattr__(self, attr: str) -> Any:
+        # list_models, model, close...: whatever else the wrapped backend offers
+        return getattr(self.inner, attr)
+
+    def _observe(self, call: str, seconds: float) -> None:
+        self._metrics.llm_seconds.labels(self.inner.name, call).observe(seconds)
+
+    def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0) -> str:
+        """The wrapped ``complete``, timed."""
+        start = time.perf_counter()
+        try:
+            return self.inner.complete(messages, max_tokens=max_tokens, temperature=temperature)
+        finally:
+            self._observe("complete", time.perf_counter() - start)
+
+    def complete_json(
+        self, messages: Sequence[Message], schema: Mapping[str, Any], *, max_tokens: int = 512
+    ) -> Mapping[str, Any]:
+        """The wrapped ``complete_json``, timed."""
+        start = time.perf_counter()
+        try:
+            return self.inner.complete_json(messages, schema, max_tokens=max_tokens)
+        finally:
+            self._observe("complete_json", time.perf_counter() - start)
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0) -> Iterator[str]:
+        """The wrapped ``stream``; only the time spent waiting for pieces counts, not the caller's."""
+        start = time.perf_counter()
+        spent = 0.0
+        try:
+            pieces = self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature)
+            spent += time.perf_counter() - start
+            while True:
+                start = time.perf_counter()
+                try:
+                    piece = next(pieces)
+                except StopIteration:
+                    return
+                finally:
+                    spent += time.perf_counter() - start
+                yield piece
+        finally:
+            self._observe("stream", spent)
+
+
 class BackendHolder:
     """The LLM backend in use; when the configured one is down, ``none`` stands in and a retry is due later."""
 
     RETRY_SECONDS = 30.0
     PROBE_SECONDS = 15.0
 
-    def __init__(self, settings: Settings, name: str | None = None, backend: ChatBackend | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        name: str | None = None,
+        backend: ChatBackend | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._settings = settings
+        self._metrics = metrics
         self._lock = threading.Lock()
         self._tried_at = 0.0
         self._probed: tuple[float, bool] = (0.0, False)
         self.notices: list[str] = []
         if backend is not None:
             self.requested = backend.name
-            self._backend: ChatBackend | None = backend
+            self._backend: ChatBackend | None = self._timed(backend)
         else:
             from serving.backends.registry import backend_name
 
@@ -119,8 +183,11 @@ class BackendHolder:
 
         self._tried_at = time.monotonic()
         loaded = load_backend(self.requested, self._settings)
-        self._backend = loaded.backend
+        self._backend = self._timed(loaded.backend)
         self.notices = list(loaded.notices)
+
+    def _timed(self, backend: ChatBackend) -> ChatBackend:
+        return TimedBackend(backend, self._metrics) if self._metrics is not None else backend
 
     @property
     def degraded(self) -> bool:

@@ -34,12 +34,13 @@ def test_default_database_is_sqlite_in_the_data_folder(tmp_path: Path) -> None:
     assert database_url(Settings(home=tmp_path, database_url="postgresql://db/x")) == "postgresql://db/x"
 
 
-def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
-    store = AuditStore(f"sqlite:///{tmp_path}/a.db")
+@pytest.mark.parametrize(("sync_full", "level"), [(False, 1), (True, 2)])  # NORMAL, FULL
+def test_sqlite_runs_in_wal_mode(tmp_path: Path, sync_full: bool, level: int) -> None:
+    store = AuditStore(f"sqlite:///{tmp_path}/a.db", sync_full=sync_full)
     store.record(entry())
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == level
     # committed: another connection, outside SQLAlchemy, sees the row at once
     assert sqlite3.connect(tmp_path / "a.db").execute("select count(*) from recommendations").fetchone() == (1,)
 
