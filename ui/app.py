@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 # before gradio is imported anywhere: no usage statistics sent home
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import logging
 import tempfile
@@ -29,6 +29,7 @@ from ui.client import AdvisorClient, ChatResult, ClientError
 log = logging.getLogger("clinadvisor.ui")
 
 TITLE = "Clinical LLM Advisor"
+CONCURRENT_TURNS = 32  # chat turns (and clicks) served at once across all browser sessions
 SLOTS = 16  # answer controls; a stage has at most 10 questions today, the spare ones stay hidden
 EXAMPLES = [
     "I'm a radiologist; I want to draft CT reports from the images and summarise them; "
@@ -269,7 +270,7 @@ def build_ui(base_url: str | None = None, api_key: str | None = None) -> gr.Bloc
     """The chat page; ``base_url`` is the assistant's server (default: the server serving the page)."""
     clients = Clients(base_url, api_key)
 
-    demo = gr.Blocks(title=TITLE, fill_width=True)
+    demo = gr.Blocks(title=TITLE, fill_width=True, analytics_enabled=False)
     with demo:
         state = gr.State(Session())
         banner = gr.HTML(disclaimer_html(render.DEFAULT_DISCLAIMER), elem_id="ca-disclaimer")
@@ -442,6 +443,8 @@ def build_ui(base_url: str | None = None, api_key: str | None = None) -> gr.Bloc
         thumbs_down.click(on_feedback("down"), inputs=[comment, state], outputs=[feedback_note, comment])
         term.input(on_term, inputs=[term], outputs=[term_text])
         restart.click(on_restart, inputs=[state], outputs=[chatbot, message, state, *view])
+    # Gradio runs one call per event at a time by default: every user's chat turn would wait for the others'
+    demo.queue(default_concurrency_limit=CONCURRENT_TURNS)
     return demo
 
 

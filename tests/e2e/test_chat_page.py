@@ -106,6 +106,17 @@ def test_glossary_feedback_and_examples(page: Page) -> None:
     page.click("#ca-up")
     expect(page.locator("#ca-feedback-note")).to_contain_text("Nothing to rate yet")
 
+    # a stage picked by hand shows its questions; an answer clicked there gives a recommendation at once
+    page.locator("#ca-stage input").click()
+    page.get_by_role("option", name=re.compile(r"^III: ")).click()
+    expect(page.locator("#ca-progress")).to_contain_text("Stage III: 0 of")
+    click_answer(page, "medical questions", "yes")
+    expect(page.locator("#ca-progress")).to_contain_text("Stage III: 1 of")
+    expect(page.locator("#ca-status")).to_contain_text("Stage III")
+    expect(page.locator("#ca-table")).not_to_contain_text("no recommendation yet")
+    page.click("text=New conversation")
+    expect(page.locator("#ca-progress")).to_contain_text("No stage yet")
+
     page.get_by_text("Trabajo en el alta hospitalaria").click()
     expect(page.locator("#ca-input textarea")).to_have_value(re.compile("cartas de alta"))
     send(page, page.locator("#ca-input textarea").input_value())

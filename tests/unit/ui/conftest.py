@@ -9,12 +9,34 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant.evidence import Passage
 from serving.app import create_app
 from serving.backends.none_backend import NoneBackend
 from serving.settings import Settings
 from ui.client import AdvisorClient
 
 MakeAdvisor = Callable[..., AdvisorClient]
+
+
+class OnePassage:
+    """A retriever that always returns the same passage."""
+
+    def search(self, query: str, k: int = 5) -> list[Passage]:
+        return [
+            Passage(
+                key="card-x#0",
+                doc_id="card-x",
+                title="A card",
+                authors=("A. Author",),
+                year=2024,
+                url=None,
+                source="card-x.md",
+                page=None,
+                section="Summary",
+                score=1.0,
+                text="The passage text.",
+            )
+        ][:k]
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import gradio as gr
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.unit.ui.conftest import MakeAdvisor, OnePassage
 from ui import app as ui_app
 from ui.app import Session, build_ui, internal_key, mount, parse_users
 
@@ -77,3 +78,33 @@ def test_mount_with_users_asks_for_login() -> None:
         assert client.post("/login", data={"username": "ann", "password": "bad"}).status_code == 400
         assert client.post("/login", data={"username": "ann", "password": "pw"}).status_code == 200
         assert client.get("/config").status_code == 200
+
+
+def test_recompute_applies_clicks_through_the_api(make_advisor: MakeAdvisor) -> None:
+    client = make_advisor()
+    session = Session(questionnaire=client.questionnaire())
+    answers = {"input_text_only": False, "output_text_only": True, "radiology_report_summarization": True}
+    session.ext = {
+        "stage": "II",
+        "answers": {q: {"value": v, "source": "extracted", "turn": 0} for q, v in answers.items()},
+    }
+    session.clicked = {"data_sharing": True, "deploy_local": False}
+    session = ui_app._recompute(client, session)
+    assert session.error is None
+    assert "GPT-4" in [m["name"] for m in session.ext["recommendation"]["matches"]]
+    assert session.ext["answers"]["data_sharing"] == {"value": True, "source": "clicked", "turn": None}
+    assert session.ext["answers"]["input_text_only"]["source"] == "extracted"
+
+
+def test_recompute_reports_errors_in_the_session(make_advisor: MakeAdvisor) -> None:
+    session = Session(questionnaire=QUESTIONNAIRE, clicked_stage="IX")
+    session = ui_app._recompute(make_advisor(), session)
+    assert session.error is not None and "could not update" in session.error
+
+
+def test_missing_passage_text_is_fetched_by_search(make_advisor: MakeAdvisor) -> None:
+    client = make_advisor(retriever=OnePassage())
+    cited = [{"n": 1, "key": "card-x#0", "title": "A card"}, {"n": 2, "key": "gone", "title": "Other"}]
+    filled = ui_app._with_passages(client, cited)
+    assert filled[0]["text"] == "The passage text."
+    assert "text" not in filled[1]

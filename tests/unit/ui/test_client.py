@@ -5,35 +5,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from assistant.evidence import Passage
-from tests.unit.ui.conftest import MakeAdvisor
+from tests.unit.ui.conftest import MakeAdvisor, OnePassage
 from ui.client import AdvisorClient, ChatResult, ClientError, _read_events, api_root
 
 RADIOLOGIST = (
     "I'm a radiologist; I want to draft CT reports from the images and summarise them; "
     "the data can't leave the hospital"
 )
-
-
-class OnePassage:
-    """A retriever that always returns the same passage."""
-
-    def search(self, query: str, k: int = 5) -> list[Passage]:
-        return [
-            Passage(
-                key="card-x#0",
-                doc_id="card-x",
-                title="A card",
-                authors=("A. Author",),
-                year=2024,
-                url=None,
-                source="card-x.md",
-                page=None,
-                section="Summary",
-                score=1.0,
-                text="The passage text.",
-            )
-        ][:k]
 
 
 def test_api_root_accepts_both_forms() -> None:
