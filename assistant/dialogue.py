@@ -336,9 +336,24 @@ def _asked_before(conv: _Conversation) -> bool:
 # Retrieval
 
 
+def _squash(text: str) -> str:
+    return "".join(ch for ch in normalize(text) if ch.isalnum())
+
+
 def _mentions(passage: Passage, subjects: Sequence[str]) -> bool:
+    """True when the passage names a subject: as a word, or (for names of 5+ characters) ignoring spaces and
+    punctuation, so that "Llama 2" names LLaMA2."""
     haystack = normalize(f"{passage.title} {passage.text}")
-    return any(re.search(rf"(?<!\w){re.escape(normalize(s))}(?!\w)", haystack) for s in subjects if s.strip())
+    squashed = _squash(haystack)
+    for subject in subjects:
+        if not subject.strip():
+            continue
+        if re.search(rf"(?<!\w){re.escape(normalize(subject))}(?!\w)", haystack):
+            return True
+        key = _squash(subject)
+        if len(key) >= 5 and key in squashed:
+            return True
+    return False
 
 
 def _retrieve(
@@ -355,9 +370,9 @@ def _retrieve(
     kept: list[Passage] = []
     seen: set[str] = set()
     for p in found:
-        if p.score < MIN_SCORE or p.key in seen or not _mentions(p, subjects):
+        if p.score < MIN_SCORE or p.key in seen or p.doc_id in seen or not _mentions(p, subjects):
             continue
-        seen.add(p.key)
+        seen.update((p.key, p.doc_id))  # one passage per document: more sources, fewer repeats
         kept.append(p)
     return kept[:MAX_PASSAGES]
 
@@ -515,7 +530,8 @@ def _follow_up_draft(
         technical = [term for term in terms if term in TECHNICAL_TERMS]
         if technical:
             subjects = [a for term in technical for a in _aliases(term)]
-            draft.passages = _retrieve(retriever, " ".join(technical), subjects, lang, draft.notices)
+            query = " ".join([*technical, follow.text])
+            draft.passages = _retrieve(retriever, query, subjects, lang, draft.notices)
             if not draft.passages:
                 draft.tail = t(lang, "no_evidence")
         draft.facts = {
@@ -574,6 +590,8 @@ _WHAT_IF_PREFIX = re.compile(
 def hypothetical_answers(text: str, stage: str) -> dict[str, bool]:
     """The answers a what-if question supposes, read as if they were statements."""
     statement = _WHAT_IF_PREFIX.sub("", text).replace("?", ".").replace("¿", "")
+    if not statement.strip(" ."):
+        return {}
     return dict(extract(statement, stage=stage, backend=None).answers)
 
 
@@ -649,6 +667,8 @@ def _plan(
     notices = list(conv.notices)
     last = conv.last_user
     follow = classify(catalog, last) if last.strip() else None
+    if follow is not None and follow.kind == WHAT_IF and len(conv.user_texts) < 2:
+        follow = None  # a what-if needs something to compare with: a first message is read as a description
     hypothetical = follow is not None and follow.kind == WHAT_IF
     state = _derive_state(catalog, conv, backend, overrides, hypothetical)
     notices += state.notices

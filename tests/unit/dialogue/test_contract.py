@@ -7,7 +7,7 @@ import json
 from assistant.catalog import Catalog
 from assistant.dialogue import Reply, respond, respond_stream
 from assistant.recommendation import Recommendation
-from tests.unit.dialogue.fakes import FakeRetriever, assistant, passage, user
+from tests.unit.dialogue.fakes import FakeBackend, FakeRetriever, assistant, passage, user
 
 NEED = "I'm a radiologist and I want to draft CT reports; the data can't leave the hospital."
 ANSWERS = "Only text goes in, and we run it on our own servers."
@@ -97,3 +97,40 @@ def test_every_reply_carries_the_disclaimer(catalog: Catalog) -> None:
         reply = respond(catalog, messages)
         assert reply.text.rstrip().endswith(f"_{reply.disclaimer}_")
         assert isinstance(reply.recommendation, Recommendation | None)
+
+
+def test_partial_matches_are_shown_with_what_they_cover_and_lack(catalog: Catalog) -> None:
+    overrides = {
+        "stage": "IV",
+        "answers": {
+            "surgery_nursing_text_generation": True,
+            "disease_prediction": True,
+            "clinical_text_extraction": True,
+            "medical_qa": True,
+            "clinical_record_summarization": True,
+            "input_text_only": True,
+            "output_text_only": True,
+            "data_sharing": False,
+            "deploy_local": True,
+        },
+    }
+    reply = respond(catalog, [user("Our ward needs help.")], overrides=overrides)
+    assert reply.recommendation is not None and reply.recommendation.status == "no_full_match"
+    assert reply.kind == "recommendation"
+    assert "No usable model covers every task you selected" in reply.text
+    assert "| # | Model | Covers | Lacks |" in reply.text
+    assert reply.recommendation.partial_matches[0].label in reply.text
+
+
+def test_stream_sends_the_head_before_the_language_model_is_asked(catalog: Catalog) -> None:
+    backend = FakeBackend(["A plain summary without figures."])
+    stream = respond_stream(catalog, conversation(), backend=backend)
+    first = next(stream)
+    assert isinstance(first, str) and "Here is what I understood" in first
+    assert backend.prompts == []  # the language model has not been asked yet
+    rest = list(stream)
+    assert backend.prompts, "the language model writes the prose"
+    final = rest[-1]
+    assert isinstance(final, Reply) and final.backend == "fake"
+    assert first + "".join(p for p in rest[:-1] if isinstance(p, str)) == final.text
+    assert "A plain summary without figures." in final.text

@@ -150,3 +150,14 @@ def test_follow_ups_answer_in_spanish(catalog: Catalog) -> None:
     messages += [assistant(rec.text), user("¿Por qué no GPT-4?")]
     reply = respond(catalog, messages)
     assert "GPT-4 coincidiría, pero se excluye" in reply.text
+
+
+def test_a_first_message_phrased_as_what_if_is_read_as_a_description(catalog: Catalog) -> None:
+    reply = respond(catalog, [user("What if I, a radiologist, want draft CT reports?")])
+    assert reply.kind != "what_if"
+    assert reply.stage == "II"
+
+
+def test_a_bare_what_if_does_not_crash(catalog: Catalog) -> None:
+    _, reply = after_recommendation(catalog, "What if?")
+    assert "could not tell which answer" in reply.text
