@@ -1,0 +1,37 @@
+"""Every reply string, question text and explanation exists in English, Spanish and German."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.i18n import LANGUAGES, STRINGS, disclaimer, explanation, question_text, stage_title, t
+from assistant.questionnaire import GLOSSARY, STAGE_IDS, question, question_ids
+from assistant.recommendation import DISCLAIMER
+
+
+def test_every_string_has_all_three_languages_with_the_same_placeholders() -> None:
+    for key, entry in STRINGS.items():
+        assert set(entry) == set(LANGUAGES), key
+        placeholders = {lang: set(re.findall(r"\{(\w+)\}", text)) for lang, text in entry.items()}
+        assert placeholders["es"] == placeholders["en"] == placeholders["de"], key
+
+
+@pytest.mark.parametrize("lang", ["es", "de"])
+def test_questions_stages_and_terms_are_translated(lang: str) -> None:
+    for stage in STAGE_IDS:
+        assert stage_title(lang, stage) != stage_title("en", stage)
+        for qid in question_ids(stage):
+            assert question_text(lang, stage, qid) != question(stage, qid).text, (stage, qid)
+    for term in GLOSSARY:
+        if term in ("textual data", "data sharing"):
+            continue  # these two are the questions' own explanations
+        assert explanation(lang, None, term) != GLOSSARY[term], term
+    assert disclaimer(lang) != DISCLAIMER
+
+
+def test_english_falls_back_to_the_questionnaire() -> None:
+    assert question_text("en", "II", "data_sharing") == question("II", "data_sharing").text
+    assert disclaimer("en") == DISCLAIMER
+    assert t("fr", "yes") == "yes"  # an unknown language reads English
