@@ -14,8 +14,10 @@ import os
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import logging
+import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -150,15 +152,34 @@ def disclaimer_html(text: str) -> str:
     return f"<strong>⚠ Not medical advice.</strong> {html.escape(text)}"
 
 
+EXPORT_ROOT = Path(tempfile.gettempdir()) / "clinadvisor-exports"
+EXPORT_MAX_AGE_S = 86_400  # a session's export folder is removed a day after its last write
+
+
+def _prune_exports(root: Path, max_age_s: float = EXPORT_MAX_AGE_S) -> None:
+    """Remove sessions' export folders untouched for ``max_age_s`` (a long-running server would fill /tmp)."""
+    limit = time.time() - max_age_s
+    for folder in root.glob("*"):
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < limit:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # another worker removed it first
+            continue
+
+
 def _export_files(session: Session) -> tuple[str, str]:
     """Write the Markdown and JSON exports of the session; their paths."""
     if session.export_dir is None:
-        session.export_dir = tempfile.mkdtemp(prefix="clinadvisor-export-")
+        EXPORT_ROOT.mkdir(parents=True, exist_ok=True)
+        _prune_exports(EXPORT_ROOT)
+        session.export_dir = tempfile.mkdtemp(dir=EXPORT_ROOT)
     folder = Path(session.export_dir)
+    folder.mkdir(parents=True, exist_ok=True)
     md = folder / "clinadvisor-conversation.md"
     js = folder / "clinadvisor-conversation.json"
     md.write_text(render.export_markdown(session.messages, session.ext, session.question_text()), encoding="utf-8")
     js.write_text(render.export_json(session.messages, session.ext), encoding="utf-8")
+    os.utime(folder)
     return str(md), str(js)
 
 
@@ -270,7 +291,8 @@ def build_ui(base_url: str | None = None, api_key: str | None = None) -> gr.Bloc
     """The chat page; ``base_url`` is the assistant's server (default: the server serving the page)."""
     clients = Clients(base_url, api_key)
 
-    demo = gr.Blocks(title=TITLE, fill_width=True, analytics_enabled=False)
+    # delete_cache: Gradio's copies of the exports are removed hourly once a day old
+    demo = gr.Blocks(title=TITLE, fill_width=True, analytics_enabled=False, delete_cache=(3600, EXPORT_MAX_AGE_S))
     with demo:
         state = gr.State(Session())
         banner = gr.HTML(disclaimer_html(render.DEFAULT_DISCLAIMER), elem_id="ca-disclaimer")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -108,3 +110,17 @@ def test_missing_passage_text_is_fetched_by_search(make_advisor: MakeAdvisor) ->
     filled = ui_app._with_passages(client, cited)
     assert filled[0]["text"] == "The passage text."
     assert "text" not in filled[1]
+
+
+def test_exports_are_written_and_old_ones_pruned(tmp_path: Path) -> None:
+    old, fresh = tmp_path / "old", tmp_path / "fresh"
+    old.mkdir()
+    fresh.mkdir()
+    os.utime(old, (0, 0))
+    ui_app._prune_exports(tmp_path, max_age_s=3600)
+    assert not old.exists() and fresh.exists()
+    session = Session(messages=[{"role": "user", "content": "hello there"}])
+    md, js = ui_app._export_files(session)
+    assert "hello there" in Path(md).read_text(encoding="utf-8")
+    assert json.loads(Path(js).read_text(encoding="utf-8"))["messages"][0]["content"] == "hello there"
+    assert ui_app._export_files(session) == (md, js)  # one folder per session
