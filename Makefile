@@ -54,3 +54,4 @@ catalog: venv
 
 bench: venv
 	$(PY) bench/rules.py
+	$(PY) bench/retrieval.py

