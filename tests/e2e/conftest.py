@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -63,14 +64,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server(data_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of a running ``clinadvisor serve`` with the page at ``/``."""
+@contextmanager
+def serving(home: Path, log_dir: Path, **env: str) -> Iterator[str]:
+    """Run ``clinadvisor serve`` on a free loopback port until its index is ready; yield its base URL."""
     port = _free_port()
-    log = (tmp_path_factory.mktemp("e2e-log") / "serve.log").open("w")
+    log = (log_dir / "serve.log").open("w")
     process = subprocess.Popen(
         [str(CLINADVISOR), "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=_env(data_home),
+        env={**_env(home), **env},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -99,9 +100,16 @@ def server(data_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         log.close()
 
 
-@pytest.fixture
-def page(server: str, tmp_path: Path) -> Iterator[Page]:
-    """A fresh headless Chromium page on the chat page; only the test server may be reached."""
+@pytest.fixture(scope="session")
+def server(data_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a running ``clinadvisor serve`` with the page at ``/`` (open: no keys, no log-in)."""
+    with serving(data_home, tmp_path_factory.mktemp("e2e-log")) as url:
+        yield url
+
+
+@contextmanager
+def browser_page(server: str, profile: Path) -> Iterator[Page]:
+    """A fresh headless Chromium page on ``server``; only the server may be reached (checked on exit)."""
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: run `make e2e-deps` (apt-get install chromium chromium-driver)")
     outside: list[str] = []
@@ -116,7 +124,7 @@ def page(server: str, tmp_path: Path) -> Iterator[Page]:
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
+            str(profile),
             executable_path=str(CHROMIUM),
             args=CHROMIUM_ARGS,
             headless=True,
@@ -128,8 +136,15 @@ def page(server: str, tmp_path: Path) -> Iterator[Page]:
             page = context.new_page()
             page.route("**/*", only_local)
             page.goto(server + "/")
-            page.wait_for_selector("#ca-input textarea")
             yield page
         finally:
             context.close()
     assert outside == [], f"the page fetched from outside the server: {outside}"
+
+
+@pytest.fixture
+def page(server: str, tmp_path: Path) -> Iterator[Page]:
+    """The chat page of the open server in a fresh browser, ready for input."""
+    with browser_page(server, tmp_path / "chromium-profile") as page:
+        page.wait_for_selector("#ca-input textarea")
+        yield page

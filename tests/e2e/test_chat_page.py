@@ -7,8 +7,11 @@ import json
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.conftest import browser_page, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -125,3 +128,18 @@ def test_glossary_feedback_and_examples(page: Page) -> None:
     page.get_by_placeholder("Optional comment on the last answer").fill("Clear, thanks")
     page.click("#ca-down")
     expect(page.locator("#ca-feedback-note")).to_contain_text("recorded")
+
+
+def test_log_in_and_api_keys(data_home: Path, tmp_path: Path) -> None:
+    """With API keys and page users configured, /v1 refuses strangers while the logged-in page still works."""
+    keys = {"CLINADVISOR_API_KEYS": "first-key,second-key", "CLINADVISOR_UI_USERS": "ann:s3cret"}
+    with serving(data_home, tmp_path, **keys) as url:
+        assert httpx.get(url + "/v1/questionnaire").status_code == 401
+        with browser_page(url, tmp_path / "profile") as page:
+            page.get_by_label("username").fill("ann")
+            page.get_by_label("password").fill("s3cret")
+            page.get_by_role("button", name="Login").click()
+            page.wait_for_selector("#ca-input textarea")
+            send(page, RADIOLOGIST)
+            expect(page.locator("#ca-progress")).to_contain_text("Stage II")
+            expect(page.locator("#ca-table")).to_contain_text("RaDialog-7B")
