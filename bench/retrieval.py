@@ -52,11 +52,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
-def build_ours(home: Path) -> tuple[HybridIndex, int, float]:
-    """A fresh index of the shipped corpus and the seeds; returns it, the chunks embedded and the seconds."""
+def add_seeds(home: Path) -> None:
+    """Register the seed documents as a user's documents in the data folder."""
     store = DocumentStore(home)
     for path in sorted(SEEDS.glob("*.txt")):
         store.put(path, str(path.resolve()), file_sha256(path), Metadata())
+
+
+def build_ours(home: Path) -> tuple[HybridIndex, int, float]:
+    """A fresh index of the shipped corpus and the seeds; returns it, the chunks embedded and the seconds."""
+    store = DocumentStore(home)
     index = open_index(Settings(home=home, chroma_url=None, search_max_per_doc=3))
     start = time.perf_counter()
     counts = index.sync(shipped_sources() + user_sources(store), progress=False)
@@ -183,6 +188,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="clinadvisor-bench-") as tmp:
         home = Path(tmp) / "home"
+        add_seeds(home)
         chunks = all_chunks(home)
         if not args.no_langchain:
             seconds = build_langchain(chunks, Path(tmp) / "langchain")

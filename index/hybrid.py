@@ -98,8 +98,9 @@ class HybridIndex:
         snapshot = self._current()
         if not query.strip() or k <= 0 or not snapshot.chunks:
             return []
-        vector_hits = self.store.query(self.embedder.embed_query(query), CANDIDATES)
-        keyword_hits = snapshot.bm25.search(query, CANDIDATES)
+        candidates = max(CANDIDATES, 4 * k)  # enough left after the per-document cap
+        vector_hits = self.store.query(self.embedder.embed_query(query), candidates)
+        keyword_hits = snapshot.bm25.search(query, candidates)
         by_key = dict(snapshot.by_key)
         for hit in vector_hits:
             by_key.setdefault(hit.chunk.key, hit.chunk)  # written after our snapshot was taken

@@ -164,3 +164,11 @@ def test_sidecar_both_names_and_merge(tmp_path: Path) -> None:
 
 def test_normalise_doi() -> None:
     assert normalise_doi("doi:10.2196/71916") == normalise_doi("https://doi.org/10.2196/71916") == "10.2196/71916"
+
+
+def test_cards_are_package_data() -> None:
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[3] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "cards/*.md" in pyproject["tool"]["setuptools"]["package-data"]["corpus"]
+    assert CARDS_DIR == Path(__file__).resolve().parents[3] / "corpus" / "cards"
