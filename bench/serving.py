@@ -170,7 +170,8 @@ def first_token(base: str, repeat: int) -> dict[str, Any]:
     client = OpenAI(base_url=base + "/v1", api_key="none", max_retries=0, timeout=600)
     ttft, total = [], []
     for n in range(repeat):
-        messages = [{"role": "user", "content": CONVERSATION[n % 2]}]
+        # a message never seen before, so that nothing of it is cached: the LLM reads it first
+        messages = [{"role": "user", "content": f"{CONVERSATION[0]} (request {n} at {time.time():.0f})"}]
         start = time.perf_counter()
         first = None
         for chunk in client.chat.completions.create(model="clinadvisor", messages=messages, stream=True):  # type: ignore[arg-type]
@@ -207,7 +208,7 @@ async def _conversation(client: httpx.AsyncClient, turns: int, out: list[dict[st
                     if "clinadvisor" in chunk:
                         has_rec = chunk["clinadvisor"]["recommendation"] is not None
         except Exception as exc:  # counted, not raised: the load test reports errors
-            error = type(exc).__name__
+            error = f"{type(exc).__name__}: {str(exc)[:120]}"
         out.append({"turn": n + 1, "s": time.perf_counter() - start, "ttft": first, "recommendation": has_rec,
                     "error": error})  # fmt: skip
         history.append({"role": "assistant", "content": "".join(text)})
@@ -228,6 +229,7 @@ async def _load(base: str, clients: int, turns: int) -> dict[str, Any]:
     return {
         "clients": clients, "turns_each": turns, "turns": len(results),
         "errors": len(results) - len(ok),
+        "error_kinds": sorted({r["error"] for r in results if r["error"]})[:5],
         "p50_ms": round(1000 * pct(latencies, 50), 1), "p95_ms": round(1000 * pct(latencies, 95), 1),
         "ttft_p50_ms": round(1000 * pct(ttft, 50), 1), "ttft_p95_ms": round(1000 * pct(ttft, 95), 1),
         "recommendation_turns": sum(r["recommendation"] for r in ok),
@@ -244,6 +246,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=5, help="sequential turns for the overhead figure")
     parser.add_argument("--clients", type=int, default=50, help="concurrent conversations (none backend)")
     parser.add_argument("--turns", type=int, default=4, help="turns per conversation in the load test")
+    parser.add_argument("--ttft-repeat", type=int, default=3, help="streamed first turns for time to first token")
     parser.add_argument("--skip-llm", action="store_true", help="only the load test (no llama.cpp server)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the servers started are stopped
@@ -259,7 +262,7 @@ def main() -> int:
                 assert health["backend"]["name"] == "openai", health
                 summary["overhead"] = overhead(base, args.requests)
                 print(json.dumps({"overhead": summary["overhead"]}), flush=True)
-                summary["first_token"] = first_token(base, 3)
+                summary["first_token"] = first_token(base, args.ttft_repeat)
                 print(json.dumps({"first_token": summary["first_token"]}), flush=True)
         with our_server(home / "none", {"CLINADVISOR_BACKEND": "none"}) as base:
             asyncio.run(_load(base, 2, 1))  # warm-up

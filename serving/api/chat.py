@@ -225,9 +225,22 @@ async def _events(
         item = first
         while not isinstance(item, Ended):
             if isinstance(item, str):
-                if item:
-                    text.append(item)
-                    yield turn.chunk({"content": item})
+                # pieces that are already waiting go out as one chunk (a templated reply arrives at once;
+                # an LLM's tokens, which arrive one by one, still go out one by one)
+                parts, ready, failure = [item], None, None
+                try:
+                    ready = pump.poll()
+                    while isinstance(ready, str):
+                        parts.append(ready)
+                        ready = pump.poll()
+                except Exception as exc:  # sent after the pieces that came before it
+                    failure = exc
+                if content := "".join(parts):
+                    text.append(content)
+                    yield turn.chunk({"content": content})
+                if failure is not None:
+                    raise failure
+                item = ready if ready is not None else await pump.get()
             else:
                 yield turn.chunk({}, "stop", clinadvisor=item.extension)
                 if usage:
@@ -236,7 +249,6 @@ async def _events(
                     yield f"data: {json.dumps(data)}\n\n"
                 yield "data: [DONE]\n\n"
                 return
-            item = await pump.get()
         raise RuntimeError("the dialogue's stream ended without its final Reply")
     except Exception as exc:
         yield error_event(exc)

@@ -118,3 +118,18 @@ def test_langchain_chat_openai(api_server: Server) -> None:
     assert isinstance(message.content, str) and "II" in message.content
     pieces = [chunk.content for chunk in llm.stream("stage III: extract findings from records")]
     assert len(pieces) > 1 and "".join(str(p) for p in pieces).strip()
+
+
+def test_terminal_chat_against_the_server(api_server: Server) -> None:
+    import subprocess
+
+    from tests.integration.serving.conftest import base_env, clinadvisor_command
+
+    env = {**base_env(api_server.home), "CLINADVISOR_API_KEY": KEY}
+    done = subprocess.run(
+        [*clinadvisor_command(), "chat", "--url", api_server.v1],
+        input="I'm a radiologist drafting CT reports\nthe data must stay here\n",
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Stage II" in done.stdout and done.stdout.count("Technical guidance only") == 2

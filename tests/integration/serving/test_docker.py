@@ -69,7 +69,8 @@ def test_dockerfile(dockerfile: list[tuple[str, str]]) -> None:
         assert f"./{package}" in copies, package  # every package setuptools includes
     installs = [a for w, a in dockerfile if w == "RUN" and "pip install" in a]
     assert installs and all("-c constraints.txt" in a for a in installs)
-    assert "serve" in dict(a.split("=", 1) for w, a in dockerfile if w == "ARG")["EXTRAS"]
+    extras = dict(a.split("=", 1) for w, a in dockerfile if w == "ARG")["EXTRAS"]
+    assert {"serve", "rag", "ui"} <= set(extras.split(","))  # API, search index and browser page
     assert json.loads(dict(dockerfile)["CMD"])[:4] == ["clinadvisor", "serve", "--host", "0.0.0.0"]
     assert env_of(dockerfile)["CLINADVISOR_HOME"] == "/data" and "VOLUME" in words and "HEALTHCHECK" in words
     assert ("USER", "clinadvisor") in dockerfile  # not root

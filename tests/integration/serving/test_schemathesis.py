@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -28,5 +29,6 @@ def test_no_server_errors(api_server: Server, tmp_path: Path) -> None:
            "--no-color", "--report-dir", str(tmp_path)]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=tmp_path)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert "Tested: 9" in done.stdout or "Tested:" in done.stdout
-    assert " passed" in done.stdout and "failed" not in done.stdout.split("SUMMARY")[-1]
+    tested = re.search(r"Tested: (\d+)", done.stdout)
+    assert tested and int(tested.group(1)) >= 8, done.stdout[-2000:]  # every documented operation ran
+    assert re.search(r"\d+ generated, \d+ passed", done.stdout)

@@ -136,3 +136,27 @@ def test_missing_dialogue_is_503(make_client: MakeClient, monkeypatch: Any) -> N
     r = chat(make_client(), messages=ASK)
     assert r.status_code == 503
     assert_error(r.json(), "service_unavailable")
+
+
+def test_pieces_arriving_apart_are_streamed_apart(make_client: MakeClient) -> None:
+    import time
+    from collections.abc import Iterator
+
+    from serving.api.state import Dialogue
+
+    class _Slow:
+        def __init__(self) -> None:
+            self.real = __import__("assistant.dialogue", fromlist=["respond"])
+
+        def respond_stream(self, catalog: Any, messages: Any, **kw: Any) -> Iterator[Any]:
+            *pieces, final = list(self.real.respond_stream(catalog, messages, **kw))
+            for piece in pieces:
+                time.sleep(0.05)  # like tokens from an LLM
+                yield piece
+            yield final
+
+    slow = _Slow()
+    client = make_client(dialogue=Dialogue(respond=slow.real.respond, respond_stream=slow.respond_stream))
+    events = sse_events(chat(client, messages=ASK, stream=True).text)
+    contents = [e["choices"][0]["delta"]["content"] for e in events[1:-2]]
+    assert len(contents) > 2 and all(contents)  # one chunk per piece: nothing held back
