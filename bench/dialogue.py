@@ -13,6 +13,7 @@ import argparse
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -74,7 +75,9 @@ CONVERSATIONS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def play(catalog: Catalog, turns: Sequence[str], backend: ChatBackend | None, latencies: list[float]) -> int | None:
+def play(
+    catalog: Catalog, turns: Sequence[str], backend: ChatBackend | None, latencies: list[float], prose: Counter[str]
+) -> int | None:
     """The number of user turns until a recommendation is shown (None if it never is)."""
     messages: list[dict[str, str]] = []
     for n, text in enumerate(turns, start=1):
@@ -82,6 +85,13 @@ def play(catalog: Catalog, turns: Sequence[str], backend: ChatBackend | None, la
         start = time.perf_counter()
         reply = respond(catalog, messages, backend=backend)
         latencies.append(time.perf_counter() - start)
+        if reply.backend != "none":
+            prose["LLM prose used"] += 1
+        for notice in reply.notices:
+            if "not found in the facts" in notice:
+                prose["guard fired"] += 1
+            elif "without the language model" in notice:
+                prose["backend error"] += 1
         messages.append({"role": "assistant", "content": reply.text})
         if reply.kind == "recommendation":
             return n
@@ -92,7 +102,8 @@ def run(name: str, catalog: Catalog, backend: ChatBackend | None, conversations:
     """Play every conversation and print the figures."""
     cache_clear()
     latencies: list[float] = []
-    turns = [play(catalog, c, backend, latencies) for c in conversations]
+    prose: Counter[str] = Counter()
+    turns = [play(catalog, c, backend, latencies, prose) for c in conversations]
     reached = [t for t in turns if t is not None]
     ordered = sorted(latencies)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
@@ -103,6 +114,8 @@ def run(name: str, catalog: Catalog, backend: ChatBackend | None, conversations:
         f"reply latency p50 {statistics.median(latencies) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms "
         f"({len(latencies)} replies)"
     )
+    if backend is not None:
+        print(f"  prose: {dict(prose) or 'no LLM step'}")
     for conversation, n in zip(conversations, turns, strict=True):
         if n is None:
             print(f"  no recommendation: {conversation[0][:70]!r}")
