@@ -46,7 +46,11 @@ def serve(host: str, port: int, backend: str | None, no_ui: bool, log_level: str
         sys.exit(2)
     logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
     settings = _settings(backend)
-    app = create_app(settings, mount_ui=not no_ui)
+    try:
+        app = create_app(settings, mount_ui=not no_ui)
+    except OSError as exc:  # an unreadable keys file or data folder: say which, without a traceback
+        click.echo(f"error: cannot start: {exc}", err=True)
+        sys.exit(2)
     click.echo(
         f"clinadvisor: serving on http://{host}:{port} (backend {settings.backend}, data in {settings.home})", err=True
     )

@@ -32,3 +32,9 @@ def test_serve_help_and_bad_backend() -> None:
     assert out.exit_code == 0 and "--host" in out.output and "127.0.0.1" in out.output and "8000" in out.output
     out = runner.invoke(cli, ["serve", "--backend", "gpt"])
     assert out.exit_code == 2 and "embedded" in out.output
+
+
+def test_serve_refuses_a_missing_keys_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLINADVISOR_API_KEYS_FILE", str(tmp_path / "no-such-file"))
+    out = CliRunner().invoke(cli, ["serve", "--no-ui", "--port", "1"])
+    assert out.exit_code == 2 and "no-such-file" in out.output
