@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from serving.cli.search_cmd import require_rag
 from serving.settings import load_settings
 
 
@@ -44,6 +45,8 @@ def add(
     from corpus.documents import DocumentStore
     from corpus.loaders.sidecar import Metadata, normalise_doi
     from corpus.loaders.types import split_authors
+
+    require_rag()
     from index.build import ensure_index
     from index.ingest import FAILED, PRIVACY_REMINDER, SKIPPED, add_paths, expand
 
@@ -103,6 +106,8 @@ def list_documents(as_json: bool) -> None:
 def remove(ids: tuple[str, ...]) -> None:
     """Remove documents by id (the short id of `corpus list`, the doc_id, the path or a unique file name)."""
     from corpus.documents import DocumentStore
+
+    require_rag()
     from index.build import open_index
     from index.ingest import remove_document
 

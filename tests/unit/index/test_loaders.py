@@ -171,4 +171,4 @@ def test_cards_are_package_data() -> None:
 
     pyproject = tomllib.loads((Path(__file__).resolve().parents[3] / "pyproject.toml").read_text(encoding="utf-8"))
     assert "cards/*.md" in pyproject["tool"]["setuptools"]["package-data"]["corpus"]
-    assert CARDS_DIR == Path(__file__).resolve().parents[3] / "corpus" / "cards"
+    assert Path(__file__).resolve().parents[3] / "corpus" / "cards" == CARDS_DIR
