@@ -585,7 +585,7 @@ TASK_CUES: tuple[TaskCue, ...] = (
     _only(
         "IV",
         "clinical_record_summarization",
-        rf"{_SUMMARISE} (?:\w+ ){{0,4}}(?:stay|notes|records?|conversations?|dialogues?|consultations?|"
+        rf"{_SUMMARISE} (?:[\w-]+ ){{0,4}}(?:stay|notes|records?|conversations?|dialogues?|consultations?|"
         rf"encounters?|course|progress|estancia|ingreso|conversaciones|notas|historia\w*|aufenthalt\w*|"
         rf"gesprache?|verlauf\w*|notizen|akte\w*)\b",
         rf"\b(?:stay|notes|records?|conversations?|dialogues?|consultations?|estancia|conversaciones|aufenthalt\w*|"

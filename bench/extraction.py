@@ -12,6 +12,8 @@ Definitions (per backend):
   counted on the texts that answer nothing (the target there is zero).
 - stage accuracy: the stage found equals the expected one (None for multi-stage and empty needs), and
   for multi-stage needs the stages listed equal the expected ones.
+- latency p50: per item, as run; replies answered from memory (the second policy, or ``--replies``) are
+  not the model's latency.
 """
 
 from __future__ import annotations
@@ -159,6 +161,9 @@ def _backends(wanted: str, replies: Path | None = None) -> list[tuple[str, ChatB
     found: list[tuple[str, ChatBackend | None]] = [("none", None)]
     if wanted == "none":
         return found
+    # Running this file puts bench/ first on sys.path, where bench/serving.py would hide the serving package.
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
     from serving.backends.registry import load_backend
     from serving.settings import load_settings
 
