@@ -17,8 +17,8 @@ Readers:
   only the model gave is kept when the text holds a phrase about that question (whatever its polarity),
   so a small model cannot add answers the text does not speak to; the model's stage is used only when
   the rules found none and the text speaks to the questionnaire at all. (Measured with the embedded
-  Qwen2.5-Coder-1.5B: its raw answers are mostly invented, see bench/extraction.py.) ``"llm"`` keeps the model's answers as they
-  are (still limited to the stage's questions); ``"rules"`` ignores the model.
+  Qwen2.5-Coder-1.5B: its raw answers are mostly invented, see bench/extraction.py.) ``"llm"`` keeps
+  the model's answers as they are (still limited to the stage's questions); ``"rules"`` ignores the model.
 
 Mapping decisions (the same in the rules and in the prompt):
 
