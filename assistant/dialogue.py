@@ -118,20 +118,8 @@ class Reply:
             "answers": {qid: state.to_dict() for qid, state in self.answers.items()},
             "missing": list(self.missing),
             "recommendation": self.recommendation.to_dict() if self.recommendation else None,
-            "citations": [
-                {
-                    "n": c.n,
-                    "key": c.key,
-                    "title": c.title,
-                    "authors": list(c.authors),
-                    "year": c.year,
-                    "url": c.url,
-                    "source": c.source,
-                    "page": c.page,
-                    "section": c.section,
-                }
-                for c in self.citations
-            ],
+            # reply/1 citation fields plus the passage "text" (a documented extension: the page shows it).
+            "citations": [c.to_dict() for c in self.citations],
             "notices": list(self.notices),
             "disclaimer": self.disclaimer,
         }

@@ -14,7 +14,8 @@ ANSWERS = "Only text goes in, and we run it on our own servers."
 REPLY_KEYS = {
     "schema", "backend", "stage", "answers", "missing", "recommendation", "citations", "notices", "disclaimer",
 }  # fmt: skip
-CITATION_KEYS = {"n", "key", "title", "authors", "year", "url", "source", "page", "section"}
+# reply/1 citation keys, plus "text" (the passage; a documented extension)
+CITATION_KEYS = {"n", "key", "title", "authors", "year", "url", "source", "page", "section", "text"}
 
 
 def conversation() -> list[dict[str, str]]:
