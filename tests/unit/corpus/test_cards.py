@@ -36,7 +36,7 @@ def test_card_header_and_sections(path: object, catalog: Catalog) -> None:
     assert doc.title and doc.year and doc.url and doc.url.startswith("http")
     assert doc.extra.get("kind") in {"model", "review", "catalog-only"}
     headings = {s.heading for s in doc.sections}
-    assert SECTIONS <= headings, f"missing sections: {SECTIONS - headings}"
+    assert headings >= SECTIONS, f"missing sections: {SECTIONS - headings}"
     known = {m.id for m in catalog.models}
     for model_id in filter(None, (m.strip() for m in doc.extra.get("models", "").split(","))):
         assert model_id in known, f"{model_id} is not a catalog model id"
