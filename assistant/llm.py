@@ -53,8 +53,6 @@ class ChatBackend(Protocol):
         """A JSON object that validates against ``schema`` (BackendOutputError otherwise)."""
         ...
 
-    def stream(
-        self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0
-    ) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0) -> Iterator[str]:
         """The reply text in pieces as they are generated."""
         ...
