@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 
 from assistant.catalog import Catalog, Column
@@ -300,12 +301,17 @@ GLOSSARY: Mapping[str, str] = MappingProxyType(
 )
 
 
+_STAGE_FORMS: Mapping[str, str] = MappingProxyType(
+    {**{s.id: s.id for s in STAGES}, **{str(s.number): s.id for s in STAGES}}
+)
+
+
 def parse_stage(value: object) -> str:
     """The stage id (I..V) for a stage given as a roman numeral or 1..5, any case."""
-    text = str(value).strip().upper()
-    by_number = {str(s.number): s.id for s in STAGES}
-    stage = by_number.get(text, text)
-    if stage not in STAGE_IDS:
+    stage = _STAGE_FORMS.get(value) if isinstance(value, str) else None  # the hot path: already an id
+    if stage is None:
+        stage = _STAGE_FORMS.get(str(value).strip().upper())
+    if stage is None:
         raise UnknownStage(f"unknown stage {value!r}", param="stage", value=value, valid=STAGE_IDS)
     return stage
 
@@ -384,6 +390,7 @@ def validate_answers(stage: str, answers: Mapping[str, object]) -> dict[str, boo
     return {qid: parse_answer(answers.get(qid), param=qid) for qid in ids}
 
 
+@lru_cache(maxsize=256)  # the catalog is hashable by identity; the rules ask this on every recommendation
 def columns_for(catalog: Catalog, stage: str, question_id: str) -> tuple[Column, ...]:
     """The catalog columns a task question covers (before any modality filter)."""
     stage_id = parse_stage(stage)

@@ -103,7 +103,9 @@ class AuditStore:
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.keep_messages = keep_messages
-        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        # A server database (PostgreSQL) may drop idle connections: ping before use. A SQLite file cannot, and
+        # the ping cost a round trip on every audited turn.
+        self.engine: Engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", partial(_sqlite_pragmas, "FULL" if sync_full else "NORMAL"))
         metadata.create_all(self.engine)
