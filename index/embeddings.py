@@ -88,12 +88,16 @@ class Embedder:
         return out
 
     def embed_query(self, text: str) -> list[float]:
-        """One query's vector, computed on one CPU thread (see ``_one_thread``)."""
+        """One query's vector, computed on one CPU thread (see ``_one_thread``); repeated queries come from a cache."""
+        return list(self._cached_query(text))
+
+    @lru_cache(maxsize=2048)  # noqa: B019  # one embedder lives as long as the process; dialogue queries repeat
+    def _cached_query(self, text: str) -> tuple[float, ...]:
         with _one_thread():
             vector = self._model.encode(
                 [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
             )
-        return [float(x) for x in vector[0]]
+        return tuple(float(x) for x in vector[0])
 
 
 _threads_lock = threading.Lock()

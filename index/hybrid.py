@@ -82,6 +82,11 @@ class HybridIndex:
     # ---- reading -------------------------------------------------------------------------------------
 
     def _current(self) -> _Snapshot:
+        # Fast path without the lock: a server calls this on every turn from many threads, and the snapshot is
+        # replaced (never mutated), so reading the reference is safe.
+        snapshot = self._snapshot
+        if snapshot is not None and time.monotonic() - self._checked_at < self.refresh_seconds:
+            return snapshot
         with self._lock:
             now = time.monotonic()
             if self._snapshot is not None and now - self._checked_at < self.refresh_seconds:
