@@ -26,12 +26,11 @@ install: venv models
 	$(PIP) -e '.[$(EXTRAS)]'
 
 ## Install and start the product on its embedded defaults.
+## The server (API + chat page) on http://127.0.0.1:8000 with the embedded model; Ctrl-C stops it.
 start: install
 	$(VENV)/bin/clinadvisor catalog info
 	$(VENV)/bin/clinadvisor llm prepare
-	$(VENV)/bin/clinadvisor recommend --stage II --answer input_text_only=no --answer output_text_only=yes \
-		--answer data_sharing=no --answer radiology_text_generation=yes \
-		--answer radiology_report_summarization=yes --answer deploy_local=yes
+	$(VENV)/bin/clinadvisor serve
 
 ## Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium; never `playwright install`).
 ## Installs only when it is missing; needs root (CI runs as root), or sudo when present.
