@@ -249,11 +249,25 @@ def merge(
         answers = model
     else:
         answers = dict(rules.answers)
+        # A model-only answer needs a phrase about that question in a statement: "Is the cloud cheaper than
+        # buying GPUs?" asks about deployment but answers nothing.
+        statements = _statements(text)
+        stated = rules.cued if statements == text else read(statements, asked=asked, stage=chosen).cued
         for qid, value in model.items():
-            if qid not in answers and qid in rules.cued:
+            if qid not in answers and qid in stated:
                 answers[qid] = value
     ordered = {q: answers[q] for q in (*all_question_ids(),) if q in answers}
     return Extraction(chosen, stages, MappingProxyType(ordered), backend)
+
+
+_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n|$)")
+
+
+def _statements(text: str) -> str:
+    """The text without its questions (sentences that end with a question mark)."""
+    sentences = [m.group(0) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+    kept = [s for s in sentences if not s.rstrip().endswith("?")]
+    return text if len(kept) == len(sentences) else "".join(kept).strip()
 
 
 def _content_text(content: object) -> str:

@@ -105,6 +105,15 @@ def test_the_model_can_answer_what_the_rules_only_saw_a_cue_for() -> None:
     assert dict(found.answers) == {"input_text_only": False}
 
 
+def test_a_cue_inside_a_question_does_not_let_the_model_answer() -> None:
+    # Seen with Qwen2.5-Coder-1.5B on the devset: the question was read as "deploy in the cloud".
+    backend = FakeBackend({"stage": None, "answers": {"deploy_local": False}})
+    assert dict(extract("Is the cloud cheaper than buying GPUs?", backend=backend).answers) == {}
+    stated = FakeBackend({"stage": None, "answers": {"deploy_local": False}})
+    found = extract("If possible we would add the images. Is the cloud cheaper?", backend=stated)
+    assert "deploy_local" not in found.answers
+
+
 def test_invalid_output_is_retried_once() -> None:
     backend = FakeBackend(
         BackendOutputError("not JSON"), {"stage": "V", "answers": {"discharge_text_generation": True}}
