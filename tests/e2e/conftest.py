@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Page, Route, expect, sync_playwright
+
+from tests.fixtures.processes import free_port, stop
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -58,16 +59,10 @@ def data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serving(home: Path, log_dir: Path, **env: str) -> Iterator[str]:
     """Run ``clinadvisor serve`` on a free loopback port until its index is ready; yield its base URL."""
-    port = _free_port()
+    port = free_port()
     log = (log_dir / "serve.log").open("w")
     process = subprocess.Popen(
         [str(CLINADVISOR), "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
@@ -92,11 +87,7 @@ def serving(home: Path, log_dir: Path, **env: str) -> Iterator[str]:
             time.sleep(0.5)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         log.close()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -22,6 +21,7 @@ from corpus.loaders.sidecar import Metadata
 from index.build import open_index, user_sources
 from serving.cli import cli
 from serving.settings import Settings
+from tests.fixtures.processes import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -78,18 +78,12 @@ def test_search_runs_offline_with_the_packaged_model(shared_home: Path, tmp_path
     assert not log.exists(), log.read_text()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[str]:
     """A Chroma server (``chroma run``) on loopback, with its data in tmp_path."""
     exe = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
     assert exe, "chromadb's 'chroma' command is missing"
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [exe, "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fixtures.llama_server import free_port
+from tests.fixtures.processes import free_port, stop
 
 KEY = "it-key-0123456789"
 OTHER_KEY = "it-key-other"
@@ -43,13 +43,7 @@ class Server:
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         """Stop the process (SIGKILL for a crash) and wait for it."""
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process, sig)
 
 
 def clinadvisor_command() -> list[str]:

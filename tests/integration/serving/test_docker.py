@@ -15,7 +15,7 @@ import pytest
 import yaml  # type: ignore[import-untyped]
 
 from tests.conftest import REPO
-from tests.fixtures.llama_server import free_port
+from tests.fixtures.processes import free_port, stop
 from tests.integration.serving.conftest import base_env, clinadvisor_command
 
 pytestmark = pytest.mark.integration
@@ -141,5 +141,4 @@ def test_the_image_command_serves_health(dockerfile: list[tuple[str, str]], tmp_
         assert health["backend"]["name"] == env["CLINADVISOR_BACKEND"] and health["catalog_version"]
         assert (tmp_path / "data" / "clinadvisor.db").exists()  # the data folder the image declares
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        stop(process)
