@@ -1,0 +1,126 @@
+"""Answers to memory and hardware questions from the sizing calculator, in the user's language.
+
+"How much GPU memory would the top model need at 4-bit for 30 users?" names a model (or points at the
+recommended one), a format and a load; what it leaves out comes from the user's situation as the
+conversation gave it (their GPUs, users, context), else from the defaults the calculator states. Every
+figure comes from ``assistant.sizing`` through ``size_query``; the words around them are ours. When the
+fit cannot be judged because the user has not said which GPUs they have, the answer asks.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.catalog import Catalog, Model
+from assistant.errors import InvalidInput
+from assistant.i18n import t
+from assistant.lexicon import normalize
+from assistant.render import money
+from assistant.replies import phase_texts
+from assistant.resources import model_resources
+from assistant.situation import Situation, read_situation
+from assistant.sizing_query import SizingQuery, size_query
+from assistant.to_run_text import short_gpu
+
+_BITS = re.compile(r"\b(16|8|4)[- ]?(?:bits?|bit)\b|\b(?:int|q)(8|4)\b|\b(fp16|bf16|awq|gguf)\b")
+_FINETUNE = re.compile(r"\b(qlora|lora|full fine[- ]?tun\w*|fine[- ]?tun\w*|train\w*|entren\w*|feinabstimm\w*)\b")
+_FIT = re.compile(r"\b(?:fit|fits|run (?:it )?on|enough|suffice|cabe|caben|alcanza|passt|reicht|genug)\b")
+MAX_ASSUMPTIONS = 4  # the main ones are named in the reply; all of them are in ``clinadvisor size --json``
+
+
+def _query(text: str, model: Model, situation: Situation | None, asked: Situation) -> SizingQuery:
+    """The calculator's question: what the user asked, then what the conversation knows, then the defaults."""
+    norm = normalize(text)
+    bits: int | None = None
+    quant: str | None = None
+    if match := _BITS.search(norm):
+        word = match.group(3)
+        if word in ("fp16", "bf16"):
+            bits = 16
+        elif word == "awq":
+            quant = "awq"
+        elif word == "gguf":
+            quant = "q4_k_m"
+        else:
+            bits = int(match.group(1) or match.group(2))
+    finetune = None
+    if match := _FINETUNE.search(norm):
+        word = match.group(1)
+        finetune = "qlora" if word == "qlora" else "lora" if word == "lora" else "full" if "full" in word else "qlora"
+    known = (situation or Situation()).updated(asked)
+    gpus = known.gpus
+    work = known.workload
+    return SizingQuery(
+        model=model.id,
+        bits=bits,
+        quant=quant,
+        context=known.context_tokens,
+        users=known.users or 1,
+        gpu=gpus.key if gpus and gpus.key else None,
+        gpus_available=gpus.count if gpus and gpus.key else None,
+        finetune=finetune,
+        requests_per_day=work.requests_per_day if work else None,
+        tokens_per_request=work.tokens_per_request if work else None,
+    )
+
+
+def _lines(lang: str, doc: dict[str, Any], query: SizingQuery) -> list[str]:
+    lines = [
+        t(lang, "sizing_memory", weights=f"{doc['weights_gb']:g}", kv=f"{doc['kv_cache_gb']:g}",
+          overhead=f"{doc['overhead_gb']:g}", total=f"{doc['total_gb']:g}"),
+    ]  # fmt: skip
+    if query.context is not None and doc["context"] < query.context:
+        lines.append(t(lang, "sizing_capped", context=f"{doc['context']:,}", asked=f"{query.context:,}"))
+    gpu = doc.get("gpu")
+    if gpu:
+        lines.append(
+            t(lang, "sizing_gpus", gpu=short_gpu(gpu["name"]), count=gpu["count_needed"],
+              sessions=doc.get("max_concurrent_sessions") or 0)
+        )  # fmt: skip
+        if gpu.get("count_available") is not None:
+            key = "sizing_fits" if doc.get("fits") else "sizing_no_fit"
+            lines.append(t(lang, key, have=gpu["count_available"], gpu=short_gpu(gpu["name"])))
+    speed = doc.get("decode_tokens_per_s")
+    if speed:
+        lines.append(t(lang, "sizing_speed", expected=f"{speed['expected']:g}", ceiling=f"{speed['ceiling']:g}"))
+    finetune = doc.get("finetune")
+    if finetune:
+        lines.append(t(lang, "sizing_finetune", method=finetune["method"], gb=f"{finetune['total_gb']:g}"))
+    cost = (doc.get("cost") or {}).get("per_month") or {}
+    parts = [t(lang, f"sizing_cost_{kind}", usd=money(cost[kind])) for kind in ("buy", "rent", "api") if cost.get(kind)]
+    if parts:
+        dates = ", ".join(sorted(set((doc["cost"].get("prices_as_of") or {}).values())))
+        lines.append(t(lang, "sizing_cost", costs="; ".join(parts), date=dates))
+    return lines
+
+
+def sizing_answer(
+    lang: str, catalog: Catalog, text: str, model: Model | None, situation: Situation | None, example: str
+) -> str:
+    """The answer to a memory or hardware question (the calculator's figures with their assumptions)."""
+    if model is None:
+        return t(lang, "sizing_no_model", example=example)
+    facts = catalog.sizing_facts
+    asked = read_situation(text, facts.gpus if facts is not None else ())
+    query = _query(text, model, situation, asked)
+    try:
+        doc = size_query(catalog, query)
+    except InvalidInput:
+        return t(lang, "sizing_unknown", model=model.label)
+    if doc.get("total_gb") is None:
+        return t(lang, "sizing_api", model=model.label)
+    lines = _lines(lang, doc, query)
+    resources = model_resources(catalog, model, None)
+    for name in ("inference", "fine_tuning", "pre_training"):  # what the studies ran it on, beside the estimate
+        if (phase := resources.phases.get(name)) is not None:
+            label = t(lang, "phase_" + name)
+            lines.append(t(lang, "sizing_reported", phase=label, hardware=phase_texts(lang, phase)[0]))
+    gpu_known = query.gpu is not None and query.gpus_available is not None
+    if not gpu_known and (_FIT.search(normalize(text)) or (situation is None or situation.gpus is None)):
+        lines.append(t(lang, "sizing_ask"))
+    named = [a["name"] + f" = {a['value']:g} {a['unit']}" for a in doc.get("assumptions", [])[:MAX_ASSUMPTIONS]]
+    head = t(lang, "sizing_head", model=doc["name"], quant=doc["quant"], bits=f"{doc['bits_per_weight']:g}",
+             users=doc["users"], context=f"{doc['context']:,}")  # fmt: skip
+    body = "\n".join(f"- {line}" for line in lines)
+    return f"{head}\n{body}\n\n{t(lang, 'sizing_source', model=model.id, assumptions='; '.join(named))}"
