@@ -6,6 +6,9 @@ allowed"). A negation before the phrase in the same clause flips a yes/no phrase
 need summaries", "keine Cloud", "sin nube"). When two phrases answer the same question, the later one
 wins ("cloud is fine - no, actually keep it local").
 
+A task phrase that names a document read from is the material, not the task ("pulled from the discharge
+letters", "based on the nursing documentation"), unless a verb of producing governs it.
+
 Stage: a stage named outright wins, then task phrases that belong to one stage ("discharge letter" -> V),
 then roles ("radiologist" -> II). Task phrases of two stages make a multi-stage need: ``stages`` lists
 them and ``stage`` stays unknown. Generic task phrases ("summarise", "answer questions") answer only once
@@ -19,16 +22,20 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from assistant.lexicon import (
     CLAUSE_SPLIT,
+    DOCUMENTS,
     DONT_KNOW,
     GENERAL_CUES,
     INJECTION,
+    MATERIAL,
     NEGATORS,
     NO_REPLY,
+    POST_NEGATIONS,
     POST_NEGATORS,
+    PRODUCING,
     ROLE_CUES,
     SENTENCE_SPLIT,
     STAGE_CUES,
@@ -45,8 +52,10 @@ STAGE_QUESTION = "stage"  # pseudo question id: the assistant asked which stage 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _BARE_STAGE = re.compile(r"^\W*(?:(?:it'?s|it is|the|stage|phase|stufe|etapa|fase)\s+)*(i|ii|iii|iv|v|[1-5])\W*$")
 _ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V"}
-_PRE_WINDOW = 5  # words before a phrase that a negation may stand in
-_POST_WINDOW = 3  # words after it, for German's trailing "nicht"
+_PRE_WINDOW = 6  # words before a phrase that a negation may stand in ("doesn't need to answer questions or predict")
+_POST_WINDOW = 5  # words after it, for German's trailing "nicht" ("die Bilder braucht das Modell nicht")
+_WINDOW_CHARS = 200  # characters searched for those words
+_MAX_SPAN = 2000  # no phrase pattern matches more characters (tests/unit/assistant/test_cues.py)
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,10 @@ class Reading:
     answers: Mapping[str, bool]
     cued: frozenset[str] = field(default_factory=frozenset)  # ids some phrase in the text speaks to
     stage_source: str = "none"  # "given" | "named" | "task" | "role" | "reply" | "none"
+    # per answer, the phrase it was read from (normalised text; the whole message for a bare reply)
+    quotes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    replied: frozenset[str] = frozenset()  # answers that are a bare reply to the question just asked
+    roles: tuple[str, ...] = ()  # the stages the user's role points at, whatever else the text says
 
 
 @dataclass(frozen=True)
@@ -105,12 +118,17 @@ class _Text:
         clause = self.clause(start)
         if clause.doubtful:
             return None
-        before = _words(self.norm[clause.start : start])[-_PRE_WINDOW:]
+        # A bounded window on each side keeps this linear in the text however long its clauses are.
+        before = _words(self.norm[max(clause.start, start - _WINDOW_CHARS) : start])[-_PRE_WINDOW:]
         inside = _words(self.norm[start:end])
-        after = _words(self.norm[end : max(end, clause.end)])[:_POST_WINDOW]
+        rest = self.norm[end : min(max(end, clause.end), end + _WINDOW_CHARS)]
+        after = _words(rest)[:_POST_WINDOW]
         # "question answering no": a bare trailing "no" negates too
         negated = (
-            any(w in NEGATORS for w in (*before, *inside)) or any(w in POST_NEGATORS for w in after) or after == ["no"]
+            any(w in NEGATORS for w in (*before, *inside))
+            or any(w in POST_NEGATORS for w in after)
+            or after == ["no"]
+            or bool(POST_NEGATIONS.match(rest))
         )
         return not negated
 
@@ -123,6 +141,34 @@ class _TaskHit:
     value: bool | None
 
 
+class _Spans:
+    """Spans taken so far, sorted by start, with what took each; overlap queries cost a bisection, not a scan.
+
+    Patterns match at most a few hundred characters (their repeats are bounded), so the spans that may
+    overlap a new one start at most ``_MAX_SPAN`` characters before it.
+    """
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.items: list[tuple[int, int, object]] = []
+
+    def overlapping(self, start: int, end: int) -> list[Any]:
+        """What took the spans that overlap [start, end)."""
+        low = bisect.bisect_left(self.starts, start - _MAX_SPAN)
+        high = bisect.bisect_left(self.starts, end)
+        return [item for s, e, item in self.items[low:high] if s < end and start < e]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether any taken span overlaps [start, end)."""
+        return bool(self.overlapping(start, end))
+
+    def add(self, start: int, end: int, item: object) -> None:
+        """Take [start, end) for ``item``."""
+        index = bisect.bisect_left(self.starts, start)
+        self.starts.insert(index, start)
+        self.items.insert(index, (start, end, item))
+
+
 _Found = TypeVar("_Found")
 
 
@@ -132,10 +178,40 @@ def _longest_first(
     """The matches that no longer match of the ``same`` kind overlaps ("don't have our own GPUs" hides "own GPUs")."""
     found = sorted(found, key=lambda f: (f[0] - f[1], f[0]))
     taken: list[tuple[int, int, _Found]] = []
+    spans = _Spans()
     for start, end, item in found:
-        if not any(start < e and s < end and same(item, other) for s, e, other in taken):
+        if not any(same(item, other) for other in spans.overlapping(start, end)):
             taken.append((start, end, item))
+            spans.add(start, end, item)
     return taken
+
+
+_SENTENCE_END = re.compile(r"[.!?;\n]")
+_PHRASE_END = re.compile(r"[.!?;:,\n]")
+_MATERIAL_CHARS = 80  # how far back in its sentence a task phrase looks for a source or a verb of producing
+
+
+def _is_material(norm: str, start: int, end: int) -> bool:
+    """True when a task phrase names a document that is read from, not one that is wanted.
+
+    "pulled from the discharge letters" and "based on the nursing documentation" name the material; "from
+    the notes, draft the discharge letter" names the task (a verb of producing comes after the source), and
+    so does German's verb at the end ("aus dem KIS einen Therapievorschlag formulieren").
+    """
+    phrase = norm[start:end]
+    if not DOCUMENTS.search(phrase) or PRODUCING.match(phrase):
+        return False
+    before = norm[max(0, start - _MATERIAL_CHARS) : start]
+    ends = list(_SENTENCE_END.finditer(before))
+    if ends:
+        before = before[ends[-1].end() :]
+    sources = [m.end() for m in MATERIAL.finditer(before)]
+    if not sources or any(m.start() >= sources[-1] for m in PRODUCING.finditer(before)):
+        return False
+    after = norm[end : end + _MATERIAL_CHARS]
+    stop = _PHRASE_END.search(after)
+    after = after[: stop.start()] if stop else after
+    return not PRODUCING.search(" ".join(after.split()[:4]))
 
 
 def _task_hits(text: _Text) -> list[_TaskHit]:
@@ -144,13 +220,14 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
         (m.start(), m.end(), cue) for cue in TASK_CUES for m in cue.pattern.finditer(text.norm) if m.end() > m.start()
     ]
     found.sort(key=lambda f: (not f[2].specific, f[0] - f[1], f[0]))
-    taken: list[tuple[int, int]] = []
+    taken = _Spans()
     hits = []
     for start, end, cue in found:
-        if any(start < e and s < end for s, e in taken):
+        if taken.overlaps(start, end):
             continue
-        taken.append((start, end))
-        hits.append(_TaskHit(start, end, cue, text.polarity(start, end)))
+        taken.add(start, end, cue)
+        value = None if _is_material(text.norm, start, end) else text.polarity(start, end)
+        hits.append(_TaskHit(start, end, cue, value))
     hits.sort(key=lambda h: h.start)
     return hits
 
@@ -158,12 +235,12 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
 def _longest_stage_hits(text: _Text, cues: tuple[object, ...]) -> list[str]:
     found = [(m.start(), m.end(), cue.stage) for cue in cues for m in cue.pattern.finditer(text.norm)]  # type: ignore[attr-defined]
     found.sort(key=lambda f: (f[0] - f[1], f[0]))
-    taken: list[tuple[int, int]] = []
+    taken = _Spans()
     stages = []
     for start, end, stage in found:
-        if any(start < e and s < end for s, e in taken) or text.clause(start).doubtful:
-            continue
-        taken.append((start, end))
+        if taken.overlaps(start, end) or text.clause(start).doubtful or _is_material(text.norm, start, end):
+            continue  # a document read from ("from the MRI report") says nothing of who the user is
+        taken.add(start, end, stage)
         stages.append(stage)
     return stages
 
@@ -199,7 +276,7 @@ def _reply_value(norm: str) -> bool | None:
 def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Reading:
     """Stage and answers that the phrases of one user turn support (nothing else)."""
     turn = _Text(text)
-    general: list[tuple[int, str, bool]] = []
+    general: list[tuple[int, int, str, bool]] = []
     cued: set[str] = set()
     for start, end, cue in _longest_first(
         [(m.start(), m.end(), c) for c in GENERAL_CUES for m in c.pattern.finditer(turn.norm)],
@@ -211,7 +288,7 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
         if polarity is None:
             continue
         value = cue.value if (polarity or not cue.polar) else not cue.value
-        general.append((start, qid, value))
+        general.append((start, end, qid, value))
 
     tasks = _task_hits(turn)
     task_stages = {next(iter(h.cue.targets)) for h in tasks if h.cue.specific and h.value}
@@ -226,7 +303,7 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
             chosen = _ROMAN.get(numeral, numeral.upper())
             stages, source = (chosen,), "reply"
 
-    found: list[tuple[int, str, bool]] = list(general)
+    found: list[tuple[int, int, str, bool]] = list(general)
     if chosen is not None:
         for hit in tasks:
             task_id = hit.cue.targets.get(chosen)
@@ -234,17 +311,31 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
                 continue
             cued.add(task_id)
             if hit.value is not None:
-                found.append((hit.start, task_id, hit.value))
+                found.append((hit.start, hit.end, task_id, hit.value))
     answers: dict[str, bool] = {}
-    for _, qid, value in sorted(found, key=lambda f: f[0]):
+    quotes: dict[str, str] = {}
+    for start, end, qid, value in sorted(found, key=lambda f: f[0]):
         answers[qid] = value  # the later phrase wins
+        quotes[qid] = turn.norm[start:end]
 
     valid = set(question_ids(chosen)) if chosen is not None else set(all_question_ids())
+    replied: set[str] = set()
     if asked is not None and asked in valid and asked not in answers:
         reply = _reply_value(turn.norm)
         if reply is not None:
             answers[asked] = reply
+            quotes[asked] = turn.norm.strip()[:80]
+            replied.add(asked)
             cued.add(asked)
     if chosen is not None:
         answers = {q: v for q, v in answers.items() if q in valid}
-    return Reading(chosen, stages, MappingProxyType(answers), frozenset(cued), source)
+    return Reading(
+        chosen,
+        stages,
+        MappingProxyType(answers),
+        frozenset(cued),
+        source,
+        MappingProxyType({q: quotes[q] for q in answers}),
+        frozenset(replied & set(answers)),
+        _ordered(roles),
+    )

@@ -276,7 +276,8 @@ GLOSSARY: Mapping[str, str] = MappingProxyType(
         "star": "A star marks a model that studies reported as the best performer in at least one "
         "matching sub-task of every task you selected. It reflects published comparisons, not a guarantee.",
         "evidence": "How many times studies in the review used the model for the sub-tasks you selected. A "
-        "study that covers two sub-tasks counts twice, because the review's data cannot tell them apart.",
+        "study that covers two sub-tasks counts twice, because the review's data cannot tell them apart. "
+        "The number in brackets after it counts the studies that reported the model best.",
         "sub-task": "One concrete clinical job in the review, such as report summarisation or ICD coding, "
         "for one kind of input (text, 2D image, 3D image, audio...).",
         "pre-training": "Training a model from scratch on a very large text collection. Needs many GPUs "

@@ -1,17 +1,21 @@
-"""Answer extraction against the development set: slot accuracy, hallucinated answers, stage accuracy, latency.
+"""Answer extraction against a labelled set: per-slot right / unknown / wrong, invented answers, stage, latency.
 
 Usage: ``python bench/extraction.py [--backend none|embedded|openai|all] [--devset FILE] [--show-errors]``.
 The ``none`` backend (the rule-based reader) always runs; ``embedded`` and ``openai`` run when they can
-start (llama-cpp-python and a GGUF model; CLINADVISOR_LLM_URL), each under the ``supported`` and ``llm``
-merge policies.
+start (llama-cpp-python and a GGUF model; CLINADVISOR_LLM_URL), each under the ``checked`` and ``llm``
+merge policies (see ``assistant.extraction``). Latency is measured without the per-request time budget
+(``--budget`` sets one).
 
-Definitions (per backend):
-- slot accuracy = correct answers / (answers expected + answers given that were not expected): a missed,
-  wrong or invented answer each costs one slot.
-- hallucinated answers: answers given for a question the text does not answer (id not in expected); also
-  counted on the texts that answer nothing (the target there is zero).
-- stage accuracy: the stage found equals the expected one (None for multi-stage and empty needs), and
-  for multi-stage needs the stages listed equal the expected ones.
+Definitions (per backend, over the gold slots: the answers a careful human reads in the text):
+- right / unknown / wrong: a gold slot answered with the gold value / not answered / answered with the
+  opposite value; each as a share of the gold slots.
+- extra (invented) answers: answers given for a question the gold leaves open; also counted on the texts
+  that answer nothing (the target there is zero).
+- slot accuracy = right / (gold slots + extra answers): a missed, wrong or invented answer each costs one.
+- stage accuracy: the stage found equals the gold one (None for multi-stage and empty needs), and for
+  multi-stage needs the stages listed equal the gold ones. A gold stage given as a list (a need that sits
+  between two stages) accepts either stage, or no stage with exactly those stages listed (the assistant
+  then asks); the gold task answers that count are then those the chosen stage asks.
 - latency p50: per item, as run; replies answered from memory (the second policy, or ``--replies``) are
   not the model's latency.
 """
@@ -28,8 +32,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.extraction import cache_clear, extract, extract_history
+from assistant.extraction import cache_clear, extract, read_history
 from assistant.llm import BackendOutputError, ChatBackend
+from assistant.questionnaire import question_ids
 
 DEVSET = Path(__file__).with_name("extraction_devset.jsonl")
 
@@ -40,41 +45,61 @@ def load_devset(path: Path = DEVSET) -> list[dict[str, Any]]:
 
 
 def predict(
-    item: Mapping[str, Any], backend: ChatBackend | None, policy: str = "supported"
+    item: Mapping[str, Any], backend: ChatBackend | None, policy: str = "checked", budget_s: float | None = 0
 ) -> tuple[str | None, tuple[str, ...], dict[str, bool]]:
-    """(stage, stages, answers) for one item: a single turn, or a replayed chat history."""
+    """(stage, stages, answers) for one item: a single turn, or a replayed chat history (budget 0: none)."""
+    budget = budget_s or 1e9
     if "messages" in item:
-        stage, answers, _notices = extract_history(item["messages"], backend=backend, policy=policy)
-        return stage, ((stage,) if stage else ()), {q: v for q, (v, _turn) in answers.items()}
-    found = extract(item["text"], asked=item.get("asked"), stage=item.get("stage"), backend=backend, policy=policy)
-    return found.stage, found.stages, dict(found.answers)
+        found = read_history(item["messages"], backend=backend, policy=policy, budget_s=budget)
+        return (
+            found.stage,
+            found.stages or ((found.stage,) if found.stage else ()),
+            {q: a.value for q, a in found.answers.items()},
+        )
+    one = extract(
+        item["text"], asked=item.get("asked"), stage=item.get("stage"), backend=backend, policy=policy, budget_s=budget
+    )
+    return one.stage, one.stages, dict(one.answers)
+
+
+def _gold_for(exp: Mapping[str, Any], stage: str | None, stages: Sequence[str]) -> tuple[bool, dict[str, bool]]:
+    """(is the stage right, the gold answers that count) for one prediction."""
+    gold_stage = exp["stage"]
+    gold: dict[str, bool] = dict(exp["answers"])
+    if isinstance(gold_stage, list):
+        right = stage in gold_stage or (stage is None and list(stages) == gold_stage)
+        if stage in gold_stage:
+            asked = set(question_ids(stage))
+            gold = {q: v for q, v in gold.items() if q in asked}
+        return right, gold
+    return stage == gold_stage and ("stages" not in exp or list(stages) == exp["stages"]), gold
 
 
 def score(
     items: Sequence[Mapping[str, Any]],
     backend: ChatBackend | None = None,
-    policy: str = "supported",
+    policy: str = "checked",
     progress: bool = False,
+    budget_s: float | None = 0,
 ) -> dict[str, Any]:
     """Run the extractor over the items and return the figures (see the module docstring)."""
     cache_clear()  # latency of real work, not of cache hits
     expected_slots = correct = added = wrong = missed = 0
-    hallucinated = hallucinated_on_empty = empty_items = stage_ok = 0
+    hallucinated_on_empty = empty_items = stage_ok = 0
     latencies: list[float] = []
     errors: list[dict[str, Any]] = []
     for item in items:
         start = time.perf_counter()
-        stage, stages, answers = predict(item, backend, policy)
+        stage, stages, answers = predict(item, backend, policy, budget_s)
         latencies.append(time.perf_counter() - start)
         if progress:
             print(f"  {item['id']}: {latencies[-1]:.1f}s", file=sys.stderr, flush=True)
         exp = item["expected"]
-        exp_answers: dict[str, bool] = exp["answers"]
+        stage_right, exp_answers = _gold_for(exp, stage, stages)
         expected_slots += len(exp_answers)
-        item_added = [q for q in answers if q not in exp_answers]
+        item_added = [q for q in answers if q not in exp_answers and q not in exp["answers"]]
         added += len(item_added)
-        hallucinated += len(item_added)
-        if not exp_answers:
+        if not exp["answers"]:
             empty_items += 1
             hallucinated_on_empty += len(item_added)
         for qid, value in exp_answers.items():
@@ -84,25 +109,29 @@ def score(
                 correct += 1
             else:
                 wrong += 1
-        stage_right = stage == exp["stage"] and ("stages" not in exp or list(stages) == exp["stages"])
         stage_ok += stage_right
-        if item_added or stage_right is False or any(answers.get(q) != v for q, v in exp_answers.items()):
+        if item_added or not stage_right or any(answers.get(q) != v for q, v in exp_answers.items()):
             errors.append(
                 {"id": item["id"], "stage": stage, "stages": list(stages), "answers": answers, "expected": exp}
             )
+    slots = max(1, expected_slots)
     return {
         "items": len(items),
         "slot_accuracy": correct / max(1, expected_slots + added),
-        "recall": correct / max(1, expected_slots),
+        "recall": correct / slots,
         "expected_slots": expected_slots,
         "correct": correct,
         "wrong": wrong,
         "missed": missed,
-        "hallucinated": hallucinated,
+        "right_share": correct / slots,
+        "unknown_share": missed / slots,
+        "wrong_share": wrong / slots,
+        "hallucinated": added,
         "hallucinated_on_empty": hallucinated_on_empty,
         "empty_items": empty_items,
         "stage_accuracy": stage_ok / max(1, len(items)),
         "latency_p50_ms": 1000 * statistics.median(latencies) if latencies else 0.0,
+        "latency_p90_ms": 1000 * statistics.quantiles(latencies, n=10)[-1] if len(latencies) > 1 else 0.0,
         "errors": errors,
     }
 
@@ -194,16 +223,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="Keep the models' replies in FILE (one file per backend, FILE.embedded etc.) and reuse them.",
     )
     parser.add_argument("--progress", action="store_true", help="Print each item's id as it is read.")
+    parser.add_argument("--limit", type=int, default=0, help="Only the first N items.")
+    parser.add_argument("--policy", choices=["checked", "llm", "both"], default="both", help="Merge policies to run.")
+    parser.add_argument("--budget", type=float, default=0, help="Per-request time budget in seconds (0: none).")
     args = parser.parse_args(argv)
-    items = load_devset(args.devset)
+    items = load_devset(args.devset)[: args.limit or None]
     print(f"devset: {len(items)} items ({args.devset.name})")
     print(
-        f"{'backend':<10} {'policy':<10} {'slot acc':>8} {'recall':>7} {'halluc':>7} {'on empty':>9} "
-        f"{'stage':>6} {'p50 ms':>8}"
+        f"{'backend':<10} {'policy':<10} {'slot acc':>8} {'right':>6} {'unknown':>7} {'wrong':>6} {'extra':>6} "
+        f"{'on empty':>9} {'stage':>6} {'p50 ms':>8} {'p90 ms':>8}"
     )
     for name, backend in _backends(args.backend, args.replies):
-        for policy in ("supported",) if backend is None else ("supported", "llm"):
-            figures = score(items, backend, policy, progress=args.progress)
+        policies = ("checked", "llm") if args.policy == "both" else (args.policy,)
+        for policy in ("checked",) if backend is None else policies:
+            figures = score(items, backend, policy, progress=args.progress, budget_s=args.budget)
             if args.json:
                 print(
                     json.dumps(
@@ -211,9 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     )
                 )
             print(
-                f"{name:<10} {policy:<10} {figures['slot_accuracy']:>8.3f} {figures['recall']:>7.3f} "
-                f"{figures['hallucinated']:>7d} {figures['hallucinated_on_empty']:>5d}/{figures['empty_items']:<3d} "
-                f"{figures['stage_accuracy']:>6.3f} {figures['latency_p50_ms']:>8.2f}"
+                f"{name:<10} {policy:<10} {figures['slot_accuracy']:>8.3f} {figures['right_share']:>6.3f} "
+                f"{figures['unknown_share']:>7.3f} {figures['wrong_share']:>6.3f} {figures['hallucinated']:>6d} "
+                f"{figures['hallucinated_on_empty']:>5d}/{figures['empty_items']:<3d} "
+                f"{figures['stage_accuracy']:>6.3f} {figures['latency_p50_ms']:>8.0f} {figures['latency_p90_ms']:>8.0f}"
             )
             if args.show_errors:
                 for err in figures["errors"]:

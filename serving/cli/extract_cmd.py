@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from assistant.errors import InvalidInput
-from assistant.extraction import Extraction, extract, extract_history
+from assistant.extraction import Extraction, extract, read_history
 from assistant.extraction_rules import STAGE_QUESTION
 from assistant.llm import ChatBackend
 from assistant.questionnaire import all_question_ids, parse_stage
@@ -56,16 +56,11 @@ def run_extract(
     if asked is not None:  # the question asked just before this message, in the dialogue's own marker
         messages.append({"role": "assistant", "content": f"`{asked}`"})
     messages.append({"role": "user", "content": text})
-    final, answers, history_notices = extract_history(messages, backend=backend, stage=stage_id)
-    backend_used = "none" if history_notices else name
-    return {
-        "stage": final,
-        "answers": {qid: value for qid, (value, _turn) in answers.items()},
-        "backend": backend_used,
-        "stages": [final] if final else [],
-        "turns": {qid: turn for qid, (_value, turn) in answers.items()},
-        "notices": [*notices, *history_notices],
-    }
+    chat = read_history(messages, backend=backend, stage=stage_id)
+    out = chat.to_dict()
+    out["backend"] = "none" if chat.notices else name
+    out["notices"] = [*notices, *chat.notices]
+    return out
 
 
 def _load(name: str | None) -> tuple[ChatBackend | None, list[str]]:
@@ -84,11 +79,20 @@ def _human(out: Mapping[str, Any]) -> str:
     if len(out.get("stages", [])) > 1:
         lines.append(f"the need spans stages {', '.join(out['stages'])}: one recommendation per stage")
     answers = out["answers"]
+    evidence = out.get("evidence", {})
     if answers:
         lines.append("answers:")
-        lines.extend(f"  {qid}: {'yes' if value else 'no'}" for qid, value in answers.items())
+        for qid, value in answers.items():
+            seen = evidence.get(qid)
+            where = f'  ({seen["reader"]}: "{seen["quote"]}")' if seen else ""
+            lines.append(f"  {qid}: {'yes' if value else 'no'}{where}")
     else:
         lines.append("answers: none given")
+    for d in out.get("disagreements", []):
+        lines.append(
+            f'open: {d["question"]}: the model read {"yes" if d["model"] else "no"} in "{d["model_quote"]}", '
+            f'the phrases {"yes" if d["rules"] else "no"} in "{d["rules_quote"]}"; the assistant asks'
+        )
     lines.append(f"read by: {out['backend']}")
     lines.extend(f"note: {n}" for n in out.get("notices", []))
     return "\n".join(lines)

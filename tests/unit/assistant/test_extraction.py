@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import extraction_rules
 from assistant.errors import InvalidInput
-from assistant.extraction import asked_in, cache_clear, cache_info, extract, extract_history
+from assistant.extraction import asked_in, cache_clear, extract, extract_history
 from assistant.questionnaire import question_ids
 
 
@@ -29,13 +28,18 @@ def test_the_design_example_in_three_languages(text: str) -> None:
     assert found.stages == ("II",)
     assert dict(found.answers) == {"radiology_text_generation": True, "data_sharing": False}
     assert found.backend == "none"
-    assert found.to_dict() == {
+    out = found.to_dict()
+    assert {k: out[k] for k in ("stage", "answers", "backend", "stages", "notices")} == {
         "stage": "II",
         "answers": {"radiology_text_generation": True, "data_sharing": False},
         "backend": "none",
         "stages": ["II"],
         "notices": [],
     }
+    # extensions: where each answer was read (the user's clause) and by whom; no disagreement without a model
+    assert out["evidence"]["data_sharing"]["reader"] == "rules"
+    assert out["evidence"]["data_sharing"]["quote"] in text
+    assert out["disagreements"] == []
 
 
 @pytest.mark.parametrize(
@@ -226,26 +230,138 @@ def test_without_a_stage_history_keeps_only_general_answers() -> None:
     assert answers == {"input_text_only": (True, 0)}
 
 
-def test_the_cache_answers_a_repeated_turn_without_reading_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
-    real = extraction_rules.read
-
-    def counting(*args: object, **kwargs: object) -> extraction_rules.Reading:
-        calls.append(args)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr("assistant.extraction.read", counting)
-    first = extract("Draft CT reports, no cloud.")
-    second = extract("Draft CT reports, no cloud.")
-    assert first == second
-    assert len(calls) == 1
-    assert cache_info()["hits"] == 1
-    extract("Draft CT reports, no cloud.", stage="II")  # a different key: the stage is part of it
-    assert len(calls) == 2
-
-
 def test_an_acknowledgement_followed_by_something_else_is_not_a_reply() -> None:
     found = extract("OK, let's also add summaries", asked="deploy_local", stage="II")
     assert dict(found.answers) == {"radiology_report_summarization": True}
     assert dict(extract("si los datos son anónimos", asked="data_sharing", stage="II").answers) == {}
     assert dict(extract("Claro que no.", asked="data_sharing", stage="II").answers) == {"data_sharing": False}
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "expected"),
+    [
+        ("Image analysis is out of scope for this project.", None, {"input_text_only": True}),
+        ("The images are not needed, only the written reports.", None, {"input_text_only": True}),
+        ("Die Bilder selbst braucht das Modell nicht.", None, {"input_text_only": True}),
+        ("Eine Übermittlung in die Cloud ist nach unserem Konzept ausgeschlossen.", None, {"deploy_local": True}),
+    ],
+)
+def test_a_negation_after_the_phrase_flips_it(text: str, stage: str | None, expected: dict[str, bool]) -> None:
+    assert dict(extract(text, stage=stage).answers) == expected
+
+
+def test_whether_after_a_task_verb_is_the_tasks_object_not_a_doubt() -> None:
+    found = extract("Please suggest whether the patient should go to which department, from typed photos.")
+    assert found.answers.get("input_text_only") is False  # a statement, read
+    assert extract("Whether we use photos is open.").answers == {}
+    assert extract("We haven't decided yet whether photos go in.").answers == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # data going to someone outside, and the same with a negation
+        ("Reports are pseudonymised before they are sent to the supplier.", {"data_sharing": True}),
+        ("Our policy does not allow passing notes to third parties.", {"data_sharing": False}),
+        ("There is to be no transfer to an external processor.", {"data_sharing": False}),
+        ("Die Befunde dürfen nicht an externe Dienstleister gehen.", {"data_sharing": False}),
+        ("Podemos enviar los textos a una empresa externa.", {"data_sharing": True}),
+        ("The records never leave the clinic.", {"data_sharing": False}),
+        ("Nothing may be sent outside the trust.", {"data_sharing": False}),
+        # someone else's hosting, or the organisation's own
+        ("We want a supplier-hosted offering.", {"deploy_local": False}),
+        ("It would go through a commercial API.", {"deploy_local": False}),
+        ("We will not host anything ourselves.", {"deploy_local": False}),
+        ("We plan to buy two GPU servers for this.", {"deploy_local": True}),
+        ("It stays on our own equipment.", {"deploy_local": True}),
+    ],
+)
+def test_data_going_out_and_someone_elses_hosting(text: str, expected: dict[str, bool]) -> None:
+    assert dict(extract(text).answers) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "wanted", "not_wanted"),
+    [
+        # a document read from is the material
+        ("Pull the follow-up dates from the discharge letters.", "V", set(), {"discharge_text_generation"}),
+        ("We receive discharge summaries by fax and need the drugs listed.", "V", set(), {"discharge_text_generation"}),
+        ("Grundlage ist die Pflegedokumentation.", "IV", set(), {"surgery_nursing_text_generation"}),
+        # a document wanted, even when a source is named first
+        ("From the ward notes, draft the discharge letter.", "V", {"discharge_text_generation"}, set()),
+        ("Aus dem KIS einen Therapievorschlag formulieren.", "III", {"decision_text_generation"}, set()),
+        ("We want discharge letters.", "V", {"discharge_text_generation"}, set()),
+    ],
+)
+def test_a_document_read_from_is_not_the_task(text: str, stage: str, wanted: set[str], not_wanted: set[str]) -> None:
+    answers = extract(text, stage=stage).answers
+    assert {q for q in wanted if answers.get(q) is True} == wanted
+    assert not (not_wanted & set(answers))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The model gets the DICOM files directly.", {"input_text_only": False}),
+        ("Half of the letters are scanned PDFs.", {"input_text_only": False}),
+        ("Voice in, voice out.", {"input_text_only": False, "output_text_only": False}),
+        ("It should predict from the monitor feed.", {"input_text_only": False}),
+        ("Show a heatmap on the slides.", {"input_text_only": False, "output_text_only": False}),
+        ("El asistente responde por voz.", {"output_text_only": False}),
+        ("The device data is not to leave the building.", {"data_sharing": False}),
+    ],
+)
+def test_what_goes_in_and_out_besides_text(text: str, expected: dict[str, bool]) -> None:
+    assert dict(extract(text).answers) == expected
+
+
+def test_a_negation_reaches_every_task_of_a_short_list() -> None:
+    found = extract("It doesn't need to answer questions or predict anything.", stage="V")
+    assert dict(found.answers) == {"medical_qa": False, "disease_prediction": False}
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "question"),
+    [
+        ("It should tell callers whether they should see the GP or urgent care.", "I", "registration_recommendation"),
+        ("Show the desk a suggested clinic for each caller.", "I", "registration_recommendation"),
+        ("Patients send questions typed in plain words about their lab results.", "II", "examination_qa"),
+        ("Pull the sizes out of about 9,000 old ultrasound reports.", "II", "examination_report_extraction"),
+    ],
+)
+def test_tasks_said_in_looser_words(text: str, stage: str, question: str) -> None:
+    found = extract(text)
+    assert found.stage == stage
+    assert found.answers[question] is True
+
+
+def test_the_notes_a_summary_is_made_of_are_its_material() -> None:
+    found = extract("Queremos un resumen automático de las notas de enfermería.", stage="IV")
+    assert dict(found.answers) == {"clinical_record_summarization": True}
+
+
+def test_boxes_drawn_on_the_image_are_not_text_out() -> None:
+    assert extract("Find the polyps in the video and draw boxes around them.").answers["output_text_only"] is False
+
+
+def test_the_rules_read_each_turn_once_per_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.extraction as extraction
+    from assistant.extraction import caller_scope
+
+    calls: list[str] = []
+    real_read = extraction.read
+
+    def counting_read(text: str, **kwargs: object) -> object:
+        calls.append(text)
+        return real_read(text, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(extraction, "read", counting_read)
+    messages = [{"role": "user", "content": "We write discharge letters; no cloud."}]
+    with caller_scope("key:alice"):
+        first = extract_history(messages)
+        reads = len(calls)
+        assert extract_history(messages) == first
+        assert len(calls) == reads  # a request that replays the same history reads nothing again
+    with caller_scope("key:bob"):
+        assert extract_history(messages) == first
+    assert len(calls) > reads  # another caller's request is read afresh: nothing is shared between callers

@@ -17,6 +17,28 @@ def test_extract_json_for_the_design_example() -> None:
     assert out["stage"] == "II"
     assert out["answers"] == {"radiology_text_generation": True, "data_sharing": False}
     assert out["backend"] == "none"
+    # extensions: the words each answer was read in, and who read it; no disagreement without a model
+    assert out["evidence"]["data_sharing"] == {"quote": text, "reader": "rules"}
+    assert out["disagreements"] == []
+
+
+def test_the_text_output_shows_evidence_and_open_disagreements() -> None:
+    from serving.cli.extract_cmd import _human
+
+    out = {
+        "stage": "V",
+        "stages": ["V"],
+        "answers": {"discharge_text_generation": True},
+        "evidence": {"discharge_text_generation": {"quote": "We write discharge letters.", "reader": "both"}},
+        "disagreements": [
+            {"question": "data_sharing", "model": True, "rules": False, "model_quote": "x", "rules_quote": "y"}
+        ],
+        "backend": "embedded",
+        "notices": [],
+    }
+    text = _human(out)
+    assert 'discharge_text_generation: yes  (both: "We write discharge letters.")' in text
+    assert 'open: data_sharing: the model read yes in "x", the phrases no in "y"' in text
 
 
 def test_extract_text_output_and_asked() -> None:

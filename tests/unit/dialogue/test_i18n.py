@@ -35,3 +35,19 @@ def test_english_falls_back_to_the_questionnaire() -> None:
     assert question_text("en", "II", "data_sharing") == question("II", "data_sharing").text
     assert disclaimer("en") == DISCLAIMER
     assert t("fr", "yes") == "yes"  # an unknown language reads English
+
+
+def test_texts_are_data_files_shipped_with_the_package() -> None:
+    from importlib import resources
+
+    for lang in LANGUAGES:
+        assert resources.files("assistant").joinpath("texts", f"{lang}.json").is_file(), lang
+    assert t("de", "yes") == "ja"
+    assert stage_title("es", "I") != stage_title("en", "I")
+
+
+def test_a_malformed_texts_file_is_a_clear_error() -> None:
+    from assistant.i18n import LanguageTexts
+
+    with pytest.raises(ValueError, match=r"xx\.strings must be an object of strings"):
+        LanguageTexts("xx", {"strings": {"yes": 1}})

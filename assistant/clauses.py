@@ -1,0 +1,144 @@
+"""A user's message split into numbered clauses: what the language-model reader cites as its evidence.
+
+The prompt shows the message as ``[1] ... [2] ...``; the model answers each question with the number of
+the clause that states or implies it (a number is cheaper to generate than a quote, and output length
+decides latency on a CPU). Clauses end at sentence ends, semicolons, line breaks, bullets and spaced
+dashes; commas do not split, so that a clause keeps its subject. The split is one linear scan.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from assistant.lexicon import INJECTION, UNCERTAIN_PHRASES, UNCERTAIN_WORDS, normalize
+
+MAX_CLAUSES = 40  # the model reads at most this many clauses of one message
+MAX_CHARS = 3000  # nor more characters: the rules read the rest
+# A boundary: sentence punctuation followed by a space or the end, ; or :, a line break, a spaced dash,
+# or a bullet at the start of a line. Every repeat is bounded, so the scan is linear.
+_BOUNDARY = re.compile(
+    r"[.!?]{1,5}[\])\"'\u2019\u201d]{0,2}(?=\s|$)|;|\n|\s[-\u2013\u2014]{1,2}\s|^\s{0,8}[-*\u2022]\s", re.MULTILINE
+)
+_WORD = re.compile(r"[a-z0-9]{1,40}(?:'[a-z]{1,3})?")
+_SENTENCE_END = re.compile(r"[.!?][\])\"'\u2019\u201d]{0,2}(?=\s|$)|\n")
+# A question mark that closes a quotation ("questions like 'what does ALT mean?'") does not make a question.
+_ASKING = re.compile(r"\?(?![\"'\u2019\u201d])")
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One numbered clause: its number (from 1), where it stands in the message, and its text."""
+
+    number: int
+    start: int
+    end: int
+    text: str
+    in_question: bool = False  # the sentence it belongs to ends with a question mark
+    in_template: bool = False  # it holds or stands inside a chat-template turn ("<|im_start|>system ...")
+
+    @property
+    def norm(self) -> str:
+        """The clause's text after ``lexicon.normalize``."""
+        return normalize(self.text)
+
+
+def split_clauses(text: str, *, max_clauses: int = MAX_CLAUSES, max_chars: int = MAX_CHARS) -> list[Clause]:
+    """The message's clauses in order (empty ones dropped), within ``max_clauses`` and ``max_chars``."""
+    head = text[:max_chars]
+    clauses: list[Clause] = []
+    start = 0
+    for boundary in _BOUNDARY.finditer(head):
+        _add(clauses, head, start, boundary.end())
+        start = boundary.end()
+        if len(clauses) > max_clauses:
+            break
+    else:
+        _add(clauses, head, start, len(head))
+    return _mark_templates(head, _mark_questions(head, clauses))[:max_clauses]
+
+
+def _template_spans(text: str) -> list[tuple[int, int]]:
+    """Where chat-template turns stand: from an opening control token to the next closing one (or the end)."""
+    spans = []
+    opened: int | None = None
+    for match in _CONTROL.finditer(text):
+        name = (match.group(1) or match.group(2) or match.group(3) or "").lower()
+        closing = name.startswith("/") or "end" in name or name == "eot_id"
+        spans.append((match.start(), match.end()))
+        if not closing and opened is None:
+            opened = match.start()
+        elif closing and opened is not None:
+            spans.append((opened, match.end()))
+            opened = None
+    if opened is not None:
+        spans.append((opened, len(text)))
+    return spans
+
+
+def _mark_templates(text: str, clauses: list[Clause]) -> list[Clause]:
+    """Mark the clauses that hold a control token or stand inside a template turn: text for the model, not a need."""
+    spans = _template_spans(text)
+    if not spans:
+        return clauses
+    return [replace(c, in_template=any(s < c.end and c.start < e for s, e in spans)) for c in clauses]
+
+
+def _mark_questions(text: str, clauses: list[Clause]) -> list[Clause]:
+    """Mark the clauses of sentences that end with "?": "Is the cloud - for us - cheaper?" asks in every part."""
+    marked = []
+    for clause in clauses:
+        end = _SENTENCE_END.search(text, clause.start)
+        stop = end.start() if end else len(text)
+        asks = bool(_ASKING.search(text, clause.start, stop + 1)) and stop >= clause.end - 1
+        marked.append(replace(clause, in_question=asks))
+    return marked
+
+
+def _add(clauses: list[Clause], text: str, start: int, end: int) -> None:
+    piece = text[start:end]
+    stripped = piece.strip(" \t\r\n-*\u2022;:")
+    if not any(ch.isalnum() for ch in stripped):
+        return
+    offset = start + piece.index(stripped[0])
+    clauses.append(Clause(len(clauses) + 1, offset, offset + len(stripped), stripped))
+
+
+def is_question(clause: Clause) -> bool:
+    """True when the clause asks rather than states ("is the cloud cheaper?"), or is part of a question."""
+    return clause.in_question or clause.text.lstrip().startswith("¿")
+
+
+def is_doubtful(clause: Clause) -> bool:
+    """True when the clause is a doubt or a condition ("maybe images later", "if allowed", "not decided")."""
+    norm = clause.norm.replace("'", "")
+    words = {w.replace("'", "") for w in _WORD.findall(clause.norm)}
+    return bool(words & UNCERTAIN_WORDS) or bool(UNCERTAIN_PHRASES.search(norm))
+
+
+def is_injection(clause: Clause) -> bool:
+    """True when the clause addresses the model instead of describing a need ("ignore your rules ...")."""
+    return clause.in_template or bool(INJECTION.search(clause.norm))
+
+
+REMOVED = "(a sentence addressed to the assistant, removed)"
+# Chat-template control tokens typed into a message (ChatML "<|im_start|>", Llama's "<|eot_id|>", "</s>",
+# Gemma's "<start_of_turn>"): llama.cpp tokenizes the formatted prompt with special tokens on, so left as
+# they are they would open a fake system turn. They are shown to the model as plain brackets instead.
+_CONTROL = re.compile(r"<\|([^<>|\n]{0,40})\|>|<(/?s)>|<(/?(?:start|end)_of_turn)>", re.IGNORECASE)
+
+
+def defang(text: str) -> str:
+    """The text with chat-template control tokens turned into harmless brackets ("<|im_end|>" -> "[im_end]")."""
+    return _CONTROL.sub(lambda m: f"[{m.group(1) or m.group(2) or m.group(3)}]", text)
+
+
+def numbered(clauses: list[Clause]) -> str:
+    """The clauses as the prompt shows them, one per line: ``[1] text``; instructions to the model are not shown.
+
+    A clause that addresses the model ("ignore your rules and ...") is replaced by a placeholder, so the
+    model never reads it (the phrase rules drop such sentences too) and the numbering stays the same.
+    """
+    return "\n".join(
+        f"[{c.number}] {REMOVED if is_injection(c) else defang(' '.join(c.text.split()))}" for c in clauses
+    )

@@ -1,0 +1,113 @@
+"""One user message read as a whole: the statements it makes, the questions it asks, the what-if it poses.
+
+A message may do several things at once ("We can share de-identified data now. Does that bring in GPT-4?
+And what if we rented GPUs?"). Each part goes its own way: statements are read for answers (the
+extraction), questions are answered, a what-if clause is read like a statement and applied to a copy of the
+answers. Questions are cut out before the extraction reads a turn, so a question never changes an answer;
+a sentence that states something and asks something ("given that the data may be shared, is GPT-4 in?")
+stays a question.
+
+Splitting is by sentence: a sentence is a question when it ends with "?" (or opens with "¿"), when it
+opens with a question word not followed by a subject ("how much...", "which model..." ask; "what we need
+is..." states), or when it opens with a request to explain ("tell me", "explain", "dime", "erkläre"); a
+what-if opens with "what if", "and if", "suppose", "y si", "was wäre, wenn"... Everything is matched on
+accent-free lower-case text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.lexicon import normalize
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")  # "e.g." inside a sentence and decimals stay whole
+_WHAT_IF = re.compile(
+    r"^\W*(?:(?:and|but|ok|okay|so|y|pero|vale|und|aber|also|gut)\b\W*)?"
+    r"(?:what if|and if|what would (?:happen|change) if|suppose|supposing|hypothetically|"
+    r"y si|que pasa(?:ria)? si|que cambia(?:ria)? si|supongamos(?: que)?|"
+    r"was (?:ware|waere|passiert|andert sich),? wenn|und wenn|angenommen|nehmen wir an)\b"
+)
+# A question word opening a sentence asks something unless a subject follows it: "what we need is..." states.
+_WH_WORD = re.compile(
+    r"^\W*(?:(?:and|but|so|also|ok|okay|y|pero|und|aber)\b\W*)?"
+    r"(what|which|who|whose|why|how|when|where|que|cual|cuales|quien|quienes|por que|como|cuando|donde|"
+    r"cuanto|cuanta|cuantos|cuantas|was|welche|welcher|welches|wer|warum|wieso|weshalb|wie|wann|wo|wieviel)"
+    r"(?:'s|'re|s)?\s+(\w+)"  # "what's the power draw", "whats the difference"
+)
+_CONTRACTED = re.compile(r"^\W*(?:what|who|where|how|when)(?:'s|s)\s")
+_SUBJECTS = frozenset(
+    str.split("we i you they our my the this that it lo nosotros yo wir ich sie unser unsere die der das es ")
+)
+# A request for information opening a sentence ("tell me", "explain", "dime", "erkläre").
+_REQUEST = re.compile(
+    r"^\W*(?:(?:and|but|so|also|please|y|pero|und|aber|bitte)\b\W*)?(?:please\s+)?"
+    r"(?:tell me|show me|give me|explain|list the|compare|remind me|dime|explica\w*|muestra\w*|compara\w*|"
+    r"erklar\w*|zeig\w*|nenn\w*|vergleich\w*)\b"
+)
+
+
+@dataclass(frozen=True)
+class MessageParts:
+    """What one user message says, asks and supposes."""
+
+    statements: str  # the message without its questions and what-if clause (what the extraction reads)
+    questions: tuple[str, ...]
+    what_if: str | None  # the supposed change, read like a statement ("the data may be shared")
+
+    @property
+    def asks(self) -> bool:
+        """True when the message asks something or poses a what-if."""
+        return bool(self.questions) or self.what_if is not None
+
+
+def sentences(text: str) -> list[str]:
+    """The message's sentences, as written (each with its closing punctuation)."""
+    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+
+
+def is_question(sentence: str) -> bool:
+    """True when the sentence asks something: a question mark, a question word, or a request to explain."""
+    stripped = sentence.strip()
+    if stripped.endswith("?") or stripped.startswith("¿"):
+        return True
+    norm = normalize(stripped)
+    if _CONTRACTED.match(norm):
+        return True  # "what's the power draw", "whats the difference": a question whatever follows
+    wh = _WH_WORD.match(norm)
+    if wh and wh.group(2) not in _SUBJECTS:
+        return True
+    return bool(_REQUEST.match(norm))
+
+
+def what_if_clause(sentence: str) -> str | None:
+    """The supposed statement of a what-if sentence ("what if we rent GPUs?" -> "we rent GPUs"), or None."""
+    norm = normalize(sentence)
+    match = _WHAT_IF.match(norm)
+    if not match:
+        return None
+    # normalize() keeps the length unless it expands a letter (ß -> ss): then the normalised rest is used
+    rest = sentence[match.end() :] if len(norm) == len(sentence) else norm[match.end() :]
+    return rest.replace("?", "").replace("¿", "").strip(" ,.")
+
+
+def parse_message(text: str) -> MessageParts:
+    """Split a user message into its statements, its questions and its what-if clause."""
+    kept: list[str] = []
+    questions: list[str] = []
+    supposed: list[str] = []
+    for sentence in sentences(text):
+        clause = what_if_clause(sentence)
+        if clause is not None:
+            supposed.append(clause)  # may be empty ("what if?"): the answer then says what to try
+        elif is_question(sentence):
+            questions.append(sentence)
+        else:
+            kept.append(sentence)
+    statements = text if not questions and not supposed else " ".join(kept)
+    return MessageParts(statements, tuple(questions), ". ".join(c for c in supposed if c) if supposed else None)
+
+
+def statements_only(text: str) -> str:
+    """The text the extraction reads from a user turn: its statements (questions and what-ifs cut out)."""
+    return parse_message(text).statements

@@ -1,0 +1,227 @@
+"""What a question asks about, so that it goes to the most trustworthy source that can answer it.
+
+Order of trust: the rules core (why a model is in or out, its rank) and the catalog (which studies used a
+model, its evidence, access, the hardware, power and prices the studies reported, API prices, the tool's
+own terms) answer deterministically; the sizing calculator answers memory and hardware questions; every
+other question goes to the literature (retrieval, then an answer written from the passages and checked
+against them). A question is routed to a deterministic source only when it clearly names what it asks
+about; anything else reaches the literature, which can say that it does not know.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.catalog import Catalog, Model
+from assistant.followups import EXPLAIN, WHY_NOT, ModelMention, classify, find_model_mentions, find_terms
+from assistant.lexicon import normalize
+from assistant.recommendation import Recommendation
+from assistant.situation import read_situation
+from assistant.sizing_facts import GpuType
+
+RULES = "rules"
+CATALOG = "catalog"
+SIZING = "sizing"
+LITERATURE = "literature"
+
+# What a question about one model asks (concept words, EN/ES/DE, matched on normalised text).
+ASPECTS: dict[str, re.Pattern[str]] = {
+    "price": re.compile(
+        r"\b(?:cost\w*|price\w*|pricing|buy\w*|purchas\w*|rent\w*|dollars?|usd|euros?|expensive|cheap\w*|"
+        r"cuest\w*|cost\w*|precio\w*|compra\w*|alquil\w*|kost\w*|preis\w*|kauf\w*|miet\w*|teuer)\b|\$"
+    ),
+    "power": re.compile(r"\b(?:power|watts?|energy|electricity|tdp|consum\w*|energia|potencia|strom\w*|leistung)\b"),
+    "access": re.compile(
+        r"\b(?:open[- ]?(?:source|weights?)?|api|licen[cs]\w*|weights|download\w*|restricted|proprietary|"
+        r"abiert\w*|codigo abierto|licencia|offen\w*|lizenz\w*|herunterlad\w*)\b"
+    ),
+    "evidence": re.compile(
+        r"\b(?:how many (?:studies|papers)|studies|evidence|papers|publications|cuantos estudios|estudios|"
+        r"evidencia|studien|evidenz)\b"
+    ),
+    "star": re.compile(r"\b(?:star|starred|best[- ]performer|estrella|stern\w*)\b|\*"),
+    "hardware": re.compile(r"\b(?:gpus?|hardware|graphics cards?|accelerators?|tarjetas?|grafikkarten?)\b"),
+}
+# Memory and throughput questions: the sizing calculator's domain.
+SIZING_WORDS = re.compile(
+    r"\b(?:memory|vram|ram|gigabytes?|gb|\d+[- ]?bits?|quanti[sz]\w*|int4|int8|fp16|bf16|awq|gguf|q4\w*|"
+    r"concurrent|simultaneous|users|tokens? (?:per|a) second|tokens?/s|throughput|latency|how many gpus|"
+    r"fit|fits|run it on|serve|serving|memoria|usuarios|speicher|nutzer\w*|gleichzeitig)\b"
+)
+# Fine-tuning a named model and what it needs: the calculator's fine-tuning memory.
+FINETUNE_NEEDS = re.compile(
+    r"\b(?:q?lora|fine[- ]?tun\w*|feinabstimm\w*|ajuste fino)\b.*\b(?:need\w*|requir\w*|take\w*|gpus?|memory|"
+    r"necesit\w*|requier\w*|brauch\w*|benotig\w*)\b|\b(?:need\w*|requir\w*|take\w*)\b.*\b(?:q?lora|fine[- ]?tun\w*)\b"
+)
+# "the top model", "the first one", "it" after a recommendation: the recommendation's first model.
+_TOP_MODEL = re.compile(
+    r"\b(?:top|first|recommended|best|best-ranked|highest[- ]ranked|number one|leading|suggested|"
+    r"primer|recomendado|mejor|erste\w*|empfohlen\w*|beste\w*)\b(?:\s+\w+)?\s*"
+    r"(?:model|one|option|entry|setup|choice|pick|modelo|opcion|modell|wahl)\b"
+)
+_WHY_RANK = re.compile(r"\b(?:why|por que|warum|wieso|weshalb)\b")
+# Questions that name the user's own documents ("the paper I added", "my documents", "den ich hinzugefügt habe").
+_USER_DOCS = re.compile(
+    r"\b(?:(?:my|our) (?:own )?(?:papers?|documents?|files?|pdfs?|uploads?|articles?)|"
+    r"(?:i|we) (?:have )?(?:added|uploaded|gave you|shared|provided)|"
+    r"(?:mis|nuestros?) (?:documentos?|articulos?|archivos?)|que (?:subi|anadi|agregue|hemos subido)|"
+    r"(?:meine\w*|unsere\w*) (?:dokument\w*|dateien|artikel\w*|paper)|ich (?:\w+ ){0,2}(?:hinzugefugt|hochgeladen))\b"
+)
+# A question that asks what a source says ("according to the review", "what does the paper say") wants the
+# literature, whatever else it mentions (memory, prices, a model).
+_SOURCE_CITED = re.compile(
+    r"\b(?:according to|as (?:stated|reported|listed) (?:in|by)|(?:the|this|that) (?:\w+[- ]){0,3}"
+    r"(?:review|paper|study|article|tutorial|guide|primer|preprint|publication)\b(?:'s)?|"
+    r"segun|de acuerdo con|(?:el|la|este|esta) (?:\w+ ){0,2}(?:revision|articulo|estudio|guia|tutorial)|"
+    r"laut|gemass|(?:der|die|das|dem|den) (?:\w+[- ]){0,2}(?:review|artikel|studie|leitfaden|tutorial|ubersicht))"
+)
+# A definition ("what is GGUF?", "was ist QLoRA?"): the glossary or the literature, not a calculation.
+_DEFINITION = re.compile(
+    r"^\W*(?:what(?:'s| is| are|s)|what does \S+(?: \S+){0,3} (?:mean|stand for)|explain|define|"
+    r"que (?:es|son|significa)|was (?:ist|sind|bedeutet|heisst))\b"
+)
+# The recommendation as a whole: how many models, which of them run on one's own hardware.
+_HOW_MANY_MODELS = re.compile(
+    r"\b(?:how many (?:\w+ )?(?:models|options|llms|matches)|cuantos (?:\w+ )?(?:modelos|opciones)|"
+    r"wie ?viele (?:\w+ )?(?:modelle|optionen))\b"
+)
+_WHICH_OF_THESE = re.compile(
+    r"\b(?:which (?:of (?:these|them|those)|ones?|models?)|cuales (?:de (?:estos|ellos))?|"
+    r"welche (?:davon|dieser|modelle))\b"
+)
+# What the studies reported, not what the calculator estimates ("how many GPUs did its pre-training take?").
+_REPORTED = re.compile(
+    r"\b(?:did|was|were|reported|listed|used|took|used for|pre-?train\w*|vortrain\w*|preentren\w*|"
+    r"wurde|wurden|fue|fueron)\b"
+)
+# A stage named outright ("what does stage II cover?").
+_STAGE_NAMED = re.compile(r"\b(?:stage|stufe|phase|etapa|fase)\s+(i{1,3}|iv|v|[1-5])\b")
+# The tool itself: what it rests on, how current its prices are.
+_ABOUT_TOOL = re.compile(
+    r"\b(?:this tool|the tool|your (?:data|prices|catalog|recommendations?|numbers)|you (?:show|use|base)|"
+    r"based on|how (?:current|recent|old|up[- ]to[- ]date)|(?:prices|figures) (?:date|from when)|"
+    r"esta herramienta|tus (?:datos|precios)|dieses (?:tool|werkzeug)|ihre (?:daten|preise))\b"
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question, what it asks about, and where its answer should come from."""
+
+    text: str
+    source: str  # RULES | CATALOG | SIZING | LITERATURE
+    kind: str  # why_not | usage | explain | model_fact | sizing | literature | stage | count | tool | gpu ...
+    model: Model | None = None
+    aspect: str | None = None
+    terms: tuple[str, ...] = ()
+    about_user_docs: bool = False
+    sizes: tuple[Model, ...] = ()  # every catalog entry the name may mean ("GatorTron": 345M, 3.9B, 8.9B)
+    gpu: GpuType | None = None  # a GPU type the question asks about ("what does an RTX 3090 draw?")
+
+
+def _resolve(mentions: tuple[ModelMention, ...], rec: Recommendation | None) -> Model | None:
+    """The catalog model a mention means (the recommended entry first when a name has several)."""
+    if not mentions:
+        return None
+    shown = {m.id for m in (rec.matches + rec.partial_matches)} if rec else set()
+    for model in mentions[0].models:
+        if model.id in shown:
+            return model
+    return mentions[0].models[0]
+
+
+def _top_model(catalog: Catalog, rec: Recommendation | None) -> Model | None:
+    shown = (rec.matches or rec.partial_matches) if rec else ()
+    return catalog.model(shown[0].id) if shown else None
+
+
+def _gpu_asked(catalog: Catalog, text: str) -> GpuType | None:
+    """The GPU type a question names, if any (the sizing facts' names as people write them)."""
+    facts = catalog.sizing_facts
+    if facts is None:
+        return None
+    named = read_situation(text, facts.gpus).gpus
+    return next((g for g in facts.gpus if named is not None and g.key == named.key), None)
+
+
+def _aspect(norm: str) -> str | None:
+    for name, pattern in ASPECTS.items():
+        if pattern.search(norm):
+            return name
+    return None
+
+
+_PRONOUN = re.compile(r"\b(?:it|its|this one|that one|this model|that model|lo|la|este|esta|es|ihn|dieses)\b")
+
+
+def read_question(catalog: Catalog, text: str, rec: Recommendation | None, context: str = "") -> Question:
+    """What the question asks and which source answers it; ``context`` (the rest of the message) tells what
+    "it" means ("The guide suggests PaLM-E. Why isn't it on my list?")."""
+    norm = normalize(text)
+    mentions = find_model_mentions(catalog, text)
+    if not mentions and context and _PRONOUN.search(norm):
+        mentions = find_model_mentions(catalog, context)
+    model = _resolve(mentions, rec)
+    sizes = mentions[0].models if mentions else ()
+    if model is None and _TOP_MODEL.search(norm):
+        model = _top_model(catalog, rec)
+    follow = classify(catalog, text)
+    if _USER_DOCS.search(norm):
+        return Question(text, LITERATURE, "literature", model, about_user_docs=True)
+    if follow is not None and follow.kind == WHY_NOT and (model is not None or not _SOURCE_CITED.search(norm)):
+        return Question(text, RULES, "why_not", model or _resolve(follow.models, rec))
+    if _SOURCE_CITED.search(norm):
+        return Question(text, LITERATURE, "literature", model, terms=find_terms(text))
+    if model is not None and _WHY_RANK.search(norm) and rec is not None:
+        return Question(text, RULES, "why_not", model)
+    if (stage := _STAGE_NAMED.search(norm)) and model is None:
+        return Question(text, CATALOG, "stage", terms=(stage.group(1),))
+    if model is None and rec is not None and _HOW_MANY_MODELS.search(norm):
+        return Question(text, RULES, "count")
+    if (
+        model is None
+        and rec is not None
+        and _WHICH_OF_THESE.search(norm)
+        and (
+            ASPECTS["hardware"].search(norm)
+            or ASPECTS["access"].search(norm)
+            or re.search(r"\b(?:own|local\w*)\b", norm)
+        )
+    ):
+        return Question(text, RULES, "own_hardware")
+    if model is None and _ABOUT_TOOL.search(norm):
+        return Question(text, CATALOG, "tool")
+    definition = bool(_DEFINITION.search(norm)) and model is None
+    if follow is not None and follow.kind == EXPLAIN and follow.terms and model is None:
+        return Question(text, CATALOG, "explain", model, terms=follow.terms)
+    if model is not None and ASPECTS["hardware"].search(norm) and _REPORTED.search(norm):
+        return Question(text, CATALOG, "model_fact", model, "hardware", sizes=sizes)
+    gpu = _gpu_asked(catalog, text) if model is None else None
+    if gpu is not None and (ASPECTS["power"].search(norm) or ASPECTS["price"].search(norm) or _DEFINITION.search(norm)):
+        return Question(text, CATALOG, "gpu", gpu=gpu)
+    sizing = SIZING_WORDS.search(norm) or (model is not None and FINETUNE_NEEDS.search(norm))
+    if sizing and not definition and not (model is not None and ASPECTS["price"].search(norm)):
+        return Question(text, SIZING, "sizing", model)
+    if model is not None:
+        aspect = _aspect(norm)  # "what is RaDialog's sensitivity?" names no aspect: the literature answers it
+        if aspect == "evidence":
+            return Question(text, CATALOG, "usage", model, aspect)
+        if aspect is not None:
+            return Question(text, CATALOG, "model_fact", model, aspect, sizes=sizes)
+    if follow is not None and follow.kind == EXPLAIN and follow.terms:
+        return Question(text, CATALOG, "explain", model, terms=follow.terms)
+    terms = find_terms(text)
+    return Question(text, LITERATURE, "literature", model, terms=terms)
+
+
+_RECOMMEND = re.compile(
+    r"\b(?:(?:which|what|best|right|suitable|good) (?:\w+ ){0,2}(?:models?|llms?|language models?|ai)|"
+    r"recommend\w*|suggest\w*|(?:que|cual|mejor) (?:\w+ ){0,2}(?:modelos?|llm)|recomienda\w*|"
+    r"(?:welche\w*|beste\w*|passende\w*) (?:\w+ ){0,2}(?:modell\w*|llm)|empfiehl\w*|empfehl\w*)\b"
+)
+
+
+def asks_for_recommendation(text: str) -> bool:
+    """True when a question asks for the recommendation itself ("which model should we use for ...?")."""
+    return bool(_RECOMMEND.search(normalize(text)))
