@@ -6,6 +6,7 @@ keys that retrieval returned, and unknown keys are removed. ``index`` implements
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -26,14 +27,25 @@ class Passage:
     section: str | None
     score: float  # higher is better
     text: str
+    kind: str = ""  # "card" | "catalog" | "user" (the user's own documents); "" when the retriever does not say
 
 
 @runtime_checkable
 class Retriever(Protocol):
     """Search over the indexed corpus."""
 
-    def search(self, query: str, k: int = 5) -> Sequence[Passage]:
-        """The ``k`` best passages for ``query``, best first."""
+    def search(self, query: str, k: int = 5, max_per_doc: int | None = -1) -> Sequence[Passage]:
+        """The ``k`` best passages for ``query``, best first; at most ``max_per_doc`` from one document (None: no
+        cap; -1: the retriever's default)."""
+        ...
+
+
+@runtime_checkable
+class SentenceScorer(Protocol):
+    """How well texts match a query (cosine similarity of sentence embeddings; higher is better)."""
+
+    def similarities(self, query: str, texts: Sequence[str]) -> Sequence[float]:
+        """One similarity per text, in order."""
         ...
 
 
@@ -104,3 +116,39 @@ def format_reference(c: Citation) -> str:
 def format_references(citations: Sequence[Citation]) -> str:
     """The numbered reference list under an answer."""
     return "\n".join(format_reference(c) for c in citations)
+
+
+class Numbering:
+    """The passages a reply cites, each numbered once, in order of first use (a passage two answers use
+    keeps its first number)."""
+
+    def __init__(self) -> None:
+        self.passages: list[Passage] = []
+        self._numbers: dict[str, int] = {}
+
+    def register(self, passages: Sequence[Passage]) -> list[int]:
+        """The reply's numbers of these passages (numbered from 1 in their own list), adding new ones."""
+        out = []
+        for p in passages:
+            if p.key not in self._numbers:
+                self.passages.append(p)
+                self._numbers[p.key] = len(self.passages)
+            out.append(self._numbers[p.key])
+        return out
+
+
+_LOCAL_CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\](?!\()")
+
+
+def renumber(text: str, numbers: Sequence[int]) -> str:
+    """The text with each local citation [k] replaced by the reply's number ``numbers[k - 1]``."""
+
+    def swap(match: re.Match[str]) -> str:
+        local = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        if any(not 1 <= n <= len(numbers) for n in local):
+            return match.group(0)
+        return "[" + ", ".join(str(numbers[n - 1]) for n in local) + "]"
+
+    if list(numbers) == list(range(1, len(numbers) + 1)):
+        return text
+    return _LOCAL_CITATION.sub(swap, text)

@@ -69,7 +69,17 @@ TERM_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "api model": ("api model", "api-only", "api only", "modelo api", "api-modell"),
         "restricted model": ("restricted", "restringido", "eingeschrankt"),
         "star": ("star", "estrella", "stern"),
-        "evidence": ("studies count", "evidence count", "studies (best)", "numero de estudios", "studienzahl"),
+        "evidence": (
+            "studies count",
+            "evidence count",
+            "studies (best)",
+            "number in brackets",
+            "number in parentheses",
+            "numero de estudios",
+            "numero entre parentesis",
+            "studienzahl",
+            "zahl in klammern",
+        ),
         "sub-task": ("sub-task", "subtask", "subtarea", "teilaufgabe"),
         "pre-training": ("pre-training", "pretraining", "preentrenamiento", "vortraining"),
         "fine-tuning": ("fine-tuning", "fine tuning", "finetuning", "ajuste fino", "feinabstimmung", "feintuning"),
@@ -107,13 +117,14 @@ def _model_keys(catalog: Catalog) -> dict[str, tuple[Model, ...]]:
     return {k: tuple(v) for k, v in keys.items()}
 
 
-_TOKEN = re.compile(r"[\w.+]+(?:[-/][\w.+]+)*", re.UNICODE)
+_TOKEN = re.compile(r"[\w.+']+(?:[-/][\w.+']+)*", re.UNICODE)  # an apostrophe stays in its word (GatorTron's)
 
 
 def find_model_mentions(catalog: Catalog, text: str) -> tuple[ModelMention, ...]:
     """Catalog models named in ``text`` (longest names first, each span once), ignoring case and punctuation."""
     keys = _model_keys(catalog)
-    tokens = [m.group(0).strip(".") for m in _TOKEN.finditer(text)]
+    # "GatorTron's" names GatorTron (not GatorTronS): a possessive is not part of the name
+    tokens = [re.sub(r"['\u2019]s$", "", m.group(0).strip(".")) for m in _TOKEN.finditer(text.replace("\u2019", "'"))]
     found: list[ModelMention] = []
     i = 0
     while i < len(tokens):

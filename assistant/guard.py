@@ -7,18 +7,22 @@ with their numbers). Before its text reaches a user, ``problems`` checks it agai
 - every number must occur in the facts (thousands separators and decimal commas are both tried);
 - every catalog model name, and every token that looks like a model name (letters with digits such as
   "Foo-13B", inner capitals such as "MediGenius", or capitals such as "GPTX"), must occur in the facts;
-- every link must point to a URL in the facts.
+- every link must be an http(s) URL that occurs in the facts;
+- never an image, raw HTML or a link of another scheme, even when the facts hold one: a document's image URL
+  quoted back by the model would make the reader's browser fetch it (the usual way to leak data).
 
 Any problem means the templated answer is used instead; the dialogue adds a notice.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.catalog import Catalog
+from assistant.sanitize import safe_url
 
 # Acronyms that appear in ordinary prose about deployment; they are not model names.
 COMMON_ACRONYMS = frozenset(
@@ -31,7 +35,11 @@ COMMON_ACRONYMS = frozenset(
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 _CITATION = re.compile(r"\[([^\[\]]{1,80})\](?!\()")
-_LINK = re.compile(r"\]\((\S+?)\)|(https?://[^\s)>\]]+)")
+# Bounded and without lazy repeats, so that text with many "](" and no ")" stays linear.
+_LINK = re.compile(r"\]\(([^\s)]{1,500})\)|(https?://[^\s)>\]]{1,500})")
+_IMAGE = re.compile(r"!\[[^\[\]\n]{0,500}\]\s{0,3}[(\[]")
+_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]{0,40}(?:\s[^<>]{0,2000})?/?>|<!--|<![A-Za-z]|<\?[A-Za-z]")
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]{0,2000})>")
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*")
 _UNIT = re.compile(r"\d+(?:[.,]\d+)?-?(?:bit|bits|b|m|gb|tb|w|kw|h|k|x|st|nd|rd|th|s|ms)", re.IGNORECASE)
 
@@ -46,8 +54,12 @@ class Facts:
 
     def has_token(self, token: str) -> bool:
         """True when the token occurs in the facts as a whole word (ignoring case)."""
-        pattern = rf"(?<![\w-]){re.escape(token.casefold())}(?![\w-])"
-        return re.search(pattern, self.text.casefold()) is not None
+        folded = token.casefold()
+        text = self.text.casefold()
+        if folded not in text:  # the common case, without compiling a pattern per token
+            return False
+        pattern = rf"(?<![\w-]){re.escape(folded)}(?![\w-])"
+        return re.search(pattern, text) is not None
 
 
 def number_values(token: str) -> set[str]:
@@ -63,6 +75,8 @@ def number_values(token: str) -> set[str]:
 
 
 def _canonical(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)  # hundreds of digits overflow a float; "inf" never matches a fact's number
     return f"{round(value, 6):g}" if abs(value) < 1e15 else str(int(value))
 
 
@@ -114,18 +128,34 @@ def problems(prose: str, facts: Facts, catalog: Catalog) -> tuple[str, ...]:
             found.append(f"number {match.group(0)}")
     lowered = outside.casefold()
     for name in _catalog_names(catalog):
-        pattern = rf"(?<![\w-]){re.escape(name.casefold())}(?![\w-])"
+        folded = name.casefold()
+        # a plain substring test first: one regex per catalog name over a long text is slow
+        if folded not in lowered:
+            continue
+        pattern = rf"(?<![\w-]){re.escape(folded)}(?![\w-])"
         if re.search(pattern, lowered) and not facts.has_token(name):
             found.append(f"model {name}")
-    for match in _TOKEN.finditer(outside):
-        token = match.group(0).strip(".")
+    for token in dict.fromkeys(m.group(0).strip(".") for m in _TOKEN.finditer(outside)):
         if token and _looks_like_model(token) and not facts.has_token(token):
             found.append(f"name {token}")
+    found += _reaching_out(prose)
     for match in _LINK.finditer(prose):
         url = match.group(1) or match.group(2)
-        if url and url.rstrip(".,") not in facts.text:
+        if url and (safe_url(url) is None or url.rstrip(".,") not in facts.text):
             found.append(f"link {url}")
     return tuple(dict.fromkeys(found))
+
+
+def _reaching_out(prose: str) -> list[str]:
+    """Images, raw HTML and autolinks of other schemes than http(s): never allowed, whatever the facts say.
+
+    They are reported as links (the user's notice names only the kind of problem)."""
+    found = [f"link (image) {m.group(0)}" for m in _IMAGE.finditer(prose)]
+    found += [f"link (html) {m.group(0)[:40]}" for m in _HTML.finditer(prose)]
+    for match in _AUTOLINK.finditer(prose):
+        if safe_url(match.group(1)) is None:
+            found.append(f"link {match.group(1)}")
+    return found
 
 
 def _without(text: str, spans: Iterable[tuple[int, int]]) -> str:

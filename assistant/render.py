@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from assistant.questionnaire import GLOSSARY, question, stage_info
 from assistant.recommendation import ModelResult, PhaseResources, Recommendation
+from assistant.to_run_text import newer_models_block, to_run_cell, to_run_note
 
 PHASE_NAMES = {"inference": "inference", "fine_tuning": "fine-tuning", "pre_training": "pre-training"}
 REASON_NAMES = {
@@ -24,8 +25,13 @@ STATUS_NAMES = {
 
 
 def money(value: float) -> str:
-    """US dollars with thousands separators and cents only when present."""
-    return f"${value:,.2f}" if value != int(value) else f"${value:,.0f}"
+    """US dollars with thousands separators and cents only when present; a price below a cent keeps its
+    significant digits ("$0.0015" per 1k tokens, never "$0.00")."""
+    if value == int(value):
+        return f"${value:,.0f}"
+    if abs(value) < 1 and round(value, 2) != value:
+        return f"${value:.6f}".rstrip("0")  # $0.015 per 1k tokens stays $0.015, never $0.01 or $0.02
+    return f"${value:,.2f}"
 
 
 def _phase_text(name: str, phase: PhaseResources) -> str:
@@ -48,6 +54,8 @@ def _resource_cells(model: ModelResult) -> tuple[str, str, str]:
         if phase.cloud_usd_per_hour is not None:
             prices.append(f"{money(phase.cloud_usd_per_hour)}/h to rent")
         return _phase_text(name, phase), power, "; ".join(prices) or "-"
+    if model.to_run is not None:
+        return "none reported", "-", "-"
     estimate = model.resources.estimate
     if estimate is not None:
         bound = "up to " if estimate.upper_bound else "about "
@@ -71,9 +79,11 @@ def _api_cell(model: ModelResult) -> str:
 
 def models_table(models: tuple[ModelResult, ...], *, partial: bool = False) -> str:
     """A Markdown table of models with star, evidence, access, GPUs, power and prices."""
-    head = "| # | Model | Star | Studies (best) | Access | GPUs | Power | Price | API price |"
+    head = "| # | Model | Star | Studies (best) | Access | To run it | Reported hardware | Power | Price | API price |"
     if partial:
-        head = "| # | Model | Covers | Lacks | Studies (best) | Access | GPUs | Power | Price |"
+        head = (
+            "| # | Model | Covers | Lacks | Studies (best) | Access | To run it | Reported hardware | Power | Price |"
+        )
     rule = "|" + "---|" * (head.count("|") - 1)
     rows = [head, rule]
     for n, m in enumerate(models, start=1):
@@ -82,12 +92,13 @@ def models_table(models: tuple[ModelResult, ...], *, partial: bool = False) -> s
         if partial:
             rows.append(
                 f"| {n} | {m.label} | {', '.join(m.covers)} | {', '.join(m.lacks)} | {evidence} | {m.access} | "
-                f"{gpus} | {power} | {price} |"
+                f"{to_run_cell('en', m)} | {gpus} | {power} | {price} |"
             )
         else:
             star = "*" if m.star else ""
             rows.append(
-                f"| {n} | {m.label} | {star} | {evidence} | {m.access} | {gpus} | {power} | {price} | {_api_cell(m)} |"
+                f"| {n} | {m.label} | {star} | {evidence} | {m.access} | {to_run_cell('en', m)} | {gpus} | {power} | "
+                f"{price} | {_api_cell(m)} |"
             )
     return "\n".join(rows)
 
@@ -105,6 +116,9 @@ def recommendation_markdown(rec: Recommendation, *, limit: int | None = 10) -> s
         parts.append("Studies: " + GLOSSARY["evidence"])
     if rec.partial_matches:
         parts.append(models_table(rec.partial_matches, partial=True))
+    note = to_run_note("en", shown or rec.partial_matches)
+    if note:
+        parts.append(note)
     if rec.excluded:
         lines = [
             f"- {e.name}{'-' + e.size if e.size else ''} ({REASON_NAMES[e.reason]}): {e.detail}" for e in rec.excluded
@@ -113,6 +127,9 @@ def recommendation_markdown(rec: Recommendation, *, limit: int | None = 10) -> s
     if rec.missing:
         lines = [f"- {question(rec.stage, q).text} (`{q}`)" for q in rec.missing]
         parts.append("### Still open (answering these may change the result)\n" + "\n".join(lines))
+    newer = newer_models_block("en", rec)
+    if newer:
+        parts.append(newer)
     parts.append("### How this was decided\n" + "\n".join(f"- {t.rule}: {t.detail}" for t in rec.trace))
     parts.append(f"_{rec.disclaimer}_")
     return "\n\n".join(parts) + "\n"

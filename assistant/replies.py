@@ -22,10 +22,13 @@ from assistant.i18n import (
     task_name,
     yes_no,
 )
-from assistant.questionnaire import DEPLOY_LOCAL, STAGE_IDS, columns_for, task_scopes
-from assistant.recommendation import Exclusion, ModelResult, Recommendation
+from assistant.questionnaire import DEPLOY_LOCAL, STAGE_IDS, columns_for, stage_info, task_scopes
+from assistant.recommendation import Exclusion, ModelResult, PhaseResources, Recommendation
 from assistant.render import money
+from assistant.resources import model_resources
 from assistant.rules import access_block, column_allowed
+from assistant.sizing_facts import GpuType
+from assistant.to_run_text import newer_models_block, to_run_cell, to_run_note
 
 TABLE_LIMIT = 10
 TERM_TITLES = {"qlora": "QLoRA", "gpu": "GPU", "tdp": "TDP (thermal design power)", "api model": "API model"}
@@ -47,19 +50,27 @@ def understood_block(lang: str, stage: str | None, answers: Mapping[str, bool | 
     return t(lang, "understood") + "\n" + "\n".join(lines)
 
 
-def question_lines(lang: str, stage: str, question_ids: Sequence[str]) -> str:
-    """Numbered questions, each followed by its id in backticks."""
-    return "\n".join(f"{n}. {question_text(lang, stage, q)} (`{q}`)" for n, q in enumerate(question_ids, start=1))
+def _question(lang: str, stage: str, question_id: str, doubts: Mapping[str, str]) -> str:
+    """A question's text; when the two readers read the user's words both ways, those words come first."""
+    text = question_text(lang, stage, question_id)
+    quote = doubts.get(question_id)
+    return t(lang, "ask_disagreement", quote=quote, question=text) if quote else text
 
 
-def ask_block(lang: str, stage: str, question_ids: Sequence[str]) -> str:
+def question_lines(lang: str, stage: str, question_ids: Sequence[str], doubts: Mapping[str, str] | None = None) -> str:
+    """Numbered questions, each followed by its id in backticks (``doubts``: id -> the words read both ways)."""
+    doubts = doubts or {}
+    return "\n".join(f"{n}. {_question(lang, stage, q, doubts)} (`{q}`)" for n, q in enumerate(question_ids, start=1))
+
+
+def ask_block(lang: str, stage: str, question_ids: Sequence[str], doubts: Mapping[str, str] | None = None) -> str:
     """The questions still needed before a recommendation, and how to answer them."""
-    return f"{t(lang, 'ask_more')}\n\n{question_lines(lang, stage, question_ids)}\n\n{t(lang, 'ask_hint')}"
+    return f"{t(lang, 'ask_more')}\n\n{question_lines(lang, stage, question_ids, doubts)}\n\n{t(lang, 'ask_hint')}"
 
 
-def ask_tasks_block(lang: str, stage: str, task_ids: Sequence[str]) -> str:
+def ask_tasks_block(lang: str, stage: str, task_ids: Sequence[str], doubts: Mapping[str, str] | None = None) -> str:
     """The stage's task questions, as one choice."""
-    lines = "\n".join(f"- {question_text(lang, stage, q)} (`{q}`)" for q in task_ids)
+    lines = "\n".join(f"- {_question(lang, stage, q, doubts or {})} (`{q}`)" for q in task_ids)
     return f"{t(lang, 'ask_tasks')}\n\n{lines}\n\n{t(lang, 'ask_hint')}"
 
 
@@ -79,22 +90,28 @@ def multi_stage_prompt(lang: str, stages: Sequence[str]) -> str:
     return f"{t(lang, 'multi_stage', stages=', '.join(stages))} (`stage`)\n\n{lines}"
 
 
+def phase_texts(lang: str, phase: PhaseResources) -> tuple[str, str, str]:
+    """One phase's (hardware, power, price) as studies reported them: "2 x A100, 160 GB in all", "800 W"..."""
+    gpu = phase.gpu_type or t(lang, "gpu_unknown")
+    memory = f", {t(lang, 'in_all', gb=f'{phase.memory_gb_total:g}')}" if phase.memory_gb_total else ""
+    power = f"{phase.power_w_total:,.0f} W" if phase.power_w_total is not None else "-"
+    prices = []
+    if phase.purchase_usd_total is not None:
+        prices.append(t(lang, "to_buy", money=money(phase.purchase_usd_total)))
+    if phase.cloud_usd_per_hour is not None:
+        prices.append(t(lang, "to_rent", money=money(phase.cloud_usd_per_hour)))
+    return f"{phase.gpu_count} x {gpu}{memory}", power, "; ".join(prices) or "-"
+
+
 def _phase_cells(lang: str, model: ModelResult) -> tuple[str, str, str]:
     """(GPUs, power, price) for inference, else fine-tuning, else pre-training; else the memory estimate."""
     for name in ("inference", "fine_tuning", "pre_training"):
         phase = model.resources.phases.get(name)
-        if phase is None:
-            continue
-        gpu = phase.gpu_type or t(lang, "gpu_unknown")
-        memory = f", {t(lang, 'in_all', gb=f'{phase.memory_gb_total:g}')}" if phase.memory_gb_total else ""
-        gpus = f"{t(lang, 'phase_' + name)}: {phase.gpu_count} x {gpu}{memory}"
-        power = f"{phase.power_w_total:,.0f} W" if phase.power_w_total is not None else "-"
-        prices = []
-        if phase.purchase_usd_total is not None:
-            prices.append(t(lang, "to_buy", money=money(phase.purchase_usd_total)))
-        if phase.cloud_usd_per_hour is not None:
-            prices.append(t(lang, "to_rent", money=money(phase.cloud_usd_per_hour)))
-        return gpus, power, "; ".join(prices) or "-"
+        if phase is not None:
+            hardware, power, price = phase_texts(lang, phase)
+            return f"{t(lang, 'phase_' + name)}: {hardware}", power, price
+    if model.to_run is not None:
+        return t(lang, "none_reported"), "-", "-"  # what it takes to run is in its own column
     estimate = model.resources.estimate
     if estimate is not None:
         bound = t(lang, "up_to" if estimate.upper_bound else "about")
@@ -114,10 +131,11 @@ def _api_cell(lang: str, model: ModelResult) -> str:
 
 
 def models_table(lang: str, models: Sequence[ModelResult], *, partial: bool = False) -> str:
-    """A Markdown table: model, star, studies (best), access, GPUs, power, price, API price."""
+    """A Markdown table: model, star, studies (best), access, to run it, reported hardware, power, price, API."""
     cols = ["#", t(lang, "col_model")]
     cols += [t(lang, "col_covers"), t(lang, "col_lacks")] if partial else [t(lang, "col_star")]
-    cols += [t(lang, k) for k in ("col_studies", "col_access", "col_gpus", "col_power", "col_price", "col_api")]
+    keys = ("col_studies", "col_access", "col_to_run", "col_reported", "col_power", "col_price", "col_api")
+    cols += [t(lang, k) for k in keys]
     rows = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for n, m in enumerate(models, start=1):
         gpus, power, price = _phase_cells(lang, m)
@@ -126,7 +144,7 @@ def models_table(lang: str, models: Sequence[ModelResult], *, partial: bool = Fa
             cells += [", ".join(task_name(lang, c) for c in m.covers), ", ".join(task_name(lang, c) for c in m.lacks)]
         else:
             cells.append("*" if m.star else "")
-        cells += [f"{m.studies} ({m.best})", m.access, gpus, power, price, _api_cell(lang, m)]
+        cells += [f"{m.studies} ({m.best})", m.access, to_run_cell(lang, m), gpus, power, price, _api_cell(lang, m)]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -184,6 +202,7 @@ def recommendation_status(lang: str, rec: Recommendation) -> str:
 def recommendation_block(lang: str, rec: Recommendation, *, limit: int = TABLE_LIMIT) -> str:
     """The recommendation's body: table, notes, reasons and exclusions (heading and status apart)."""
     parts = []
+    shown = rec.matches[:limit] or rec.partial_matches[:limit]
     if rec.matches:
         parts.append(models_table(lang, rec.matches[:limit]))
         if len(rec.matches) > limit:
@@ -192,18 +211,28 @@ def recommendation_block(lang: str, rec: Recommendation, *, limit: int = TABLE_L
     elif rec.partial_matches:
         parts.append(models_table(lang, rec.partial_matches[:limit], partial=True))
         parts.append(t(lang, "studies_note"))
+    note = to_run_note(lang, shown)
+    if note:
+        parts.append(note)
     parts.append(reasons_block(lang, rec))
     if rec.excluded:
         lines = "\n".join(_exclusion_line(lang, e, rec.answers) for e in rec.excluded)
         parts.append(f"### {t(lang, 'excluded_heading')}\n{lines}")
+    newer = newer_models_block(lang, rec)
+    if newer:
+        parts.append(newer)
     return "\n\n".join(parts)
 
 
-def open_questions_block(lang: str, stage: str, missing: Sequence[str], *, shown: int = 3) -> str:
-    """The questions still open under a recommendation: the first few in full, the rest by id."""
+def open_questions_block(
+    lang: str, stage: str, missing: Sequence[str], *, shown: int = 3, doubts: Mapping[str, str] | None = None
+) -> str:
+    """The questions still open under a recommendation: the first few in full (doubted ones first), the rest by id."""
     if not missing:
         return ""
-    text = f"### {t(lang, 'open_heading')}\n{question_lines(lang, stage, missing[:shown])}"
+    doubts = doubts or {}
+    missing = sorted(missing, key=lambda q: q not in doubts)  # stable: otherwise the asking order
+    text = f"### {t(lang, 'open_heading')}\n{question_lines(lang, stage, missing[:shown], doubts)}"
     rest = missing[shown:]
     if rest:
         # Plain ids here: the extraction attributes a bare "yes" to the last id in backticks.
@@ -281,7 +310,16 @@ def why_not_text(lang: str, catalog: Catalog, rec: Recommendation, model: Model)
     for rank, m in enumerate(rec.matches, start=1):
         if m.id == model.id:
             star = t(lang, "why_not_star") if m.star else ""
-            return t(lang, "why_not_recommended", model=label, rank=rank, total=len(rec.matches), star=star)
+            text = t(lang, "why_not_recommended", model=label, rank=rank, total=len(rec.matches), star=star)
+            text += t(lang, "rank_evidence", studies=m.studies, best=m.best)
+            tied = [
+                o.label
+                for o in rec.matches
+                if o.id != m.id and (o.star, o.studies, o.best) == (m.star, m.studies, m.best)
+            ]
+            if tied:
+                text += " " + t(lang, "rank_tie", others=_names(tied, limit=5))
+            return f"{text} {t(lang, 'rank_rule')}"
     for m in rec.partial_matches:
         if m.id == model.id:
             covers = ", ".join(task_name(lang, c) for c in m.covers)
@@ -357,3 +395,91 @@ def explain_text(lang: str, stage: str | None, terms: Sequence[str]) -> str:
         title = task_name(lang, term) if "_" in term else TERM_TITLES.get(term, term.capitalize())
         out.append(f"**{title}**: {explanation(lang, stage, term)}")
     return "\n\n".join(out)
+
+
+def model_facts_text(lang: str, catalog: Catalog, model: Model, deploy_local: bool | None, aspect: str | None) -> str:
+    """What the review's data says about one model: access, the hardware, power and prices studies reported, and
+    its API prices (``aspect`` "access" keeps only the first line)."""
+    access_key = {"Open": "fact_access_open", "API": "fact_access_api"}.get(model.access, "fact_access_restricted")
+    lines = [t(lang, access_key, model=model.label, size="")]  # the label already holds the size
+    if aspect != "access":
+        resources = model_resources(catalog, model, deploy_local)
+        for name in ("inference", "fine_tuning", "pre_training"):
+            phase = resources.phases.get(name)
+            if phase is None:
+                continue
+            hardware, power, price = phase_texts(lang, phase)
+            label = t(lang, "phase_" + name).capitalize()
+            lines.append(t(lang, "fact_phase", phase=label, hardware=hardware, power=power, price=price))
+        if all(p is None for p in resources.phases.values()):
+            lines.append(t(lang, "fact_no_phase", model=model.label))
+            if resources.estimate is not None:
+                e = resources.estimate
+                bound = t(lang, "up_to" if e.upper_bound else "about")
+                estimate = t(lang, "estimate_cell", bound=bound, fp16=f"{e.fp16_gb:g}", int4=f"{e.int4_gb:g}")
+                lines.append(t(lang, "fact_estimate", estimate=estimate))
+        if resources.api is not None and resources.api.usd_per_1k_input_tokens is not None:
+            api = resources.api
+            inp, out = api.usd_per_1k_input_tokens or 0, api.usd_per_1k_output_tokens or 0
+            price = t(lang, "api_cell", inp=money(inp), out=money(out), date=api.as_of)
+            million = t(lang, "per_million", inp=money(round(inp * 1000, 4)), out=money(round(out * 1000, 4)))
+            lines.append(t(lang, "fact_api", price=f"{price}; {million}"))
+        elif model.access == "API":
+            lines.append(t(lang, "fact_no_api", model=model.label))
+        lines.append(t(lang, "fact_prices_basis"))
+    return "\n".join(f"- {line}" for line in lines) + "\n\n" + t(lang, "facts_source")
+
+
+def stage_text(lang: str, stage: str) -> str:
+    """What a workflow stage covers: its title, description, example roles and the tasks asked about."""
+    # the stages' descriptions are written in English only; the title, roles and tasks are translated
+    description = stage_info(stage).description if lang == "en" else ""
+    tasks = ", ".join(task_name(lang, s.question_id) for s in task_scopes(stage))
+    return t(lang, "stage_explained", stage=stage, title=stage_title(lang, stage), description=description,
+             roles=stage_roles(lang, stage), tasks=tasks)  # fmt: skip
+
+
+def count_text(lang: str, rec: Recommendation) -> str:
+    """How many models the recommendation holds, and which."""
+    if rec.matches:
+        return t(lang, "rec_count", n=len(rec.matches), models=_names([m.label for m in rec.matches]))
+    return t(
+        lang, "rec_count_partial", n=len(rec.partial_matches), models=_names([m.label for m in rec.partial_matches])
+    )
+
+
+def own_hardware_text(lang: str, rec: Recommendation) -> str:
+    """Which of the recommended models can run on the user's own hardware (public weights)."""
+    shown = rec.matches or rec.partial_matches
+    open_models = [m.label for m in shown if m.access == "Open"]
+    if not open_models:
+        return t(lang, "own_hw_none", total=len(shown))
+    return t(lang, "own_hw", total=len(shown), n=len(open_models), models=_names(open_models))
+
+
+def tool_text(lang: str, catalog: Catalog) -> str:
+    """What the tool rests on: the review, its size, the price date and the catalog version."""
+    subtasks = len({(c.stage, c.task, c.subtask) for c in catalog.columns})  # as the review counts them
+    prices = ", ".join(sorted(set(catalog.prices_as_of.values())))
+    source = catalog.source
+    return t(lang, "tool_facts", citation=source.get("citation", ""), studies=source.get("studies", "?"),
+             models=len(catalog.models), subtasks=subtasks, prices=prices, version=catalog.version)  # fmt: skip
+
+
+def gpu_facts_text(lang: str, catalog: Catalog, gpu: GpuType) -> str:
+    """A GPU type's memory, bandwidth and power (its datasheet), and the review's purchase and rental prices."""
+    lines = [
+        t(lang, "gpu_facts", gpu=gpu.name, memory=f"{gpu.memory_gb:g}", bandwidth=f"{gpu.bandwidth_gb_s:,.0f}",
+          power=f"{gpu.power_w:g}", source=gpu.source)
+    ]  # fmt: skip
+    spec = catalog.gpus.get(gpu.catalog_name or "")
+    if spec is not None and spec.purchase_usd is not None:
+        power = f"{spec.tdp_w:g}" if spec.tdp_w is not None else "-"
+        date = catalog.prices_as_of.get("gpu_purchase", "")
+        lines.append(t(lang, "gpu_catalog", power=power, price=money(spec.purchase_usd), date=date))
+    rent = next((r for r in catalog.rental_rates if r.basis == "gpu_type" and r.key == gpu.rental_key), None)
+    if rent is not None:
+        lines.append(
+            t(lang, "gpu_rent", price=money(rent.usd_per_hour), date=catalog.prices_as_of.get("cloud_rental", ""))
+        )
+    return "\n".join(f"- {line}" for line in lines)

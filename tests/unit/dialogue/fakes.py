@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -36,12 +37,16 @@ class FakeBackend:
     def complete_json(
         self, messages: Sequence[Message], schema: Mapping[str, Any], *, max_tokens: int = 512
     ) -> Mapping[str, Any]:
-        """An empty reading, so that the rule-based answers stand."""
-        return {"stage": None, "answers": {}}
+        """An empty reading (no answer codes), so that the rule-based answers stand."""
+        return {}
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0) -> Iterator[str]:
-        """The next queued reply in one piece."""
-        yield self.complete(messages, max_tokens=max_tokens, temperature=temperature)
+        """The next queued reply, word by word as a model streams it (an exception in the queue is raised)."""
+        self.streamed = getattr(self, "streamed", 0)
+        text = self.complete(messages, max_tokens=max_tokens, temperature=temperature)
+        for piece in re.findall(r"\S+\s*", text):
+            self.streamed += 1
+            yield piece
 
 
 def passage(key: str, title: str, text: str, *, score: float = 1.0, year: int = 2023) -> Passage:
@@ -68,7 +73,7 @@ class FakeRetriever:
         self.results: deque[Sequence[Passage]] = deque(results)
         self.queries: list[str] = []
 
-    def search(self, query: str, k: int = 5) -> Sequence[Passage]:
+    def search(self, query: str, k: int = 5, max_per_doc: int | None = -1) -> Sequence[Passage]:
         """The next queued passages."""
         self.queries.append(query)
         if len(self.results) > 1:
@@ -79,7 +84,7 @@ class FakeRetriever:
 class FailingRetriever:
     """A retriever whose search always fails."""
 
-    def search(self, query: str, k: int = 5) -> Sequence[Passage]:
+    def search(self, query: str, k: int = 5, max_per_doc: int | None = -1) -> Sequence[Passage]:
         """Raises."""
         raise RuntimeError("index offline")
 

@@ -13,6 +13,7 @@ NEED = "I'm a radiologist and I want to draft CT reports; the data can't leave t
 ANSWERS = "Only text goes in, and we run it on our own servers."
 REPLY_KEYS = {
     "schema", "backend", "stage", "answers", "missing", "recommendation", "citations", "notices", "disclaimer",
+    "situation",  # CONTRACTS.md "The user's situation": null until the user says anything about it
 }  # fmt: skip
 # reply/1 citation keys, plus "text" (the passage; a documented extension)
 CITATION_KEYS = {"n", "key", "title", "authors", "year", "url", "source", "page", "section", "text"}
@@ -40,7 +41,8 @@ def retriever(catalog: Catalog) -> FakeRetriever:
 def test_extension_has_exactly_the_contract_keys_and_types(catalog: Catalog) -> None:
     reply = respond(catalog, conversation(), retriever=retriever(catalog))
     ext = reply.extension()
-    assert set(ext) == REPLY_KEYS
+    assert set(ext) == REPLY_KEYS  # no "answer": this turn asked nothing
+    assert ext["situation"] is None
     assert ext["schema"] == "reply/1"
     assert ext["backend"] == "none"
     assert ext["stage"] == "II"
@@ -49,7 +51,10 @@ def test_extension_has_exactly_the_contract_keys_and_types(catalog: Catalog) -> 
     assert isinstance(ext["disclaimer"], str) and ext["disclaimer"]
     for qid, state in ext["answers"].items():
         assert isinstance(qid, str)
-        assert set(state) == {"value", "source", "turn"}
+        # "evidence" is the documented extension of an extracted answer: the user's words and the reader
+        assert set(state) == {"value", "source", "turn"} | ({"evidence"} if state["source"] == "extracted" else set())
+        if state["source"] == "extracted":
+            assert set(state["evidence"]) == {"quote", "reader"} and state["evidence"]["quote"]
         assert state["value"] in (True, False, None)
         assert state["source"] in ("extracted", "clicked")
         assert state["turn"] is None or isinstance(state["turn"], int)
@@ -66,7 +71,8 @@ def test_extension_has_exactly_the_contract_keys_and_types(catalog: Catalog) -> 
 
 def test_extension_before_a_recommendation(catalog: Catalog) -> None:
     ext = respond(catalog, [user("Hello")]).extension()
-    assert set(ext) == REPLY_KEYS
+    assert set(ext) == REPLY_KEYS  # no "answer": this turn asked nothing
+    assert ext["situation"] is None
     assert ext["stage"] is None and ext["recommendation"] is None and ext["citations"] == []
 
 

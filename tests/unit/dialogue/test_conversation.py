@@ -10,8 +10,10 @@ import pytest
 from assistant.catalog import Catalog
 from assistant.dialogue import Reply, respond
 from assistant.errors import UnknownQuestion, UnknownStage
+from assistant.extraction import cache_clear
+from assistant.llm import Message
 from assistant.recommendation import DISCLAIMER
-from tests.unit.dialogue.fakes import assistant, user
+from tests.unit.dialogue.fakes import FakeBackend, assistant, user
 
 RADIOLOGIST = {
     "en": (
@@ -86,7 +88,11 @@ def test_a_complete_first_message_is_answered_at_once(catalog: Catalog) -> None:
     )
     assert reply.recommendation is not None and reply.recommendation.status == "recommended"
     assert "Recommendation for stage II" in reply.text
-    assert "| # | Model | Star | Studies (best) | Access | GPUs | Power | Price | API price |" in reply.text
+    header = (
+        "| # | Model | Star | Studies (best) | Access | To run it | Reported hardware (phase) | Power | Price "
+        "| API price |"
+    )
+    assert header in reply.text
 
 
 def test_still_open_questions_are_listed_under_the_recommendation(catalog: Catalog) -> None:
@@ -180,3 +186,30 @@ def test_a_bare_yes_answers_the_question_asked(catalog: Catalog) -> None:
     messages += [assistant(asked.text), user("yes")]
     reply = respond(catalog, messages)
     assert reply.answers[last_id].value is True
+
+
+class _ReadsSharingAsAllowed(FakeBackend):
+    """A model that reads clause 2 as 'the data may be shared', the opposite of what the rules read there."""
+
+    def complete_json(
+        self, messages: Sequence[Message], schema: Mapping[str, Any], *, max_tokens: int = 512
+    ) -> Mapping[str, Any]:
+        share = [True, 2] if "hospital" in str(messages[-1]["content"]) else None
+        return {"text_in": None, "text_out": None, "share": share, "local": None, "tasks": []}
+
+
+def test_the_readers_disagreeing_makes_the_assistant_ask_quoting_the_words(catalog: Catalog) -> None:
+    cache_clear()
+    text = "We write discharge letters. The data can't leave the hospital."
+    reply = respond(catalog, [user(text)], backend=_ReadsSharingAsAllowed())
+    assert "data_sharing" not in reply.answers  # neither reading is taken
+    first_question = reply.text.split("1. ", 1)[1].split("\n", 1)[0]
+    assert "can't leave the hospital" in first_question and "`data_sharing`" in first_question
+    task = reply.answers["discharge_text_generation"].to_dict()
+    assert task["evidence"]["quote"] and task["evidence"]["quote"].casefold() in text.casefold()
+    # the user's answer settles it
+    answer = "No, we cannot share the data."
+    later = respond(catalog, [user(text), assistant(reply.text), user(answer)], backend=_ReadsSharingAsAllowed())
+    assert later.answers["data_sharing"].value is False
+    evidence = later.answers["data_sharing"].to_dict()["evidence"]
+    assert evidence["quote"].casefold() in answer.casefold() and later.answers["data_sharing"].turn == 2

@@ -87,18 +87,18 @@ def test_backend_errors_fall_back_to_the_template_with_a_notice(
     assert reply.backend == "none"
 
 
-def test_follow_up_prose_is_guarded_too(catalog: Catalog) -> None:
+def test_rules_answers_are_never_written_by_the_language_model(catalog: Catalog) -> None:
     messages = [user(NEED)]
     first = respond(catalog, messages)
     messages += [assistant(first.text), user(ANSWERS)]
     rec = respond(catalog, messages)
     messages += [assistant(rec.text), user("Why not GPT-4?")]
-    clean = respond(catalog, messages, backend=FakeBackend(["GPT-4 needs data sharing, which you ruled out."]))
-    assert clean.text.startswith("GPT-4 needs data sharing")
-    assert clean.backend == "fake"
-    bad = respond(catalog, messages, backend=FakeBackend(["GPT-5 would be allowed instead."]))
-    assert "GPT-5" not in bad.text
-    assert "GPT-4 would match, but it is left out" in bad.text
+    backend = FakeBackend(["GPT-5 would be allowed instead."])
+    reply = respond(catalog, messages, backend=backend)
+    assert backend.prompts == []  # the why-not answer comes from the rules core, word for word
+    assert "GPT-5" not in reply.text
+    assert "GPT-4 would match, but it is left out" in reply.text
+    assert reply.answer is not None and reply.answer["source"] == "rules"
 
 
 def test_guard_unit_checks() -> None:
@@ -115,3 +115,24 @@ def test_guard_unit_checks() -> None:
     assert "model GPT-4" in problems("GPT-4 is better.", facts, catalog)
     assert number_values("3,75") >= {"3.75"}
     assert number_values("7,799") >= {"7799"}
+
+
+def test_prose_streams_sentence_by_sentence_and_only_the_bad_sentence_is_dropped(
+    catalog: Catalog, templated: Reply
+) -> None:
+    from assistant.dialogue import respond_stream
+
+    assert templated.recommendation is not None
+    top = templated.recommendation.matches[0]
+    good = f"{top.label} ranks first for your tasks."
+    bad = "MegaDoc-13B would be cheaper."
+    backend = FakeBackend([f"{good} {bad} Readers preferred its drafts [1]."])
+    messages = [user(NEED)]
+    messages += [assistant(respond(catalog, messages).text), user(ANSWERS)]
+    pieces = [p for p in respond_stream(catalog, messages, backend=backend, retriever=evidence_for(top.name))]
+    reply = pieces[-1]
+    assert isinstance(reply, Reply)
+    texts = [p for p in pieces if isinstance(p, str)]
+    assert good in texts and " Readers preferred its drafts [1]." in texts  # each sentence sent on its own
+    assert "MegaDoc" not in reply.text and reply.backend == "fake"
+    assert any("model" in n and "it was left out" in n for n in reply.notices)

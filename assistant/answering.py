@@ -1,0 +1,243 @@
+"""Answering the questions a message asks, each from the most trustworthy source that has the answer.
+
+``plan_answer`` turns a ``Question`` (``assistant.questions``) into an ``AnswerPlan``: the rules core and the
+catalog answer at once and deterministically (why a model is in or out, which studies used it, its access,
+the hardware, power and prices studies reported, its API price, a term of the tool); a question for the
+literature gets the passages retrieval found, and ``assistant.grounded`` writes the answer from them when
+the reply is streamed. ``plan_what_if`` reads a supposed change like any statement (the intake reader) and
+runs the rules again on a copy of the answers; nothing changes for real.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.catalog import Catalog, Model
+from assistant.composing import blocks
+from assistant.evidence import Passage, Retriever
+from assistant.extraction import extract
+from assistant.followups import TERM_ALIASES, after_why_not
+from assistant.i18n import t, task_name
+from assistant.intake import IntakeState, selected_tasks
+from assistant.llm import ChatBackend
+from assistant.passages import retrieve, search
+from assistant.questionnaire import GLOSSARY, parse_stage, question_ids
+from assistant.questions import CATALOG, RULES, SIZING, Question
+from assistant.replies import (
+    count_text,
+    evidence_block,
+    explain_text,
+    gpu_facts_text,
+    model_facts_text,
+    own_hardware_text,
+    stage_text,
+    tool_text,
+    usage_text,
+    what_if_block,
+    why_not_text,
+)
+from assistant.rules import recommend
+from assistant.situation import Situation, read_situation
+from assistant.sizing_answers import sizing_answer
+from assistant.to_run_text import short_gpu, to_run_cell
+
+TECHNICAL_TERMS = frozenset(GLOSSARY) - {"textual data", "data sharing"}
+LITERATURE_K = 10  # candidate passages for an answer from the literature
+USER_DOCS_K = 40  # candidates searched when the question names the user's own documents
+MAX_SIZES = 4
+# Passages of one document for an answer: sections of one card (what it is, data, results) compete sentence by
+# sentence, so more than the search's usual three per document may reach the scorer.
+PER_DOCUMENT = 6  # sizes of one name whose facts are listed
+WHAT_IF_SIZED = 5  # models whose fit a hardware what-if shows
+CATALOG_SPARE = 10  # extra candidates, since the catalog's fact sheets may be left out
+
+
+@dataclass
+class AnswerPlan:
+    """How one question (or a what-if) is answered: a ready text, or passages for the grounded answer."""
+
+    source: str  # "rules" | "catalog" | "sizing" | "retrieval" (written when streamed)
+    kind: str  # why_not | usage | model_fact | explain | what_if | literature | ...
+    question: str = ""
+    asked: Question | None = None  # how the question was read (the literature's answer searches again with it)
+    text: str = ""  # a ready answer; its [n] number ``passages`` from 1
+    passages: list[Passage] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    facts: str = ""  # structured data the grounded answer's numbers may also come from
+
+
+def _aliases(term: str) -> list[str]:
+    return [term, *TERM_ALIASES.get(term, ())]
+
+
+def _with_evidence(plan: AnswerPlan, lang: str) -> AnswerPlan:
+    if plan.passages:
+        plan.text = blocks(plan.text, evidence_block(lang, plan.passages))
+    return plan
+
+
+def _explain(question: Question, state: IntakeState, lang: str, retriever: Retriever | None) -> AnswerPlan:
+    plan = AnswerPlan(CATALOG, "explain", question.text, text=explain_text(lang, state.stage, list(question.terms)))
+    technical = [term for term in question.terms if term in TECHNICAL_TERMS]
+    if technical:
+        subjects = [a for term in technical for a in _aliases(term)]
+        plan.passages = retrieve(retriever, " ".join([*technical, question.text]), subjects, lang, plan.notices)
+        if not plan.passages:
+            plan.text = blocks(plan.text, t(lang, "no_evidence"))
+    return _with_evidence(plan, lang)
+
+
+def _about_model(
+    catalog: Catalog, question: Question, model: Model, state: IntakeState, lang: str, retriever: Retriever | None
+) -> AnswerPlan:
+    rec = state.recommendation
+    if question.kind == "why_not":
+        if rec is None or rec.status == "need_more_info":
+            return AnswerPlan(RULES, "why_not", question.text, text=t(lang, "why_not_no_rec"))
+        return AnswerPlan(RULES, "why_not", question.text, text=why_not_text(lang, catalog, rec, model))
+    if question.kind == "usage":
+        text = usage_text(lang, catalog, model)
+        shown = next((m for m in (rec.matches + rec.partial_matches) if m.id == model.id), None) if rec else None
+        if shown is not None and rec is not None:
+            tasks = ", ".join(task_name(lang, q) for q in selected_tasks(rec))
+            lead = t(lang, "usage_for_tasks", tasks=tasks, studies=shown.studies, best=shown.best, model=shown.label)
+            text = f"{lead}\n\n{text}"
+        plan = AnswerPlan(CATALOG, "usage", question.text, text=text)
+        task_words = [task_name("en", q) for q in selected_tasks(rec)] if rec else []
+        plan.passages = retrieve(retriever, " ".join([model.name, *task_words]), [model.name], lang, plan.notices)
+        return _with_evidence(plan, lang)
+    local = state.values.get("deploy_local")
+    sizes = [m for m in question.sizes if m.id != model.id]
+    if question.kind == "model_fact" and sizes and not (rec and any(m.id == model.id for m in rec.matches)):
+        # a name with several sizes in the review ("GatorTron"): each size's facts, since studies differ by size
+        texts = [model_facts_text(lang, catalog, m, local, question.aspect) for m in (model, *sizes)[:MAX_SIZES]]
+        return AnswerPlan(CATALOG, "model_fact", question.text, text="\n\n".join(texts))
+    if question.aspect == "star" and rec is not None and rec.status != "need_more_info":
+        text = blocks(explain_text(lang, rec.stage, ["star"]), why_not_text(lang, catalog, rec, model))
+        return AnswerPlan(RULES, "why_not", question.text, text=text)
+    return AnswerPlan(CATALOG, "model_fact", question.text,
+                      text=model_facts_text(lang, catalog, model, local, question.aspect))  # fmt: skip
+
+
+def literature_passages(
+    retriever: Retriever | None, question: Question, lang: str, notices: list[str], english: str | None = None
+) -> list[Passage]:
+    """Candidate passages for an answer from the literature: the user's own documents only when the question
+    names them; the catalog's generated fact sheets only when it names a model (they answer about models, and
+    hundreds of them would otherwise crowd out the papers)."""
+    # the glossary's own names of the terms it asks about, so that "cuantización" also finds "quantization"
+    query = " ".join([question.text, *([english] if english else []), *(t for t in question.terms if "_" not in t)])
+    if question.about_user_docs:
+        found = search(retriever, query, USER_DOCS_K, lang, notices, max_per_doc=PER_DOCUMENT)
+        own = [p for p in found if p.kind == "user"]
+        return (own or found)[:LITERATURE_K]
+    found = search(retriever, query, LITERATURE_K + CATALOG_SPARE, lang, notices, max_per_doc=PER_DOCUMENT)
+    if question.model is None:
+        found = [p for p in found if p.kind != "catalog"] or found
+    return found[:LITERATURE_K]
+
+
+def plan_answer(
+    catalog: Catalog, question: Question, state: IntakeState, lang: str, retriever: Retriever | None
+) -> AnswerPlan:
+    """The answer to one question from the first source that has it."""
+    if question.source in (RULES, CATALOG) and question.kind == "explain":
+        return _explain(question, state, lang, retriever)
+    rec = state.recommendation
+    if question.kind == "stage":
+        return AnswerPlan(CATALOG, "stage", question.text, text=stage_text(lang, parse_stage(question.terms[0])))
+    if question.kind == "tool":
+        plan = AnswerPlan(CATALOG, "tool", question.text, text=tool_text(lang, catalog))
+        studies = catalog.source.get("studies")
+        if studies:  # the review's own words for what it rests on, cited
+            query = f"review evidence base {studies} studies language models clinical sub-tasks"
+            plan.passages = retrieve(retriever, query, [f"{studies} studies"], lang, plan.notices)[:1]
+        return _with_evidence(plan, lang)
+    if question.kind == "count" and rec is not None:
+        return AnswerPlan(RULES, "count", question.text, text=count_text(lang, rec))
+    if question.kind == "own_hardware" and rec is not None:
+        return AnswerPlan(RULES, "own_hardware", question.text, text=own_hardware_text(lang, rec))
+    if question.kind == "gpu" and question.gpu is not None:
+        return AnswerPlan(CATALOG, "gpu", question.text, text=gpu_facts_text(lang, catalog, question.gpu))
+    if question.source in (RULES, CATALOG):
+        if question.model is None and question.kind == "why_not":
+            named = after_why_not(question.text)
+            text = t(lang, "why_not_unknown_model", name=named) if named else t(lang, "why_not_no_model")
+            return AnswerPlan(RULES, "why_not", question.text, text=text)
+        if question.model is None:
+            example = (
+                state.recommendation.matches[0].label
+                if state.recommendation and state.recommendation.matches
+                else "GPT-4"
+            )
+            return AnswerPlan(
+                question.source, question.kind, question.text, text=t(lang, "unknown_model", example=example)
+            )
+        return _about_model(catalog, question, question.model, state, lang, retriever)
+    model = question.model or _top(catalog, state)
+    if question.source == SIZING and catalog.sizing_facts is not None and model is not None:
+        rec = state.recommendation
+        example = rec.matches[0].label if rec and rec.matches else "Llama 3 8B"
+        text = sizing_answer(lang, catalog, question.text, model, state.situation, example)
+        return AnswerPlan(SIZING, "sizing", question.text, text=text)
+    # a memory question about no model in particular, before any recommendation: the literature may say
+    plan = AnswerPlan("retrieval", "literature", question.text, asked=question)
+    plan.passages = literature_passages(retriever, question, lang, plan.notices)
+    return plan
+
+
+def _top(catalog: Catalog, state: IntakeState) -> Model | None:
+    """The recommendation's first model (the one "the top model" means), if any."""
+    rec = state.recommendation
+    shown = (rec.matches or rec.partial_matches) if rec else ()
+    return catalog.model(shown[0].id) if shown else None
+
+
+def hypothetical_answers(clause: str, stage: str, backend: ChatBackend | None) -> dict[str, bool]:
+    """The answers a supposed change states, read by the same intake reader as any message."""
+    statement = clause.strip(" .?")
+    if not statement:
+        return {}
+    return dict(extract(statement, stage=stage, backend=backend).answers)
+
+
+def plan_what_if(
+    catalog: Catalog, clause: str, state: IntakeState, lang: str, backend: ChatBackend | None
+) -> AnswerPlan:
+    """The recommendation as it would be with the supposed answers and situation (nothing changes for real)."""
+    plan = AnswerPlan(RULES, "what_if", clause)
+    rec = state.recommendation
+    if rec is None or rec.status == "need_more_info" or state.stage is None:
+        plan.text = t(lang, "what_if_no_rec")
+        return plan
+    supposed = hypothetical_answers(clause, state.stage, backend)
+    changes = {q: v for q, v in supposed.items() if rec.answers.get(q) != v and q in question_ids(state.stage)}
+    facts = catalog.sizing_facts
+    hardware = read_situation(clause, facts.gpus if facts is not None else ()) if clause.strip() else Situation()
+    if not changes and hardware.is_empty:
+        plan.text = t(lang, "what_if_unknown")
+        return plan
+    situation = (state.situation or Situation()).updated(hardware)
+    after = recommend(catalog, state.stage, {**state.values, **changes}, situation=situation)
+    parts = [what_if_block(lang, changes, rec, after)] if changes else []
+    if not hardware.is_empty:
+        plan.source = SIZING
+        shown = (after.matches or after.partial_matches)[:WHAT_IF_SIZED]
+        lines = "\n".join(f"- {m.label}: {to_run_cell(lang, m)}" for m in shown)
+        parts.append(t(lang, "what_if_hardware", hardware=_situation_words(lang, hardware)) + "\n" + lines)
+    plan.text = blocks(*parts)
+    plan.notices.append(t(lang, "notice_hypothetical"))
+    return plan
+
+
+def _situation_words(lang: str, situation: Situation) -> str:
+    """What a supposed situation says, briefly ("4 x L40S, 30 users")."""
+    words = []
+    if situation.gpus is not None:
+        count = f"{situation.gpus.count} x " if situation.gpus.count else ""
+        words.append(count + short_gpu(situation.gpus.name))
+    if situation.users is not None:
+        words.append(t(lang, "what_if_users", users=situation.users))
+    if situation.context_tokens is not None:
+        words.append(t(lang, "what_if_context", context=f"{situation.context_tokens:,}"))
+    return ", ".join(words) or "-"

@@ -1,0 +1,446 @@
+"""Answers from the literature that rest on the passages: excerpts, a checked LLM answer, or quotes.
+
+The steps, as PaperQA2 does with its context keys:
+
+1. ``select_excerpts``: the sentences of the retrieved passages that best match the question (scored by the
+   embedding model behind the index, or by word overlap without it), about 300 tokens in all, grouped by
+   passage and numbered [1]..[n]. When even the best sentence matches poorly, nothing is relevant.
+2. With a language model: it reads only those excerpts and writes at most about 70 words, each sentence
+   ending with the number of the excerpt it rests on. Every sentence is checked as it completes
+   (``check_sentence``): each [n] must be an excerpt that was given and at least one must be there; every
+   number must occur in a cited passage or in the structured facts; every model name and link must occur
+   there too; an English sentence must hold mostly words of its cited passages, beyond the question's own.
+   A sentence that fails is dropped (and counted); the sentences that pass are sent at once.
+3. Without a language model, when it fails, or when every sentence was dropped: the extractive answer, the
+   one to three best sentences quoted with their [n].
+4. Nothing relevant (the best sentence scores too low, or a name the question asks about occurs in no
+   passage): "the indexed literature does not say", with the closest passages. When the model says that the
+   excerpts do not answer, that is believed if they match only weakly; if they match well, the quotes of
+   step 3 are shown instead. The model never answers from its memory.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from assistant.catalog import Catalog
+from assistant.evidence import Passage, SentenceScorer, renumber
+from assistant.guard import Facts, number_values, problems
+from assistant.i18n import t
+from assistant.lexicon import normalize
+from assistant.llm import BackendError, ChatBackend
+from assistant.sentences import SentenceBuffer
+
+EXCERPT_CHARS = 1200  # about 300 tokens of excerpts for the model to read
+MAX_EXCERPT_PASSAGES = 4
+MAX_QUOTES = 3
+MIN_SENTENCE_WORDS = 3
+MIN_SUPPORTED_SHARE = 0.5  # of an English sentence's own words, the share its cited passages must hold
+# Words an answer uses about the excerpts themselves, not about the subject.
+_META_WORDS = frozenset(
+    str.split("excerpt excerpts passage passages stated state says mentioned mention according text")
+)
+MAX_SENTENCES_PER_PASSAGE = 12  # a long chunk's first sentences; scoring every sentence of every passage is slow
+MAX_SCORED_PASSAGES = 10
+ANSWER_MAX_TOKENS = 130  # about 70 words, with citation marks
+# The best sentence's score (cosine of all-MiniLM-L6-v2 plus a share of rare-word overlap) below which nothing
+# is relevant. English questions are held to more than others, because the embedding model reads English only:
+# a Spanish or German question scores lower against English passages that do answer it (bench/followups.py).
+RELEVANT_SIMILARITY = {"en": 0.45, "es": 0.3, "de": 0.3}
+RELEVANT_OVERLAP = 0.34  # the word-overlap scorer's equivalent
+OVERLAP_WEIGHT = 0.3
+STRONG_MARGIN = 0.15  # above the threshold by this much, the excerpts answer even when the model says not
+NOT_RELEVANT, WEAK, STRONG = "not relevant", "weak", "strong"
+CATALOG_PENALTY = 0.1  # share of the rare-word overlap added to the cosine similarity
+NOT_FOUND = "NOT IN THE EXCERPTS"
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "de": "German"}
+SYSTEM_PROMPT = (
+    "You answer a question from a clinician or a hospital IT person using only the numbered excerpts in the "
+    "user message. Write at most three short sentences, at most 70 words in all, in the language the user "
+    "message names. End every sentence with the number of the excerpt it rests on in square brackets, like "
+    "[2]. Copy every number, unit and name exactly as the excerpt writes it. Never add a fact, number, name "
+    f"or link that the excerpts do not state. If the excerpts do not answer the question, reply exactly: {NOT_FOUND}"
+)
+
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[¿¡ÄÖÜÁÉÍÓÚÑ])|\n+")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_LEAD = re.compile(r"^(?:[#>*\-\u2022]+\s*)+")  # Markdown headings, quotes and list marks
+_BRACKETED = re.compile(r"\s?\[[^\[\]\n]{1,60}\](?!\()")
+_SPACES = re.compile(r"\s+")
+_URL = re.compile(r"https?://\S+")
+_CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)\d+(?:[.,]\d+)*")  # "GPT-4" is a name, not a number
+_STOP = frozenset(
+    str.split(
+        "a an the of and or in on to for with is are was were be been it its this that these those what which "
+        "many much who how does do did can could should would will may might about from by as at than then there their "
+        "our your my we i you they me us el la los las de del y o en un una que es son se por para con lo al "
+        "der die das und oder ist sind ein eine mit fur von zu im den dem wie was welche "
+    )
+)
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """One passage's best sentences, as the model reads them under number ``n``."""
+
+    n: int
+    passage: Passage
+    sentences: tuple[str, ...]
+    score: float
+
+
+@dataclass(frozen=True)
+class GroundedAnswer:
+    """An answer from the literature: its text, where it came from, what it cites and what the checks dropped."""
+
+    text: str  # as shown, in the reply's numbering once ``answer_stream`` gave it
+    source: str  # "retrieval" | "extractive" | "refusal"
+    passages: tuple[Passage, ...]  # the passages the text's numbers point at, numbered from 1
+    cited: tuple[int, ...]  # the numbers the text cites (its own numbering until ``answer_stream`` renumbers)
+    dropped_sentences: int = 0
+    dropped_numbers: int = 0
+
+
+def split_sentences(text: str) -> list[str]:
+    """A passage's sentences as a reader sees them: Markdown list marks and headings stripped, and bracketed
+    marks removed (a card's source tags such as "[catalog]" and a paper's own reference numbers would be
+    confused with our citation numbers)."""
+    out = []
+    for part in _SPLIT.split(text):
+        part = _LEAD.sub("", part.strip())
+        part = _SPACES.sub(" ", _BRACKETED.sub("", part)).strip()
+        words = _WORD.findall(part)
+        if len(words) >= 4 and len(_URL.sub("", part)) > 0.6 * len(part):
+            out.append(part)
+    return out[:MAX_SENTENCES_PER_PASSAGE]
+
+
+def _content_words(text: str) -> set[str]:
+    """The text's words minus frequent ones, plurals folded ("reports" -> "report")."""
+    words = (w for w in _WORD.findall(normalize(text)) if w not in _STOP and len(w) > 1)
+    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words}
+
+
+def overlap_scores(query: str, texts: Sequence[str]) -> list[float]:
+    """How much of the query's content each text holds, each word weighted by how rare it is among the texts
+    (a name such as "QLoRA" counts more than "GPU", which half the passages mention)."""
+    wanted = _content_words(query)
+    words = [_content_words(text) for text in texts]
+    if not wanted or not texts:
+        return [0.0 for _ in texts]
+    # a word no text holds weighs as much as the rarest word some text holds
+    weight = {w: math.log((len(texts) + 1) / (max(1, sum(w in ws for ws in words)) + 0.5)) for w in wanted}
+    total = sum(weight.values()) or 1.0
+    return [sum(weight[w] for w in wanted & ws) / total for ws in words]
+
+
+def _scores(
+    scorer: SentenceScorer | None,
+    query: str,
+    texts: Sequence[str],
+    lang: str = "en",
+    contexts: Sequence[str] | None = None,
+) -> tuple[list[float], float]:
+    """How well each text matches the query, and the score below which nothing is relevant.
+
+    With an embedding scorer: its cosine similarity, plus a share of the rare-word overlap, because small
+    embedding models blur names and numbers; without one, the overlap alone. The overlap also counts each
+    text's ``contexts`` (its document's title and section), so that a sentence of the RaDialog card that does
+    not repeat the name is not outscored by one that merely mentions it."""
+    overlap = overlap_scores(query, [f"{c} {t}" for c, t in zip(contexts, texts, strict=True)] if contexts else texts)
+    if scorer is not None:
+        try:
+            cosine = list(scorer.similarities(query, texts))
+            combined = [c + OVERLAP_WEIGHT * o for c, o in zip(cosine, overlap, strict=True)]
+            return combined, RELEVANT_SIMILARITY.get(lang, RELEVANT_SIMILARITY["en"])
+        except Exception:  # a scorer failure falls back to word overlap, never to no answer
+            pass
+    return overlap, RELEVANT_OVERLAP
+
+
+_NAME_TOKEN = re.compile(r"[^\W_][\w.+-]*[^\W_]|[^\W_]")
+# Capitalised words that name nothing in particular (or name what every passage is about).
+_GENERIC_NAMES = frozenset(
+    str.split(
+        "i llm llms ai ki ia gpu gpus cpu api apis ml nlp it ok stage stages phase etapa stufe ii iii iv "
+        "what which who why how when where does do is are can could should would will please thanks "
+        "que cual como por para es der die das was wie warum welche ist"
+    )
+)
+
+
+def named_terms(question: str, lang: str) -> list[str]:
+    """The names a question asks about: acronyms ("EU", "RAG"), names with digits ("GPT-5"), and, outside
+    German (which capitalises every noun), capitalised words not at a sentence's start ("Epic")."""
+    out = []
+    for sentence in re.split(r"(?<=[.!?¿¡])\s+|\n", question):
+        for i, match in enumerate(_NAME_TOKEN.finditer(sentence.strip(" ¿¡\"'("))):
+            token = match.group(0)
+            letters = [c for c in token if c.isalpha()]
+            if not letters or normalize(token) in _GENERIC_NAMES:
+                continue
+            token = re.sub(r"['\u2019]s$", "", token)  # "RaDialog's" names RaDialog
+            acronym = len(letters) >= 2 and all(c.isupper() for c in letters)
+            with_digits = any(c.isdigit() for c in token)
+            capitalised = i > 0 and token[0].isupper() and lang != "de"
+            if with_digits:
+                # the part that carries the digits: "70B-Modell" asks about "70B", "GPT-5" stays whole
+                parts = [p for p in re.split(r"-", token) if any(c.isdigit() for c in p)]
+                token = token if re.fullmatch(r"[A-Za-z]+-\d[\w.]*", token) else parts[0]
+            if acronym or with_digits or capitalised:
+                out.append(token)
+    return out
+
+
+def _covered(term: str, passages: Sequence[Passage]) -> bool:
+    """True when some passage names the term as a word (case, accents, spaces and hyphens inside it aside)."""
+    pieces = [re.escape(p) for p in re.split(r"[\W_]+", normalize(term)) if p]
+    if not pieces:
+        return True
+    pattern = re.compile(r"(?<![^\W_])" + r"[\W_]{0,2}".join(pieces) + r"(?![^\W_])")
+    return any(pattern.search(normalize(f"{p.title} {' '.join(p.authors)} {p.text}")) for p in passages)
+
+
+def select_excerpts(
+    question: str,
+    passages: Sequence[Passage],
+    scorer: SentenceScorer | None,
+    lang: str = "en",
+    query: str | None = None,
+) -> tuple[list[Excerpt], str]:
+    """The best sentences of the passages for the question, grouped by passage and numbered; and how relevant
+    they are (NOT_RELEVANT, WEAK or STRONG): the best must score above the threshold, and every name the
+    question asks about must occur in some passage (a question about "GPT-5" is not answered by passages
+    about GPT-4); STRONG when it scores well above the threshold."""
+    candidates = [(i, s) for i, p in enumerate(passages[:MAX_SCORED_PASSAGES]) for s in split_sentences(p.text)]
+    if not candidates:
+        return [], NOT_RELEVANT
+    contexts = [f"{passages[i].title} {passages[i].section or ''}" for i, _ in candidates]
+    # sentences are scored against the question's English translation when there is one (``query``)
+    scoring = (query, "en") if query else (question, lang)
+    scores, threshold = _scores(scorer, scoring[0], [s for _, s in candidates], scoring[1], contexts)
+    # the catalog's generated fact sheets lose to a paper or card that says the same thing in prose
+    scores = [
+        sc - CATALOG_PENALTY * (passages[i].kind == "catalog") for sc, (i, _) in zip(scores, candidates, strict=True)
+    ]
+    ranked = sorted(range(len(candidates)), key=lambda j: -scores[j])
+    best = scores[ranked[0]]
+    chosen: dict[int, list[int]] = {}
+    used = 0
+    for j in ranked:
+        index, sentence = candidates[j]
+        if scores[j] < threshold * 0.75 and chosen:
+            break
+        if index not in chosen and len(chosen) >= MAX_EXCERPT_PASSAGES:
+            continue
+        if used + len(sentence) > EXCERPT_CHARS and chosen:
+            continue
+        chosen.setdefault(index, []).append(j)
+        used += len(sentence)
+    order = sorted(chosen, key=lambda i: -max(scores[j] for j in chosen[i]))
+    excerpts = [
+        Excerpt(n, passages[i], tuple(candidates[j][1] for j in sorted(chosen[i])), max(scores[j] for j in chosen[i]))
+        for n, i in enumerate(order, start=1)
+    ]
+    covered = all(_covered(term, passages) for term in named_terms(question, lang))
+    if not covered or best < threshold:
+        return excerpts, NOT_RELEVANT
+    return excerpts, STRONG if best >= threshold + STRONG_MARGIN else WEAK
+
+
+def build_messages(question: str, excerpts: Sequence[Excerpt], lang: str) -> list[dict[str, str]]:
+    """The prompt: the fixed instructions, then the numbered excerpts and the question."""
+    lines = []
+    for e in excerpts:
+        where = f"{e.passage.title}{f', {e.passage.year}' if e.passage.year else ''}"
+        lines.append(f"[{e.n}] ({where}) " + " ".join(e.sentences))
+    user = (
+        "Excerpts:\n" + "\n".join(lines) + f"\n\nQuestion: {question}\n"
+        f"Answer in {LANGUAGE_NAMES.get(lang, 'English')}, citing the excerpts as [n]."
+    )
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+
+
+def cited_numbers(sentence: str) -> list[int]:
+    """The excerpt numbers a sentence cites, in order."""
+    return [int(n) for group in _CITE.findall(sentence) for n in re.findall(r"\d+", group)]
+
+
+def _missing_numbers(text: str, source: str) -> int:
+    """How many numbers of the text the source does not hold (thousands separators and decimal commas tried)."""
+    allowed = {v for m in _NUMBER.finditer(source) for v in number_values(m.group(0))}
+    return sum(1 for m in _NUMBER.finditer(text) if not number_values(m.group(0)) & allowed)
+
+
+def _adds_nothing_cited(sentence: str, source: str, question: str) -> bool:
+    """True when an English sentence says nothing its cited passages hold: fewer than half of its words that the
+    question does not already have occur there ("Insurance covers AI in radiology in the Excerpt [1]")."""
+    own = _content_words(sentence) - _content_words(question) - _META_WORDS
+    if not own:
+        return True  # it only repeats the question
+    held = _content_words(source)
+    return sum(w in held for w in own) / len(own) < MIN_SUPPORTED_SHARE
+
+
+def check_sentence(
+    sentence: str, excerpts: Sequence[Excerpt], catalog: Catalog, facts: str = "", question: str = "", lang: str = ""
+) -> tuple[bool, int]:
+    """Whether a sentence of the model's answer rests on the excerpts it cites; and, when it does not, how many
+    of its numbers no excerpt given and no structured fact holds (invented numbers). For an English answer to a
+    question (``question`` and ``lang`` given), most of what it adds must also be in the cited passages."""
+    by_n = {e.n: e for e in excerpts}
+    cited = cited_numbers(sentence)
+    given = [n for n in dict.fromkeys(cited) if n in by_n]
+    bare = _CITE.sub(" ", sentence)
+    source = "\n".join([*(by_n[n].passage.text for n in given), facts])
+    if not cited or len(given) < len(set(cited)) or _missing_numbers(bare, source):
+        # no citation, a passage that was not given, or a number its passages do not hold
+        return False, _missing_numbers(bare, "\n".join([*(e.passage.text for e in excerpts), facts]))
+    if len(_WORD.findall(bare)) < MIN_SENTENCE_WORDS:
+        return False, 0  # a citation mark with next to nothing around it says nothing
+    if question and lang == "en" and _adds_nothing_cited(bare, source, question):
+        return False, 0
+    found = problems(sentence, Facts(text=source, citations=len(excerpts), keys=frozenset()), catalog)
+    return not found, 0
+
+
+def extractive(question: str, excerpts: Sequence[Excerpt], lang: str, scorer: SentenceScorer | None) -> GroundedAnswer:
+    """The one to three best sentences, quoted with their numbers (only the passages quoted are cited)."""
+    pairs = [(e.passage, s) for e in excerpts for s in e.sentences]
+    contexts = [f"{p.title} {p.section or ''}" for p, _ in pairs]
+    scores, _ = _scores(scorer, question, [s for _, s in pairs], contexts=contexts)
+    best = sorted(range(len(pairs)), key=lambda j: -scores[j])[:MAX_QUOTES]
+    order = list(dict.fromkeys(pairs[j][0].key for j in best))
+    used = [next(p for p, _ in pairs if p.key == key) for key in order]
+    quotes = sorted(best, key=lambda j: (order.index(pairs[j][0].key), j))
+    lines = [f"> {pairs[j][1]} [{order.index(pairs[j][0].key) + 1}]" for j in quotes]
+    text = t(lang, "answer_quoted") + "\n" + "\n".join(lines)
+    return GroundedAnswer(text, "extractive", tuple(used), tuple(range(1, len(used) + 1)))
+
+
+def refusal(lang: str, passages: Sequence[Passage]) -> GroundedAnswer:
+    """The literature does not say; the closest passages are offered."""
+    closest = tuple(passages[:MAX_QUOTES])
+    text = t(lang, "answer_not_found")
+    if closest:
+        lines = [f"- {p.title}{f' ({p.year})' if p.year else ''} [{n}]" for n, p in enumerate(closest, start=1)]
+        text += " " + t(lang, "answer_closest") + "\n" + "\n".join(lines)
+    return GroundedAnswer(text, "refusal", closest, tuple(range(1, len(closest) + 1)))
+
+
+class _Checker:
+    """Takes the model's text as it streams and lets through the sentences that pass ``check_sentence``."""
+
+    def __init__(self, excerpts: Sequence[Excerpt], catalog: Catalog, facts: str, question: str, lang: str) -> None:
+        self.excerpts, self.catalog, self.facts = excerpts, catalog, facts
+        self.question, self.lang = question, lang
+        self.raw = ""
+        self.sentences = SentenceBuffer()
+        self.started = False
+        self.kept: list[str] = []
+        self.cited: list[int] = []
+        self.dropped = self.dropped_numbers = 0
+
+    @property
+    def refused(self) -> bool:
+        """True when the model said that the excerpts do not answer."""
+        return NOT_FOUND in self.raw
+
+    def feed(self, piece: str) -> list[str]:
+        """The sentences that this piece completes and that pass the checks."""
+        self.raw += piece
+        head = self.raw.strip()
+        if NOT_FOUND.startswith(head) or head.startswith(NOT_FOUND):
+            return []  # the refusal, or a text that may still become it: nothing to send
+        # the first text includes whatever was held while it could still have been the refusal
+        done = self.sentences.feed(piece if self.started else self.raw.lstrip())
+        self.started = True
+        return [s for sentence in done for s in self._check(sentence)]
+
+    def finish(self) -> list[str]:
+        """The last sentence, if the model stopped without a full stop after it."""
+        rest = self.sentences.rest()
+        return self._check(rest) if rest and not self.refused else []
+
+    def _check(self, sentence: str) -> list[str]:
+        ok, bad = check_sentence(sentence, self.excerpts, self.catalog, self.facts, self.question, self.lang)
+        if not ok:
+            self.dropped += 1
+            self.dropped_numbers += bad
+            return []
+        self.kept.append(sentence)
+        self.cited += cited_numbers(sentence)
+        return [sentence]
+
+
+Register = Callable[[Sequence[Passage]], Sequence[int]]  # the reply's numbers for a list of passages
+
+
+def _numbered(answer: GroundedAnswer, register: Register) -> tuple[str, GroundedAnswer]:
+    """The answer's text and the answer itself with text and citations in the reply's numbering."""
+    numbers = list(register(answer.passages))
+    cited = tuple(numbers[n - 1] for n in answer.cited if 1 <= n <= len(numbers))
+    text = renumber(answer.text, numbers)
+    return text, replace(answer, text=text, cited=cited)
+
+
+def answer_stream(
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    catalog: Catalog,
+    lang: str,
+    backend: ChatBackend | None,
+    scorer: SentenceScorer | None,
+    register: Register,
+    facts: str = "",
+    query: str | None = None,
+) -> Iterator[str | GroundedAnswer]:
+    """The answer's checked sentences as they pass (cited in the reply's numbering), then the GroundedAnswer
+    (its ``cited`` in the reply's numbering too). ``register`` numbers the passages the answer uses; ``query``
+    is the question in English, when it was asked in another language."""
+    excerpts, relevance = select_excerpts(question, passages, scorer, lang, query)
+    if not excerpts or relevance == NOT_RELEVANT:
+        yield from _numbered(refusal(lang, passages), register)
+        return
+    if backend is None or backend.name == "none":
+        yield from _numbered(extractive(query or question, excerpts, lang, scorer), register)
+        return
+    check = _Checker(excerpts, catalog, facts, question, lang)
+    shown: list[str] = []
+
+    def show(sentence: str) -> str:
+        # a passage gets the reply's number when a sentence that cites it is sent, so only cited ones are listed
+        local = list(dict.fromkeys(cited_numbers(sentence)))
+        numbers = dict(zip(local, register([excerpts[n - 1].passage for n in local]), strict=True))
+        text = renumber(sentence, [numbers.get(n, n) for n in range(1, len(excerpts) + 1)])
+        shown.append(text)
+        return ("" if len(shown) == 1 else " ") + text
+
+    try:
+        for piece in backend.stream(build_messages(question, excerpts, lang), max_tokens=ANSWER_MAX_TOKENS):
+            for sentence in check.feed(piece):
+                yield show(sentence)
+        for sentence in check.finish():
+            yield show(sentence)
+    except BackendError:
+        pass  # what passed so far stands; with nothing, the quotes below answer
+    if not check.kept:
+        # The model found no answer, or nothing it wrote passed: the best sentences, quoted, let the reader
+        # judge (a 1.5B model refuses excerpts that do answer, bench/followups.py)
+        # (when the evidence is only WEAK, the model's "not in the excerpts" is believed: a refusal)
+        if check.refused and relevance == WEAK:
+            fallback = refusal(lang, passages)
+        else:
+            fallback = extractive(query or question, excerpts, lang, scorer)
+        text, numbered = _numbered(fallback, register)
+        yield text
+        yield replace(numbered, dropped_sentences=check.dropped, dropped_numbers=check.dropped_numbers)
+        return
+    used = tuple(excerpts[n - 1].passage for n in dict.fromkeys(check.cited))
+    cited = tuple(register(used))
+    yield GroundedAnswer(" ".join(shown), "retrieval", used, cited, check.dropped, check.dropped_numbers)

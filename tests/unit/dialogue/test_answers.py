@@ -1,0 +1,302 @@
+"""Questions after a recommendation get answers: the message read as a whole, each question routed to the
+most trustworthy source, literature answers grounded in the passages (checked sentence by sentence)."""
+
+from __future__ import annotations
+
+from assistant.catalog import Catalog
+from assistant.dialogue import Reply, respond, respond_stream
+from assistant.evidence import Numbering, renumber
+from assistant.grounded import answer_stream, check_sentence, select_excerpts
+from assistant.message import parse_message
+from assistant.questions import CATALOG, LITERATURE, RULES, SIZING, read_question
+from tests.unit.dialogue.fakes import FakeBackend, FakeRetriever, assistant, passage, user
+
+NEED = "I'm a radiologist and I want to draft CT reports; the data can't leave the hospital."
+ANSWERS = "Only text goes in, and we run it on our own servers."
+PAPER = passage(
+    "lora-1",
+    "Fine-tuning report generators",
+    "We fine-tuned the model with LoRA at rank 16 on 2,000 reports. The training took 6 hours on one A100 GPU. "
+    "Radiologists preferred the fine-tuned drafts in 71% of cases.",
+)
+OTHER = passage("flan-1", "Flan-T5", "Flan-T5 is an instruction-tuned encoder-decoder model released by Google.")
+
+
+def conversation(catalog: Catalog) -> list[dict[str, str]]:
+    """A conversation that has reached (and shown) a recommendation."""
+    messages = [user(NEED)]
+    messages += [assistant(respond(catalog, messages).text), user(ANSWERS)]
+    rec = respond(catalog, messages)
+    assert rec.recommendation is not None and rec.kind == "recommendation"
+    return [*messages, assistant(rec.text)]
+
+
+def ask(catalog: Catalog, question: str, **kwargs: object) -> Reply:
+    return respond(catalog, [*conversation(catalog), user(question)], **kwargs)  # type: ignore[arg-type]
+
+
+# --- reading a message ------------------------------------------------------------------------------------
+
+
+def test_a_message_is_split_into_statements_questions_and_a_what_if() -> None:
+    parts = parse_message("We can share de-identified data now. Does that bring in GPT-4? And what if we rented GPUs?")
+    assert parts.statements == "We can share de-identified data now."
+    assert parts.questions == ("Does that bring in GPT-4?",)
+    assert parts.what_if == "we rented GPUs"
+
+
+def test_questions_without_a_question_mark_and_statements_that_open_with_a_question_word() -> None:
+    assert parse_message("How much GPU memory would the top model need at 4-bit").questions
+    assert parse_message("Explain QLoRA please.").questions == ("Explain QLoRA please.",)
+    assert parse_message("¿Qué estudios usaron RaDialog?").questions
+    stated = parse_message("What we need is a tool that drafts discharge letters.")
+    assert stated.questions == () and stated.statements.startswith("What we need")
+    assert parse_message("Was wäre, wenn die Daten geteilt werden dürfen?").what_if == "die Daten geteilt werden dürfen"
+
+
+def test_questions_are_routed_to_the_source_that_can_answer(catalog: Catalog) -> None:
+    rec = respond(catalog, conversation(catalog)[:3]).recommendation
+    cases = {
+        "Why not GPT-4?": RULES,
+        "Why is RaDialog first?": RULES,
+        "Which studies used RaDialog?": CATALOG,
+        "What would GPT-4 cost per 1k tokens?": CATALOG,
+        "Is RaDialog open source?": CATALOG,
+        "How much GPU memory would the top model need at 4-bit?": SIZING,
+        "What prompting technique did the paper I added use?": LITERATURE,
+        "Does the literature say anything about de-identification?": LITERATURE,
+    }
+    for text, source in cases.items():
+        assert read_question(catalog, text, rec).source == source, text
+    top = read_question(catalog, "What does the top model cost to buy?", rec)
+    assert rec is not None and top.model is not None and top.model.id == rec.matches[0].id
+    assert read_question(catalog, "What does the paper I added say about LoRA?", rec).about_user_docs
+
+
+# --- answers from the rules and the catalog ---------------------------------------------------------------
+
+
+def test_a_question_after_a_shown_recommendation_gets_an_answer_and_a_pointer_not_the_table(catalog: Catalog) -> None:
+    reply = ask(catalog, "What would GPT-4 cost per 1k tokens?")
+    assert "still stands" in reply.text
+    assert "| # |" not in reply.text  # the table is not printed again
+    assert "$0.01 in / $0.03 out per 1k tokens" in reply.text
+    assert reply.answer == {"source": "catalog", "citations": [], "dropped_sentences": 0, "dropped_numbers": 0}
+    assert reply.extension()["answer"]["source"] == "catalog"
+
+
+def test_a_question_never_changes_an_answer(catalog: Catalog) -> None:
+    before = ask(catalog, "Thanks.")
+    reply = ask(catalog, "Could we run it in the cloud if the data may be shared?")
+    assert reply.answers["deploy_local"].value is True and reply.answers["data_sharing"].value is False
+    assert reply.recommendation == before.recommendation
+
+
+def test_an_answer_and_a_question_in_one_message_apply_the_answer_and_answer_the_question(catalog: Catalog) -> None:
+    reply = ask(catalog, "Actually, the cloud is fine. Why not GPT-4?")
+    assert reply.answers["deploy_local"].value is False
+    assert "| # |" in reply.text  # answers changed: the recommendation is shown again
+    assert "GPT-4" in reply.text.split("### Answer")[1]
+    assert reply.answer is not None and reply.answer["source"] == "rules"
+
+
+def test_a_what_if_with_two_changes_applies_both(catalog: Catalog) -> None:
+    reply = ask(catalog, "What if the data may be shared and we run it in the cloud?")
+    assert "data may be shared = yes" in reply.text and "local deployment preferred = no" in reply.text
+    assert "GPT-4" in reply.text.split("Added:")[1].splitlines()[0]
+    assert reply.answers["data_sharing"].value is False  # hypothetical: nothing changed for real
+
+
+def test_a_follow_up_before_any_recommendation_shows_it_as_it_stands(catalog: Catalog) -> None:
+    messages = [user(NEED)]
+    messages += [assistant(respond(catalog, messages).text), user("Why not GPT-4?")]
+    reply = respond(catalog, messages)
+    assert reply.text.startswith("You have not seen a recommendation yet")
+    assert "| # |" in reply.text and "GPT-4" in reply.text.split("### Answer")[1]
+
+
+# --- answers from the literature ----------------------------------------------------------------------------
+
+
+def test_without_a_language_model_the_best_sentences_are_quoted_with_their_citation(catalog: Catalog) -> None:
+    reply = ask(catalog, "Which LoRA rank did they fine-tune with?", retriever=FakeRetriever([OTHER, PAPER]))
+    assert reply.answer is not None and reply.answer["source"] == "extractive"
+    assert "> We fine-tuned the model with LoRA at rank 16 on 2,000 reports. [1]" in reply.text
+    assert [c.key for c in reply.citations] == ["lora-1"] and reply.answer["citations"] == [1]
+
+
+def test_a_language_model_answer_keeps_the_sentences_that_rest_on_the_passages(catalog: Catalog) -> None:
+    backend = FakeBackend(
+        [
+            "They used LoRA at rank 16 [1]. It ran on 8 GPUs for 3 days [1]. Radiologists preferred the drafts in "
+            "71% of cases [1]. It also beats GPT-4 [2]."
+        ]
+    )
+    reply = ask(catalog, "How was the report generator fine-tuned?", retriever=FakeRetriever([PAPER]), backend=backend)
+    assert reply.answer is not None and reply.answer["source"] == "retrieval"
+    assert "They used LoRA at rank 16 [1]." in reply.text and "71% of cases [1]." in reply.text
+    assert "8 GPUs" not in reply.text and "3 days" not in reply.text  # numbers no passage holds
+    assert "beats GPT-4" not in reply.text  # cites a passage that was not given
+    assert reply.answer["dropped_sentences"] == 2 and reply.answer["dropped_numbers"] == 2
+    assert reply.backend == "fake"
+
+
+def test_when_every_sentence_fails_the_quotes_answer(catalog: Catalog) -> None:
+    backend = FakeBackend(["The model needs 80 GB of memory."])  # no citation, no such number
+    reply = ask(catalog, "How was the report generator fine-tuned?", retriever=FakeRetriever([PAPER]), backend=backend)
+    assert reply.answer is not None and reply.answer["source"] == "extractive"
+    assert reply.answer["dropped_sentences"] == 1 and "80 GB" not in reply.text
+
+
+def test_nothing_relevant_gives_the_refusal_with_the_closest_passages(catalog: Catalog) -> None:
+    reply = ask(catalog, "What is the hospital's parking fee policy?", retriever=FakeRetriever([OTHER]))
+    assert reply.answer is not None and reply.answer["source"] == "refusal"
+    assert "The indexed literature does not say." in reply.text
+    assert "- Flan-T5 (2023) [1]" in reply.text
+
+
+def test_the_model_saying_the_excerpts_do_not_answer_gives_the_quotes(catalog: Catalog) -> None:
+    backend = FakeBackend(["NOT IN THE EXCERPTS"])
+    reply = ask(catalog, "How was the report generator fine-tuned?", retriever=FakeRetriever([PAPER]), backend=backend)
+    assert reply.answer is not None and reply.answer["source"] == "extractive"  # relevance was decided already
+    assert "NOT IN THE EXCERPTS" not in reply.text and "> We fine-tuned the model with LoRA" in reply.text
+
+
+def test_an_english_sentence_that_adds_nothing_its_passage_holds_is_dropped(catalog: Catalog) -> None:
+    backend = FakeBackend(["Insurance covers the report generator in the Excerpt [1]. They used LoRA at rank 16 [1]."])
+    reply = ask(catalog, "How was the report generator fine-tuned?", retriever=FakeRetriever([PAPER]), backend=backend)
+    assert reply.answer is not None and reply.answer["dropped_sentences"] == 1
+    assert "Insurance" not in reply.text and "They used LoRA at rank 16 [1]." in reply.text
+
+
+def test_a_question_naming_the_users_documents_prefers_them(catalog: Catalog) -> None:
+    card = passage("card-lora", "LoRA card", "LoRA fine-tuning adds small rank matrices to a frozen model.")
+    own = passage("own-lora", "My paper", "LoRA at rank 16 was used for the report model in our study.")
+    own = own.__class__(**{**own.__dict__, "kind": "user"})
+    reply = ask(catalog, "What does the paper I added say about LoRA?", retriever=FakeRetriever([card, own]))
+    assert [c.key for c in reply.citations] == ["own-lora"]
+
+
+def test_the_answer_streams_after_the_deterministic_part_one_checked_sentence_at_a_time(catalog: Catalog) -> None:
+    backend = FakeBackend(["They used LoRA at rank 16 [1]. Radiologists preferred the drafts in 71% of cases [1]."])
+    messages = [*conversation(catalog), user("How was the report generator fine-tuned?")]
+    pieces = list(respond_stream(catalog, messages, backend=backend, retriever=FakeRetriever([PAPER])))
+    texts = [p for p in pieces if isinstance(p, str)]
+    assert "still stands" in texts[0]  # the deterministic part comes first
+    assert (
+        "They used LoRA at rank 16 [1]." in texts and " Radiologists preferred the drafts in 71% of cases [1]." in texts
+    )
+
+
+# --- the pieces ---------------------------------------------------------------------------------------------
+
+
+def test_check_sentence_needs_a_given_citation_and_numbers_from_the_cited_passage(catalog: Catalog) -> None:
+    excerpts, relevance = select_excerpts("LoRA rank", [PAPER], None)
+    assert relevance != "not relevant" and excerpts[0].n == 1
+    assert check_sentence("LoRA rank 16 was used [1].", excerpts, catalog) == (True, 0)
+    assert check_sentence("LoRA rank 16 was used.", excerpts, catalog) == (False, 0)
+    assert check_sentence("LoRA rank 16 was used [2].", excerpts, catalog) == (False, 0)
+    assert check_sentence("LoRA rank 32 on 4 GPUs [1].", excerpts, catalog) == (False, 2)
+    assert check_sentence("It needs 80 GB [1].", excerpts, catalog, facts="inference needs 80 GB") == (True, 0)
+
+
+def test_numbering_keeps_one_number_per_passage_and_renumbers_local_citations() -> None:
+    numbering = Numbering()
+    assert numbering.register([PAPER, OTHER]) == [1, 2]
+    assert numbering.register([OTHER, passage("x", "X", "x x x")]) == [2, 3]
+    assert renumber("see [1] and [2], [1, 2]", [2, 3]) == "see [2] and [3], [2, 3]"
+
+
+def test_answer_stream_cites_in_the_replys_numbering(catalog: Catalog) -> None:
+    numbering = Numbering()
+    numbering.register([OTHER])
+    backend = FakeBackend(["They used LoRA at rank 16 [1]."])
+    pieces = list(answer_stream("LoRA rank?", [PAPER], catalog=catalog, lang="en", backend=backend, scorer=None,
+                                register=numbering.register))  # fmt: skip
+    assert pieces[0] == "They used LoRA at rank 16 [2]."
+    final = pieces[-1]
+    assert not isinstance(final, str) and final.cited == (2,) and final.source == "retrieval"
+
+
+# --- sizing --------------------------------------------------------------------------------------------------
+
+
+def test_a_memory_question_is_answered_by_the_sizing_calculator_for_the_top_model(catalog: Catalog) -> None:
+    reply = ask(catalog, "How much GPU memory would the top model need to run at 4-bit?")
+    assert reply.recommendation is not None and reply.answer is not None
+    assert reply.answer["source"] == "sizing"
+    top = reply.recommendation.matches[0]
+    assert top.name in reply.text and "4.25 bits per weight" in reply.text
+    assert "tell me which GPUs you have" in reply.text  # the fit cannot be judged without them: it asks
+
+
+def test_the_situation_said_in_the_conversation_sizes_the_answer_and_the_recommendation(catalog: Catalog) -> None:
+    messages = [*conversation(catalog), user("We have two A100 80GB GPUs and about 30 users at the same time.")]
+    stated = respond(catalog, messages)
+    assert stated.situation is not None and stated.situation.gpus is not None
+    assert stated.situation.gpus.count == 2 and stated.situation.users == 30
+    assert stated.extension()["situation"]["gpus"] == {"name": stated.situation.gpus.name, "count": 2}
+    rec = stated.recommendation
+    assert rec is not None and rec.matches[0].to_run is not None
+    assert rec.matches[0].to_run.fp16.users == 30
+    messages += [assistant(stated.text), user("Would RaDialog fit on them?")]
+    reply = respond(catalog, messages)
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert "30 user(s) at once" in reply.text and "fits your 2 x A100 80GB" in reply.text
+
+
+def test_a_clicked_situation_wins_and_a_bad_one_names_its_field(catalog: Catalog) -> None:
+    import pytest
+
+    from assistant.errors import InvalidInput
+
+    messages = [*conversation(catalog), user("We have two A100 80GB GPUs.")]
+    clicked = {"situation": {"gpus": {"name": "RTX 4090", "count": 1}}}
+    reply = respond(catalog, messages, overrides=clicked)
+    assert reply.situation is not None and reply.situation.gpus is not None and reply.situation.gpus.count == 1
+    assert "4090" in reply.situation.gpus.name
+    with pytest.raises(InvalidInput) as bad:
+        respond(catalog, messages, overrides={"situation": {"gpus": {"name": "Quantum 9000", "count": 1}}})
+    assert bad.value.param == "situation.gpus.name"
+
+
+def test_a_hardware_what_if_shows_the_fit_on_the_supposed_gpus_and_changes_nothing(catalog: Catalog) -> None:
+    reply = ask(catalog, "What if we bought one RTX 4090 and had 10 users?")
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert "With 1 x RTX 4090, 10 users at once" in reply.text
+    assert "does not fit your 1 x RTX 4090" in reply.text or "fits your 1 x RTX 4090" in reply.text
+    assert reply.situation is None  # hypothetical: the conversation's situation is unchanged
+    assert any("hypothetically" in n for n in reply.notices)
+
+
+def test_api_prices_below_a_cent_keep_their_digits(catalog: Catalog) -> None:
+    from assistant.render import money
+
+    assert money(0.0005) == "$0.0005" and money(7799.0) == "$7,799" and money(3.75) == "$3.75"
+    reply = ask(catalog, "What does GPT-3.5 cost per token?")
+    assert "$0.00 in" not in reply.text
+
+
+def test_a_citation_streamed_after_the_full_stop_stays_with_its_sentence() -> None:
+    from assistant.sentences import SentenceBuffer
+
+    buffer = SentenceBuffer()
+    done: list[str] = []
+    for piece in ["It reasons step by step", ".", " [", "1", "]", " Then", " it answers", ".", " [", "a]", " x"]:
+        done += buffer.feed(piece)
+    assert done == ["It reasons step by step. [1]", "Then it answers."]
+    assert buffer.rest() == "[a] x"
+
+
+def test_a_spanish_question_is_searched_in_english_and_answered_in_spanish(catalog: Catalog) -> None:
+    from assistant.translation import to_english
+
+    backend = FakeBackend(["How was the report generator fine-tuned?", "Usaron LoRA con rango 16 [1]."])
+    retriever = FakeRetriever([PAPER])
+    messages = [*conversation(catalog), user("¿Cómo se ajustó el generador de informes?")]
+    reply = respond(catalog, messages, backend=backend, retriever=retriever)
+    assert any("How was the report generator fine-tuned?" in q for q in retriever.queries)  # searched in English
+    assert reply.answer is not None and reply.answer["source"] == "retrieval"
+    assert "Usaron LoRA con rango 16 [1]." in reply.text  # answered in the user's language
+    assert to_english("What is LoRA?", "en", backend) is None  # English questions are not translated
