@@ -13,6 +13,8 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
+from assistant.sizing_facts import SizingFacts
+
 TEXT = "text"
 PHASES = ("pre_training", "fine_tuning", "inference")
 
@@ -133,6 +135,9 @@ class Catalog:
     api_prices: Mapping[str, ApiPrice]
     gpus: Mapping[str, GpuSpec]
     corrections: tuple[Mapping[str, str], ...] = field(default=())
+    # Architecture and GPU facts for sizing (the corpus layer attaches them when it loads the catalog);
+    # without them recommendations carry no ``to_run`` and estimates use the review's sizes only.
+    sizing_facts: SizingFacts | None = field(default=None, repr=False)
 
     def column(self, column_id: str) -> Column:
         """The column with this id."""

@@ -2,7 +2,12 @@
 
 Extensions to the contract (consumers ignore unknown fields): every model carries ``row`` (its catalog
 row, which tells the two LLaMA2-Chat 70B entries apart); ``excluded`` items carry ``detail``; ``api``
-prices carry ``note``; phases carry ``gpu_memory_gb`` (per GPU); the estimate carries ``upper_bound``.
+prices carry ``note``; phases carry ``gpu_memory_gb`` (per GPU); the estimate carries ``upper_bound``;
+models carry ``type`` (decoder, encoder, encoder-decoder, vision-language; null when unknown) and
+``can_generate_text`` (false for encoders), and ``to_run`` (sizing/1 for the user's situation, with an
+``int4`` summary and ``reference_gpu``; null for API models and models whose size is unknown). The
+recommendation carries ``newer_models``: newer open-weight models outside the review's evidence, never
+starred or ranked with the review's models (``assistant.newer_models``).
 """
 
 from __future__ import annotations
@@ -10,6 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from assistant.newer_models import NewerModel
+from assistant.sizing import ToRun
 
 SCHEMA = "recommendation/1"
 
@@ -126,6 +134,13 @@ class ModelResult:
     resources: Resources
     covers: tuple[str, ...] = ()
     lacks: tuple[str, ...] = ()
+    model_type: str | None = None
+    to_run: ToRun | None = None
+
+    @property
+    def can_generate_text(self) -> bool | None:
+        """False for an encoder (it cannot write text), None when the type is unknown."""
+        return None if self.model_type is None else self.model_type != "encoder"
 
     @property
     def studies(self) -> int:
@@ -159,6 +174,9 @@ class ModelResult:
             },
             "links": [{"label": label, "url": url} for label, url in self.links],
             "resources": self.resources.to_dict(),
+            "type": self.model_type,
+            "can_generate_text": self.can_generate_text,
+            "to_run": self.to_run.to_dict() if self.to_run else None,
         }
         if partial:
             out["covers"] = list(self.covers)
@@ -207,6 +225,7 @@ class Recommendation:
     excluded: tuple[Exclusion, ...]
     trace: tuple[TraceLine, ...]
     disclaimer: str = DISCLAIMER
+    newer_models: tuple[NewerModel, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The ``recommendation/1`` JSON of CONTRACTS.md."""
@@ -222,4 +241,5 @@ class Recommendation:
             "excluded": [e.to_dict() for e in self.excluded],
             "trace": [t.to_dict() for t in self.trace],
             "disclaimer": self.disclaimer,
+            "newer_models": [m.to_dict() for m in self.newer_models],
         }

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from assistant.catalog import PHASES, Catalog, Model, Phase
 from assistant.recommendation import ApiCost, MemoryEstimate, PhaseResources, Resources
+from assistant.sizing import weights_gb
 
-BYTES_FP16 = 2.0
-BYTES_INT4 = 0.5
-OVERHEAD = 1.2
-ESTIMATE_FORMULA = "params_b x bytes per parameter (2 at fp16, 0.5 at int4) x 1.2 for activations and cache"
+ESTIMATE_FORMULA = (
+    "weights only: parameters x bits per weight / 8, at 16 bits and at the default 4-bit format (AWQ-class, "
+    "4.25 bits per weight); the KV cache and runtime overhead for your situation are in to_run"
+)
 
 
 @dataclass(frozen=True)
@@ -59,15 +60,21 @@ def phase_resources(catalog: Catalog, phase: Phase, deploy_local: bool | None) -
     )
 
 
-def memory_estimate(model: Model) -> MemoryEstimate | None:
-    """Inference memory estimated from the parameter count (None for an unsized model)."""
-    if model.params_b is None:
+def memory_estimate(catalog: Catalog, model: Model) -> MemoryEstimate | None:
+    """Memory for the weights at 16 and 4 bits, from the real parameter count where the facts know it.
+
+    Without facts the review's size is used, and a mixture written as "8x7B" counts 8 x 7B as an upper
+    bound. None for an unsized model.
+    """
+    arch = catalog.sizing_facts.model(model.id) if catalog.sizing_facts else None
+    params = arch.params_b if arch is not None else model.params_b
+    if params is None:
         return None
     return MemoryEstimate(
-        fp16_gb=round(model.params_b * BYTES_FP16 * OVERHEAD, 1),
-        int4_gb=round(model.params_b * BYTES_INT4 * OVERHEAD, 1),
+        fp16_gb=round(weights_gb(params, "fp16"), 1),
+        int4_gb=round(weights_gb(params, "awq"), 1),
         formula=ESTIMATE_FORMULA,
-        upper_bound=model.params_upper_bound,
+        upper_bound=model.params_upper_bound and arch is None,
     )
 
 
@@ -77,7 +84,7 @@ def model_resources(catalog: Catalog, model: Model, deploy_local: bool | None) -
         name: (phase_resources(catalog, model.phases[name], deploy_local) if name in model.phases else None)
         for name in PHASES
     }
-    estimate = memory_estimate(model) if "inference" not in model.phases else None
+    estimate = memory_estimate(catalog, model) if "inference" not in model.phases else None
     price = catalog.api_prices.get(model.id)
     api = (
         ApiCost(price.usd_per_1k_input_tokens, price.usd_per_1k_output_tokens, price.as_of, price.note)

@@ -11,6 +11,9 @@ The matching rules (issue 2, CONTRACTS.md):
    cover, and ``excluded`` names the constraint that removed strong candidates.
 5. Resources per phase for the deployment choice, a memory estimate where inference data is missing.
 6. Every recommendation carries the trace of the rules that fired and the catalog version.
+7. What it takes to run each model (``to_run``): sized by ``assistant.sizing`` for the user's situation
+   (GPUs, users, context, workload), or for one user at 4,096 tokens on the reference GPU type; encoders
+   are marked as unable to write text when a selected task writes text (they stay in the list).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.catalog import Catalog, Column, Model
+from assistant.newer_models import NewerModel, newer_models_for
 from assistant.questionnaire import (
     DEPLOY_LOCAL,
     IMAGE_PROCESSING,
@@ -39,6 +43,9 @@ from assistant.recommendation import (
     TraceLine,
 )
 from assistant.resources import model_resources
+from assistant.situation import Situation
+from assistant.sizing import Prices, ToRun
+from assistant.to_run import RunSettings, generative_tasks, to_run
 
 EXCLUDED_PER_REASON = 5
 PARTIAL_LIMIT = 10
@@ -52,6 +59,9 @@ class _Index:
     used_by_column: Mapping[str, frozenset[int]]
     best_by_column: Mapping[str, frozenset[int]]
     resources: dict[tuple[int, bool | None], Resources] = field(default_factory=dict)
+    runs: dict[tuple[int, RunSettings], ToRun | None] = field(default_factory=dict)
+    newer: dict[tuple[RunSettings, bool | None], tuple[NewerModel, ...]] = field(default_factory=dict)
+    prices: Prices | None = None
 
     def model_resources(self, position: int, deploy_local: bool | None) -> Resources:
         """Resources of the model at ``position``, computed once per deployment answer."""
@@ -59,6 +69,36 @@ class _Index:
         if key not in self.resources:
             self.resources[key] = model_resources(self.catalog, self.catalog.models[position], deploy_local)
         return self.resources[key]
+
+    def to_run(self, position: int, settings: RunSettings) -> ToRun | None:
+        """What running the model at ``position`` takes, computed once per situation (None: not sizable)."""
+        key = (position, settings)
+        if key not in self.runs:
+            facts = self.catalog.sizing_facts
+            model = self.catalog.models[position]
+            arch = facts.model(model.id) if facts is not None and model.access != "API" else None
+            if arch is None or facts is None or self.prices is None:
+                self.runs[key] = None
+            else:
+                self.runs[key] = to_run(arch, settings, facts, self.prices)
+        return self.runs[key]
+
+    def newer_models(self, settings: RunSettings, answers: Mapping[str, bool | None]) -> tuple[NewerModel, ...]:
+        """Newer open-weight models for the situation and the input modality, computed once per pair."""
+        key = (settings, answers.get("input_text_only"))
+        if key not in self.newer:
+            facts = self.catalog.sizing_facts
+            if facts is None or self.prices is None:
+                self.newer[key] = ()
+            else:
+                self.newer[key] = newer_models_for(facts, {"input_text_only": key[1]}, settings, self.prices)
+        return self.newer[key]
+
+    def model_type(self, position: int) -> str | None:
+        """The model's type (decoder, encoder, ...) from the facts, None when unknown."""
+        facts = self.catalog.sizing_facts
+        arch = facts.model(self.catalog.models[position].id) if facts is not None else None
+        return arch.type if arch is not None else None
 
 
 @lru_cache(maxsize=8)
@@ -75,6 +115,7 @@ def _index(catalog: Catalog) -> _Index:
         catalog=catalog,
         used_by_column={k: frozenset(v) for k, v in used.items()},
         best_by_column={k: frozenset(v) for k, v in best.items()},
+        prices=Prices.from_catalog(catalog),
     )
 
 
@@ -164,6 +205,7 @@ def _result(
     position: int,
     matching: _Matching,
     answers: Mapping[str, bool | None],
+    settings: RunSettings,
     *,
     partial: bool = False,
 ) -> ModelResult:
@@ -182,6 +224,8 @@ def _result(
         resources=index.model_resources(position, answers.get(DEPLOY_LOCAL)),
         covers=covers if partial else (),
         lacks=tuple(t for t in matching.selected if t not in covers) if partial else (),
+        model_type=index.model_type(position),
+        to_run=index.to_run(position, settings),
     )
 
 
@@ -311,10 +355,17 @@ def _any_task(matching: _Matching) -> frozenset[int]:
     return frozenset().union(*(matching.covering[t] for t in matching.selected))
 
 
-def recommend(catalog: Catalog, stage: str, answers: Mapping[str, object]) -> Recommendation:
-    """The recommendation for a stage and answers (question id -> yes/no/unknown); pure and deterministic."""
+def recommend(
+    catalog: Catalog, stage: str, answers: Mapping[str, object], *, situation: Situation | None = None
+) -> Recommendation:
+    """The recommendation for a stage and answers (question id -> yes/no/unknown); pure and deterministic.
+
+    ``situation`` (the user's GPUs, users, context, workload) sizes each model's ``to_run``; without it,
+    one user at 4,096 tokens on the reference GPU type.
+    """
     stage_id = parse_stage(stage)
     given = validate_answers(stage_id, answers)
+    settings = RunSettings.from_situation(situation)
     index = _index(catalog)
     matching = _match(index, stage_id, given)
     trace = _opening_trace(catalog, stage_id, given, matching)
@@ -335,7 +386,7 @@ def recommend(catalog: Catalog, stage: str, answers: Mapping[str, object]) -> Re
 
     trace.extend(_access_trace(given))
     full = _usable(index, matching.full(), given)
-    matches = _ranked((_result(index, p, matching, given) for p in full), index)
+    matches = _ranked((_result(index, p, matching, given, settings) for p in full), index)
     partial: list[ModelResult] = []
     if matches:
         status = "recommended"
@@ -345,7 +396,7 @@ def recommend(catalog: Catalog, stage: str, answers: Mapping[str, object]) -> Re
     else:
         status = "no_full_match"
         usable = _usable(index, _any_task(matching), given)
-        candidates = [_result(index, p, matching, given, partial=True) for p in usable]
+        candidates = [_result(index, p, matching, given, settings, partial=True) for p in usable]
         partial = _ranked(candidates, index, by_coverage=True)
         trace.append(
             TraceLine(
@@ -367,6 +418,15 @@ def recommend(catalog: Catalog, stage: str, answers: Mapping[str, object]) -> Re
     excluded, excluded_trace = _excluded(index, stage_id, matching, given)
     trace.extend(excluded_trace)
     trace.extend(_resource_trace(given, [*matches, *partial]))
+    trace.extend(_sizing_trace(matching.selected, [*matches, *partial], settings))
+    newer = index.newer_models(settings, given)
+    if newer:
+        trace.append(
+            TraceLine(
+                "newer_models",
+                f"{len(newer)} newer open-weight model(s) listed apart: outside the review's evidence, not ranked",
+            )
+        )
     return Recommendation(
         catalog_version=catalog.version,
         stage=stage_id,
@@ -377,6 +437,7 @@ def recommend(catalog: Catalog, stage: str, answers: Mapping[str, object]) -> Re
         partial_matches=tuple(partial),
         excluded=tuple(excluded),
         trace=tuple(trace),
+        newer_models=newer,
     )
 
 
@@ -435,5 +496,30 @@ def _resource_trace(answers: Mapping[str, bool | None], results: list[ModelResul
     if unsized:
         lines.append(
             TraceLine("estimate", "no inference data and no size, so no memory estimate for: " + ", ".join(unsized))
+        )
+    return lines
+
+
+def _sizing_trace(selected: tuple[str, ...], results: list[ModelResult], settings: RunSettings) -> list[TraceLine]:
+    lines = []
+    sized = [r for r in results if r.to_run is not None]
+    if sized:
+        gpu = sized[0].to_run.fp16.gpu if sized[0].to_run else None
+        where = f"{settings.users} concurrent user(s) at {settings.context:,} tokens"
+        on = gpu.name if gpu else "no GPU type"
+        if settings.gpus_available and not (sized[0].to_run and sized[0].to_run.reference_gpu):
+            on = f"{settings.gpus_available} x {on} (the user's)"
+        elif sized[0].to_run and sized[0].to_run.reference_gpu:
+            on += " (reference type: the user named none)"
+        lines.append(TraceLine("to_run", f"memory to run sized for {where} on {on}, at 16 and 4 bits"))
+    writing = generative_tasks(selected)
+    encoders = [r.label for r in results if r.can_generate_text is False]
+    if writing and encoders:
+        lines.append(
+            TraceLine(
+                "encoder",
+                f"{', '.join(encoders)}: encoder-only, cannot write text, which {', '.join(writing)} needs "
+                "(kept in the list: the studies used them)",
+            )
         )
     return lines

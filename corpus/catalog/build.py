@@ -24,7 +24,7 @@ from typing import Any
 
 from corpus.catalog import corrections as fix
 
-CATALOG_VERSION = "2026.11.1"
+CATALOG_VERSION = "2026.12.1"
 DEFAULT_OUT = Path(__file__).parent / "data" / "catalog.json"
 HEADER_ROWS = 6  # Stage, Task, Sub-task, Mandatory input, Optional input, Output
 ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V"}
@@ -36,6 +36,9 @@ SOURCE = {
     "repository": "williamlhy/Clinical-LLM-select",
     "commit": "902963e",
     "note": "Facts and figures derived from the review's data files; the files themselves are not redistributed.",
+    # The number of studies is the review's own (its abstract); the data files list models and sub-tasks, not
+    # studies. Kept here so that the tool can say what it rests on.
+    "studies": "270",
 }
 # The review's tool prints these prices without a date; they can be no later than the review's
 # publication, so that month is recorded as their "as of" date.

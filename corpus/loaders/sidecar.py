@@ -43,9 +43,9 @@ def is_sidecar(path: Path) -> bool:
 
 
 def sidecar_path(path: Path) -> Path | None:
-    """The sidecar file for ``path``, if one exists."""
+    """The sidecar file for ``path``, if one exists; a symbolic link is never one (it may point anywhere)."""
     for candidate in (path.with_name(path.name + SIDECAR_SUFFIX), path.with_name(path.stem + SIDECAR_SUFFIX)):
-        if candidate.is_file():
+        if candidate.is_file() and not candidate.is_symlink():
             return candidate
     return None
 

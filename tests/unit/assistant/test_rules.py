@@ -114,13 +114,22 @@ def test_cloud_price_rule(catalog: Catalog, model_id: str, phase: str, price: fl
 
 
 def test_memory_estimate_where_inference_data_is_missing(catalog: Catalog) -> None:
+    """The weights at 16 bits and at 4.25 bits per weight (AWQ-class), from the sizing module."""
+    from dataclasses import replace
+
     from assistant.resources import memory_estimate
 
-    radialog = memory_estimate(catalog.model("radialog-7b"))
-    assert radialog is not None and (radialog.fp16_gb, radialog.int4_gb, radialog.upper_bound) == (16.8, 4.2, False)
-    mixtral = memory_estimate(catalog.model("mixtral-8x7b"))
-    assert mixtral is not None and (mixtral.fp16_gb, mixtral.upper_bound) == (134.4, True)
-    assert memory_estimate(catalog.model("gpt-4")) is None
+    radialog = memory_estimate(catalog, catalog.model("radialog-7b"))
+    # 7.0B x 16 / 8 = 14.0 GB; 7.0B x 4.25 / 8 = 3.72 GB
+    assert radialog is not None and (radialog.fp16_gb, radialog.int4_gb, radialog.upper_bound) == (14.0, 3.7, False)
+    # Mixtral 8x7B: the real 46.7B total (not 8 x 7 = 56B), so no longer an upper bound
+    mixtral = memory_estimate(catalog, catalog.model("mixtral-8x7b"))
+    assert mixtral is not None and (mixtral.fp16_gb, mixtral.int4_gb, mixtral.upper_bound) == (93.4, 24.8, False)
+    # without the facts, the review's "8x7B" = 56B is an upper bound
+    bare = replace(catalog, sizing_facts=None)
+    rough = memory_estimate(bare, catalog.model("mixtral-8x7b"))
+    assert rough is not None and (rough.fp16_gb, rough.upper_bound) == (112.0, True)
+    assert memory_estimate(catalog, catalog.model("gpt-4")) is None
 
 
 def test_input_text_only_removes_image_columns(catalog: Catalog) -> None:
@@ -264,7 +273,21 @@ def test_trace_names_the_rules_and_the_catalog_version(catalog: Catalog) -> None
     assert rec["catalog_version"] == catalog.version
 
 
-MODEL_KEYS = {"id", "row", "name", "size", "params_b", "access", "star", "evidence", "links", "resources"}
+MODEL_KEYS = {
+    "id",
+    "row",
+    "name",
+    "size",
+    "params_b",
+    "access",
+    "star",
+    "evidence",
+    "links",
+    "resources",
+    "type",
+    "can_generate_text",
+    "to_run",  # sizing extensions (to_run is in CONTRACTS.md, "Sizing")
+}
 PHASE_KEYS = {
     "gpu_count",
     "gpu_type",
@@ -291,6 +314,7 @@ def test_json_follows_the_contract(catalog: Catalog) -> None:
         "excluded",
         "trace",
         "disclaimer",
+        "newer_models",  # extension: newer open-weight models, apart from the ranking
     }
     assert rec["schema"] == "recommendation/1"
     assert rec["answers"]["data_sharing"] is False and rec["answers"]["disease_diagnosis"] is None

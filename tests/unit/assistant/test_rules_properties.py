@@ -95,5 +95,15 @@ _FRESH: list[Catalog] = []
 def _fresh_catalog() -> Catalog:
     """A second, independently loaded catalog (not the cached one)."""
     if not _FRESH:
-        _FRESH.append(Catalog.from_dict(json.loads(CATALOG_FILE.read_text(encoding="utf-8"))))
+        from dataclasses import replace
+
+        from assistant.sizing_facts import SizingFacts
+        from corpus.models import ARCHITECTURES_FILE, GPUS_FILE
+
+        facts = SizingFacts.from_dicts(
+            json.loads(ARCHITECTURES_FILE.read_text(encoding="utf-8")),
+            json.loads(GPUS_FILE.read_text(encoding="utf-8")),
+        )
+        catalog = Catalog.from_dict(json.loads(CATALOG_FILE.read_text(encoding="utf-8")))
+        _FRESH.append(replace(catalog, sizing_facts=facts))
     return _FRESH[0]
