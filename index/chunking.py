@@ -109,6 +109,7 @@ class Chunk:
             section=self.section,
             score=score,
             text=self.text,
+            kind=self.kind,
         )
 
 

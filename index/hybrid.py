@@ -2,8 +2,9 @@
 
 Writes go through this class, which keeps Chroma and BM25 consistent: a document is replaced by deleting
 the chunks whose keys are gone, adding (and embedding) only the new ones and rewriting the metadata of
-the rest. The BM25 index is rebuilt from the store's chunks when the store's generation stamp changes
-(another process may have added a document), checked at most once per ``refresh_seconds``.
+the rest. When the store's generation stamp changes because another process wrote (``clinadvisor corpus
+add`` beside a running server), checked at most once per ``refresh_seconds``, both halves are brought up
+to date: the BM25 index is rebuilt from the store's chunks and the vector store is reopened.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.evidence import Passage
+from assistant.sanitize import clean_passage
 from corpus.loaders.types import Document
 from index.bm25 import BM25Index
 from index.chunking import Chunk, chunk_document, index_hash
@@ -73,6 +75,8 @@ class HybridIndex:
         self._snapshot: _Snapshot | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()  # a server searches from several threads
+        # the generation the vector side has seen: at opening, and after each of this process's own writes
+        self._seen_generation = str(store.info().get("generation", ""))
 
     @property
     def embedder(self) -> Embedder:
@@ -93,6 +97,10 @@ class HybridIndex:
                 return self._snapshot
             generation = str(self.store.info().get("generation", ""))
             self._checked_at = now
+            if generation != self._seen_generation:
+                # another process wrote: our client's vector index is stale, a new client reads it anew
+                self.store = self.store.reopened()
+                self._seen_generation = generation
             if self._snapshot is None or self._snapshot.generation != generation:
                 self._snapshot = _Snapshot(generation, list(self.store.records()))
             return self._snapshot
@@ -101,10 +109,11 @@ class HybridIndex:
         """The ``k`` best passages for ``query``; at most ``max_per_doc`` per document (-1: the default cap)."""
         cap = self.max_per_doc if max_per_doc == -1 else max_per_doc
         snapshot = self._current()
+        store = self.store  # read once: a refresh in another thread may replace it
         if not query.strip() or k <= 0 or not snapshot.chunks:
             return []
         candidates = max(CANDIDATES, 4 * k)  # enough left after the per-document cap
-        vector_hits = self.store.query(self.embedder.embed_query(query), candidates)
+        vector_hits = store.query(self.embedder.embed_query(query), candidates)
         keyword_hits = snapshot.bm25.search(query, candidates)
         by_key = dict(snapshot.by_key)
         for hit in vector_hits:
@@ -113,7 +122,12 @@ class HybridIndex:
             [[h.chunk.key for h in vector_hits], [snapshot.chunks[i].key for i, _ in keyword_hits]]
         )
         capped = cap_per_document(fused, lambda key: by_key[key].doc_id, cap)
-        return [by_key[key].to_passage(round(score, 6)) for key, score in capped[:k]]
+        # a user's document may hold images, HTML or script links: no caller gets them (assistant.sanitize)
+        return [clean_passage(by_key[key].to_passage(round(score, 6))) for key, score in capped[:k]]
+
+    def similarities(self, query: str, texts: Sequence[str]) -> list[float]:
+        """How well each text matches the query (``assistant.evidence.SentenceScorer``), by the index's embedder."""
+        return self.embedder.similarities(query, texts)
 
     def fingerprints(self) -> dict[str, str]:
         """The stored hash of every indexed document, by doc_id."""
@@ -181,8 +195,9 @@ class HybridIndex:
         return len(keys)
 
     def _changed(self, built: bool = False) -> None:
-        self.store.touch(built=built)
-        self._snapshot = None
+        with self._lock:
+            self._seen_generation = self.store.touch(built=built)  # our own client saw this write
+            self._snapshot = None
 
     def sync(
         self, sources: Sequence[Source], progress: bool = True, remove: Callable[[str], bool] | None = None

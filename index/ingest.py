@@ -4,10 +4,14 @@ A file that cannot be read is reported by name with the reason and the rest of t
 files are skipped with a warning; a PDF without a text layer is reported as a scan; unsupported types are
 refused with the list of supported ones (inside a folder they are skipped with a warning instead, since a
 folder often holds other files). Re-adding an unchanged file changes nothing.
+
+Symbolic links are skipped with a warning unless ``follow_symlinks`` is given, and even then a folder's walk
+never reads outside that folder: a link to ``/etc/passwd`` (or to a folder elsewhere) is skipped.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,16 +54,57 @@ class Outcome:
         }
 
 
-def expand(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
-    """Files to ingest, with whether each was named explicitly (folders are walked recursively, sorted)."""
+LINK_SKIPPED = "a symbolic link; skipped (--follow-symlinks reads what it points to inside the folder)"
+OUTSIDE = "a symbolic link to a place outside the folder; skipped"
+
+
+def walk(paths: Iterable[Path], follow_symlinks: bool = False) -> Iterator[tuple[Path, bool, str | None]]:
+    """Every file under ``paths``: (path, named explicitly, why it is skipped or None), folders walked sorted."""
     for path in paths:
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if not hidden and not is_sidecar(child):
-                    yield child, False
+        if path.is_symlink() and not follow_symlinks:
+            yield path, True, LINK_SKIPPED
+        elif path.is_dir():
+            yield from _walk_folder(path, follow_symlinks)
         else:
-            yield path, True
+            yield path, True, None
+
+
+def _walk_folder(folder: Path, follow: bool) -> Iterator[tuple[Path, bool, str | None]]:
+    root = folder.resolve()
+    seen = {root}
+    for current, dirs, files in os.walk(folder, followlinks=follow):
+        here = Path(current)
+        for name in sorted(dirs):  # a folder link: skipped, or followed only inside the folder and only once
+            child = here / name
+            if name.startswith("."):
+                dirs.remove(name)
+                continue
+            real = child.resolve()
+            if child.is_symlink() and (not follow or not real.is_relative_to(root)):
+                dirs.remove(name)
+                yield child, False, LINK_SKIPPED if not follow else OUTSIDE
+            elif real in seen:
+                dirs.remove(name)
+            else:
+                seen.add(real)
+        dirs.sort()
+        for name in sorted(files):
+            child = here / name
+            if any(part.startswith(".") for part in child.relative_to(folder).parts) or is_sidecar(child):
+                continue
+            if child.is_symlink() and not follow:
+                yield child, False, LINK_SKIPPED
+            elif child.is_symlink() and not child.resolve().is_relative_to(root):
+                yield child, False, OUTSIDE
+            elif child.is_file():
+                yield child, False, None
+
+
+def expand(paths: Iterable[Path], follow_symlinks: bool = False) -> Iterator[tuple[Path, bool]]:
+    """Files to ingest, with whether each was named explicitly (folders are walked recursively, sorted)."""
+    for path, explicit, skipped in walk(paths, follow_symlinks):
+        if skipped is None:
+            yield path, explicit
 
 
 def add_file(path: Path, explicit: bool, store: DocumentStore, index: HybridIndex, flags: Metadata) -> Outcome:
@@ -110,11 +155,18 @@ def add_file(path: Path, explicit: bool, store: DocumentStore, index: HybridInde
 
 
 def add_paths(
-    paths: Iterable[Path], store: DocumentStore, index: HybridIndex, flags: Metadata | None = None
+    paths: Iterable[Path],
+    store: DocumentStore,
+    index: HybridIndex,
+    flags: Metadata | None = None,
+    follow_symlinks: bool = False,
 ) -> Iterator[Outcome]:
-    """Add every file under ``paths``; one outcome per file, in order."""
-    for path, explicit in expand(paths):
-        yield add_file(path, explicit, store, index, flags or Metadata())
+    """Add every file under ``paths``; one outcome per file, in order (skipped links included)."""
+    for path, explicit, skipped in walk(paths, follow_symlinks):
+        if skipped is not None:
+            yield Outcome(str(path), SKIPPED, skipped)
+        else:
+            yield add_file(path, explicit, store, index, flags or Metadata())
 
 
 def remove_document(doc_id: str, store: DocumentStore, index: HybridIndex) -> int:

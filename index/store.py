@@ -3,7 +3,9 @@
 chromadb is imported here only. The collection has no embedding function (``embedding_function=None``):
 we always pass vectors, so Chroma's default embedder (which downloads a model) can never run. Telemetry
 is off. The collection's metadata records the embedding model, the last build time and a generation
-stamp that changes with every write, so that other processes know when to reload their BM25 index.
+stamp that changes with every write, so that other processes know when to reload their BM25 index and
+reopen their persistent client: a persistent client keeps its vector index in memory and does not see
+what another process (``clinadvisor corpus add`` beside a running server) wrote after it was opened.
 """
 
 from __future__ import annotations
@@ -42,8 +44,11 @@ def chroma_settings() -> Any:
     return ChromaSettings(anonymized_telemetry=False)
 
 
-def make_client(path: Path | None = None, url: str | None = None) -> ClientAPI:
-    """A Chroma client: an HTTP client when ``url`` is given, else a persistent client at ``path``."""
+def make_client(path: Path | None = None, url: str | None = None, fresh: bool = False) -> ClientAPI:
+    """A Chroma client: an HTTP client when ``url`` is given, else a persistent client at ``path``.
+
+    ``fresh``: a new persistent client that loads the folder again, instead of the one chromadb keeps per
+    folder in this process (the old one keeps working for searches already under way)."""
     import chromadb
 
     if url:
@@ -55,7 +60,21 @@ def make_client(path: Path | None = None, url: str | None = None) -> ClientAPI:
     if path is None:
         raise ValueError("a persistent Chroma store needs a path")
     path.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        _forget_cached_client(path)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings())
+
+
+def _forget_cached_client(path: Path) -> None:
+    # chromadb 1.5 caches one "system" per folder and hands it to every PersistentClient of that folder; only
+    # dropping that entry (not stopping it: other threads may be searching with it) gives a client that reads
+    # the folder anew. A later chromadb without this cache needs nothing here.
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    cache = getattr(SharedSystemClient, "_identifier_to_system", None)
+    if isinstance(cache, dict):
+        with SharedSystemClient._refcount_lock:
+            cache.pop(str(path), None)
 
 
 class ChromaStore:
@@ -72,6 +91,15 @@ class ChromaStore:
             metadata={"embedding_model": embedding_model, "generation": "0", "built_at": ""},
         )
         self._batch = max(1, min(client.get_max_batch_size(), 5000))
+
+    def reopened(self) -> ChromaStore:
+        """The same collection through a new client that sees other processes' writes (a Chroma server's
+        HTTP client always does: then this store itself)."""
+        settings = self.client.get_settings()
+        if not settings.is_persistent or not settings.persist_directory:
+            return self
+        client = make_client(path=Path(settings.persist_directory), fresh=True)
+        return ChromaStore(client, self.name, self.embedding_model)
 
     def count(self) -> int:
         """Number of chunks stored."""

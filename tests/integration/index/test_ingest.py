@@ -120,3 +120,27 @@ def test_incremental_sync_embeds_only_what_changed(tmp_path: Path) -> None:
     assert all(c.doc_id == doc.doc_id for c in chunk_document(doc))
     assert index.status()["by_kind"] == {"user": {"documents": 2, "chunks": 3}}
     assert index.remove(doc.doc_id) > 0 and not index.has(doc.doc_id, "x")
+
+
+def test_symbolic_links_are_skipped_and_never_lead_outside(on_shared_home: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("the glorptastic secret outside the folder")
+    folder = tmp_path / "linked"
+    folder.mkdir()
+    (folder / "ok.md").write_text("# Notes\nA note on the flumbergast protocol.")
+    (folder / "passwd.txt").symlink_to(secret)
+    runner = CliRunner()
+    for extra in ([], ["--follow-symlinks"]):
+        result = runner.invoke(cli, ["corpus", "add", str(folder), "--json", *extra])
+        assert result.exit_code == 0, result.output
+        outcomes = {Path(o["path"]).name: o for o in map(json.loads, result.stdout.splitlines())}
+        assert outcomes["passwd.txt"]["status"] == "skipped"
+        assert "symbolic link" in outcomes["passwd.txt"]["message"]
+        assert outcomes["ok.md"]["status"] in ("added", "unchanged")
+    found = runner.invoke(cli, ["search", "glorptastic secret", "--json"])
+    assert found.exit_code == 0, found.output
+    assert all("glorptastic" not in hit["text"] for hit in json.loads(found.stdout)["hits"])
+    assert all(not r.original_path.endswith("passwd.txt") for r in DocumentStore(on_shared_home).records())
+    # the shared index keeps only the seeds for the tests after this one
+    assert runner.invoke(cli, ["corpus", "remove", str((folder / "ok.md").resolve())]).exit_code == 0
