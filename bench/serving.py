@@ -7,11 +7,14 @@
    end-to-end time. Time inside LLM calls comes from the server's own histogram
    ``clinadvisor_llm_call_duration_seconds`` (read from /metrics before and after each request).
 2. Time to first token of a streamed reply (first non-empty content chunk), same server.
-3. Load: ``--clients`` concurrent conversations with the ``none`` backend, each streaming ``--turns`` turns
+3. Memory (``--memory-chats N``): the resident memory of a server with the embedded model (default Qwen), idle
+   and after 1, 10 and N two-turn chats, each chat with words not seen before (target: < 3 GB after 100).
+4. Load: ``--clients`` concurrent conversations with the ``none`` backend, each streaming ``--turns`` turns
    and sending the next turn as soon as the previous reply ended (httpx, asyncio: a light client, so that
    the load generator takes little of the CPU it shares with the server). Latency per turn (to [DONE]),
    time to first content, p50/p95, errors, and the p95 of the turns that carry a recommendation.
-Targets: overhead < 5 %, zero errors under load, recommendation turns p95 < 1 s (``none`` backend).
+Targets: overhead < 5 %, zero errors under load, recommendation turns p95 < 1 s (``none`` backend), resident
+memory < 3 GB after 100 chats (embedded).
 The servers run as subprocesses (``clinadvisor serve``) with the rate limit off and the index not built.
 """
 
@@ -77,13 +80,13 @@ def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0)
 
 
 @contextmanager
-def process(cmd: list[str], env: dict[str, str], health: str, log: Path) -> Iterator[None]:
+def process(cmd: list[str], env: dict[str, str], health: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """A server subprocess, started and waited for; stopped at the end."""
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_for(health, proc)
-        yield
+        yield proc
     finally:
         proc.terminate()
         try:
@@ -93,8 +96,8 @@ def process(cmd: list[str], env: dict[str, str], health: str, log: Path) -> Iter
 
 
 @contextmanager
-def our_server(home: Path, env_extra: dict[str, str]) -> Iterator[str]:
-    """``clinadvisor serve`` on a free port; yields its base URL (without /v1)."""
+def our_server(home: Path, env_extra: dict[str, str], pids: list[int] | None = None) -> Iterator[str]:
+    """``clinadvisor serve`` on a free port; yields its base URL (without /v1); its pid goes into ``pids``."""
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLINADVISOR_")}
@@ -102,7 +105,9 @@ def our_server(home: Path, env_extra: dict[str, str]) -> Iterator[str]:
                HF_HUB_OFFLINE="1", **env_extra)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     cmd = [CLINADVISOR, "serve", "--no-ui", "--port", str(port), "--log-level", "warning"]
-    with process(cmd, env, url + "/healthz", home / "server.log"):
+    with process(cmd, env, url + "/healthz", home / "server.log") as proc:
+        if pids is not None:
+            pids.append(proc.pid)
         yield url
 
 
@@ -185,6 +190,32 @@ def first_token(base: str, repeat: int) -> dict[str, Any]:
     }
 
 
+def resident_mb(pid: int) -> float:
+    """The resident memory of a process, in MB (from /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def memory(base: str, pid: int, chats: int) -> dict[str, Any]:
+    """Resident memory of the server, idle and after 1, 10 and ``chats`` two-turn chats with new words each."""
+    client = OpenAI(base_url=base + "/v1", api_key="none", max_retries=0, timeout=600)
+    marks = {"idle": resident_mb(pid)}
+    checkpoints = {1, 10, chats}
+    start = time.perf_counter()
+    for n in range(1, chats + 1):
+        history: list[dict[str, str]] = []
+        for text in CONVERSATION[:2]:
+            history.append({"role": "user", "content": f"{text} (chat {n})"})
+            reply = client.chat.completions.create(model="clinadvisor", messages=history)  # type: ignore[arg-type]
+            history.append({"role": "assistant", "content": reply.choices[0].message.content or ""})
+        if n in checkpoints:
+            marks[f"after_{n}"] = resident_mb(pid)
+            print(json.dumps({"memory_mark": n, "rss_mb": marks[f"after_{n}"]}), flush=True)
+    return {"chats": chats, "rss_mb": marks, "seconds": round(time.perf_counter() - start, 1)}
+
+
 async def _conversation(client: httpx.AsyncClient, turns: int, out: list[dict[str, Any]]) -> None:
     history: list[dict[str, str]] = []
     for n in range(turns):
@@ -248,6 +279,8 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=4, help="turns per conversation in the load test")
     parser.add_argument("--ttft-repeat", type=int, default=3, help="streamed first turns for time to first token")
     parser.add_argument("--skip-llm", action="store_true", help="only the load test (no llama.cpp server)")
+    parser.add_argument("--memory-chats", type=int, default=0, help="chats for the embedded memory test (0: skip)")
+    parser.add_argument("--memory-model", default="qwen2.5-coder-1.5b", help="packaged model of the memory test")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the servers started are stopped
     summary: dict[str, Any] = {}
@@ -264,6 +297,13 @@ def main() -> int:
                 print(json.dumps({"overhead": summary["overhead"]}), flush=True)
                 summary["first_token"] = first_token(base, args.ttft_repeat)
                 print(json.dumps({"first_token": summary["first_token"]}), flush=True)
+        if args.memory_chats:
+            pids: list[int] = []
+            weights = resolve_weights(load_settings().model_copy(update={"embedded_model": args.memory_model}))
+            env = {"CLINADVISOR_BACKEND": "embedded", "CLINADVISOR_EMBEDDED_MODEL_PATH": str(weights.path)}
+            with our_server(home / "embedded", env, pids) as base:
+                summary["memory"] = memory(base, pids[0], args.memory_chats)
+                print(json.dumps({"memory": summary["memory"]}), flush=True)
         with our_server(home / "none", {"CLINADVISOR_BACKEND": "none"}) as base:
             asyncio.run(_load(base, 2, 1))  # warm-up
             summary["load"] = asyncio.run(_load(base, args.clients, args.turns))
@@ -276,6 +316,9 @@ def main() -> int:
             f"end-to-end ({o['overhead_ms_per_turn']} ms/turn; e2e {o['e2e_s']} s, in LLM {o['llm_s']} s)"
         )
         print(f"time to first token: {f['ttft_ms_median']} ms (whole streamed reply {f['stream_total_s_median']} s)")
+    if "memory" in summary:
+        m = summary["memory"]
+        print(f"memory (embedded {args.memory_model}, {m['chats']} two-turn chats): resident MB {m['rss_mb']}")
     ld = summary["load"]
     print(
         f"load ({ld['clients']} concurrent streaming conversations x {ld['turns_each']} turns, none backend): "

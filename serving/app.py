@@ -2,8 +2,9 @@
 
 One process serves the OpenAI-compatible endpoint, the REST API, health and metrics, and (when the ``ui``
 package is importable) the browser chat page at ``/``. Middleware, outermost first: observation (metrics,
-access log, last-resort 500), CORS, request size limit; then routes, whose errors all pass through
-``serving.api.errors.error_payload``.
+access log, last-resort 500), security headers, CORS (or, without configured origins, the refusal of
+preflights to the API), the page's door (log-in; ``serving.api.door``), request size and text limits;
+then routes, whose errors all pass through ``serving.api.errors.error_payload``.
 """
 
 from __future__ import annotations
@@ -23,13 +24,17 @@ from assistant.catalog import Catalog
 from assistant.evidence import Retriever
 from assistant.llm import ChatBackend
 from corpus.catalog import load_catalog
-from serving.api import chat, ops, rest
+from serving.api import chat, ops, rest, sizing
 from serving.api.auth import KeyChecker, load_keys
+from serving.api.docs import add_docs
+from serving.api.door import Door, DoorMiddleware, door_router, parse_users
 from serving.api.errors import APIError, install_error_handlers
+from serving.api.headers import ApiPreflight, SecurityHeaders
 from serving.api.limits import BodySizeLimit, RateLimiter
 from serving.api.metrics import Metrics, ObserveMiddleware
 from serving.api.ops import app_version
 from serving.api.state import AppState, BackendHolder, Dialogue, IndexHolder
+from serving.api.tokens import Signer
 from serving.audit import AuditStore
 from serving.settings import Settings
 
@@ -45,16 +50,6 @@ answers}` clicked in a UI; they override extracted answers) and `POST /v1/feedba
 Errors: `{"error": {"message", "type", "param", "code"}}`.
 """
 WORKER_THREADS = 100  # blocking LLM calls and streams run in threads; anyio's default of 40 is tight
-
-
-def load_dialogue() -> Dialogue | None:
-    """``assistant.dialogue``'s entry points, or None when this build lacks it."""
-    try:
-        module = importlib.import_module("assistant.dialogue")
-    except ImportError:
-        log.warning("assistant.dialogue is missing: /v1/chat/completions answers 503")
-        return None
-    return Dialogue(respond=module.respond, respond_stream=module.respond_stream)
 
 
 def create_app(
@@ -74,6 +69,9 @@ def create_app(
         index.status, index.retriever = "ready", retriever
     elif not start_index:
         index.status, index.detail = "disabled", "the search index was not started"
+    signer = Signer.from_setting(settings.session_secret)
+    users = parse_users(settings.ui_users)
+    keys = KeyChecker(load_keys(settings), signer, users)
     state = AppState(
         settings=settings,
         catalog=catalog or load_catalog(),
@@ -81,16 +79,20 @@ def create_app(
         index=index,
         store=AuditStore.from_settings(settings),
         metrics=metrics,
-        keys=KeyChecker(load_keys(settings)),
+        keys=keys,
         limiter=RateLimiter(settings.rate_limit),
-        dialogue=dialogue or load_dialogue(),
+        dialogue=dialogue or Dialogue(),
+        tokens=signer,
     )
+    door = Door(keys, users, signer, session_hours=settings.session_hours, attempts_per_minute=settings.login_attempts)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         # start the LLM backend now (loading a model or probing a server), not on the first chat turn
         await anyio.to_thread.run_sync(state.backend.get)
+        if backend is None:  # an injected backend (tests, embedding) is the caller's to prepare
+            state.backend.start_warm_up()
         if index.status == "starting":
             index.start(settings)
         yield
@@ -101,17 +103,25 @@ def create_app(
         version=app_version(),
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's own /docs loads Swagger UI from a CDN; serving.api.docs serves local files
+        redoc_url=None,
     )
     app.state.clinadvisor = state
     install_error_handlers(app)
     app.include_router(chat.router)
     app.include_router(rest.router)
+    app.include_router(sizing.router)
     app.include_router(ops.router)
     _add_v1_fallback(app)
-    if mount_ui:
-        _mount_ui(app, settings)
+    if settings.api_docs:
+        add_docs(app)
+    page = mount_ui and _mount_ui(app, settings, door)
     # added last = outermost
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    if page:
+        app.add_middleware(DoorMiddleware, door=door)  # open without keys or users; uploads are off either way
+        if not door.enabled:
+            log.info("the chat page needs no log-in: no API keys or page users are configured")
     origins = [o.strip() for o in (settings.cors_origins or "").split(",") if o.strip()]
     if origins:
         app.add_middleware(
@@ -120,6 +130,9 @@ def create_app(
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    else:
+        app.add_middleware(ApiPreflight)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(ObserveMiddleware, metrics=metrics)
     if keys_count := len(load_keys(settings)):
         log.info("API keys required (%d configured)", keys_count)
@@ -144,15 +157,20 @@ def _add_v1_fallback(app: FastAPI) -> None:
     fallback = app.router.routes[-1]
 
 
-def _mount_ui(app: FastAPI, settings: Settings) -> None:
-    """Mount the browser chat page at ``/`` when ``ui.app`` provides ``mount(app, settings)``."""
+def _mount_ui(app: FastAPI, settings: Settings, door: Door) -> bool:
+    """Mount the browser chat page at ``/`` when ``ui.app`` provides ``mount(app, settings)``; whether it did.
+
+    With a log-in configured, ``/login`` and ``/logout`` come first, so that they answer before the page."""
     try:
         ui: Any = importlib.import_module("ui.app")
     except ImportError:
         log.info("no browser UI in this build (ui.app is not importable)")
-        return
+        return False
     mount = getattr(ui, "mount", None)
     if mount is None:
         log.warning("ui.app has no mount(app, settings); the browser UI is not served")
-        return
+        return False
+    if door.enabled:
+        app.include_router(door_router(door))
     mount(app, settings)
+    return True

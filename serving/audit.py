@@ -2,8 +2,8 @@
 
 Each write is its own committed transaction; SQLite runs in WAL mode with ``synchronous=NORMAL``, so a row
 the API has answered for survives the process being killed (``CLINADVISOR_AUDIT_SYNC_FULL``: FULL, which
-also survives power loss, at about 10 ms a write). Message text is stored only when the operator
-turns CLINADVISOR_AUDIT_MESSAGES on (it may contain patient data).
+also survives power loss, at about 10 ms a write). Message text, and the free-text comment of a
+feedback, are stored only when the operator turns CLINADVISOR_AUDIT_MESSAGES on (they may contain patient data).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     insert,
     select,
 )
@@ -136,12 +137,13 @@ class AuditStore:
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def add_feedback(self, response_id: str, rating: str, comment: str | None, client: str | None = None) -> int:
-        """Store one feedback (committed before returning); its row id."""
+        """Store one feedback (committed before returning); its row id. The comment is free text like a message:
+        kept only when message storage is on."""
         values = {
             "created_at": _now(),
             "response_id": response_id,
             "rating": rating,
-            "comment": comment,
+            "comment": comment if self.keep_messages else None,
             "client": client,
         }
         with self.engine.begin() as conn:
@@ -157,6 +159,15 @@ class AuditStore:
         with self.engine.connect() as conn:
             for row in conn.execute(query).mappings():
                 yield _decoded(dict(row))
+
+    def count_before(self, before: datetime, table: str | None = None) -> dict[str, int]:
+        """How many rows each table (or the one named) holds that were created before ``before``."""
+        counts: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for tbl in [_table(table)] if table else [recommendations, feedback]:
+                query = select(func.count()).select_from(tbl).where(tbl.c.created_at < _utc(before))
+                counts[tbl.name] = int(conn.execute(query).scalar_one())
+        return counts
 
     def purge(self, before: datetime, table: str | None = None) -> int:
         """Delete rows created before ``before`` (all tables unless one is named); how many were deleted."""

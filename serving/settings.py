@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(60.0, description="Seconds to wait for one LLM call.")
     llm_retries: int = Field(2, description="Retries of an LLM call on connection errors, timeouts, 5xx and 429.")
     llm_backoff: float = Field(0.5, description="Seconds before the first retry; doubled for each further one.")
+    extraction_budget_s: float = Field(
+        20.0,
+        ge=0,
+        description="Seconds one request may spend on the language model reading the user's messages; after that "
+        "the rule-based reader answers, with a notice (0: no limit).",
+    )
     embedded_model: str = Field(
         "qwen2.5-coder-1.5b", description="Packaged model of the embedded backend: qwen2.5-coder-1.5b | smollm2-135m."
     )
@@ -51,7 +57,21 @@ class Settings(BaseSettings):
     api_keys_file: Path | None = Field(None, description="A file of API keys, one per line (# comments allowed).")
     rate_limit: int = Field(120, description="Requests per minute per API key (or per client IP); 0 disables.")
     max_request_bytes: int = Field(1_048_576, description="Largest request body accepted, in bytes.")
+    max_message_chars: int = Field(
+        12_000,
+        description="Longest user or assistant message accepted by the chat, in characters (400 above; 0: no cap).",
+    )
     cors_origins: str | None = Field(None, description="Origins allowed by CORS, comma-separated; * for any.")
+    session_secret: str | None = Field(
+        None,
+        description="Secret that signs the page's log-in sessions and the chat's response ids; default: random at "
+        "each start (log-ins end with a restart). Give replicas the same value.",
+    )
+    session_hours: float = Field(12.0, description="How long a log-in to the chat page lasts, in hours.")
+    login_attempts: int = Field(
+        10, description="Log-in attempts a minute per client address on the page (0: no limit)."
+    )
+    api_docs: bool = Field(True, description="Serve the API's browser view at /docs (from local files, no CDN).")
     database_url: str | None = Field(
         None, description="SQLAlchemy URL of the audit and feedback store; default: SQLite in the data folder."
     )

@@ -2,16 +2,19 @@
 
 With no key configured the API is open (a single-user install on localhost). Clients are identified
 for rate limits and the audit log by a short hash of their key (never the key), or by IP when anonymous.
+A chat page session (``serving.api.door``) sends its own signed session token instead of a key: it acts
+as the API key it logged in with, or as its page user (``user:<name>``), never as someone else.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from serving.api.errors import APIError
+from serving.api.tokens import Signer
 from serving.settings import Settings
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -19,15 +22,24 @@ _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: ``key_id`` (hash prefix of the key) or None when anonymous, and the client address."""
+    """Who is calling: ``key_id`` (hash prefix of the key) or None when anonymous, the client address, and the
+    page user's name when a chat page session logged in with a user name and password."""
 
     key_id: str | None
     address: str
+    user: str | None = None
 
     @property
     def identity(self) -> str:
-        """The rate-limit bucket name."""
+        """Who this is, distinct per caller: the rate-limit bucket, and the scope of per-caller caches."""
+        if self.user:
+            return f"user:{self.user}"
         return f"key:{self.key_id}" if self.key_id else f"ip:{self.address}"
+
+    @property
+    def client(self) -> str | None:
+        """The audit log's attribution: the key's id, ``user:<name>`` for a page user, None when anonymous."""
+        return f"user:{self.user}" if self.user else self.key_id
 
 
 def load_keys(settings: Settings) -> tuple[str, ...]:
@@ -47,28 +59,51 @@ def key_id(key: str) -> str:
 
 
 class KeyChecker:
-    """Accepts a request when keys are off, or when its Bearer token equals one of the keys."""
+    """Accepts a request when keys are off, or when its Bearer token equals one of the keys, or when it is a
+    page session that ``signer`` signed for a key or page user that is still configured."""
 
-    def __init__(self, keys: Sequence[str]) -> None:
+    def __init__(self, keys: Sequence[str], signer: Signer | None = None, users: Iterable[str] = ()) -> None:
         self._keys = tuple(k.encode() for k in keys)
+        self._ids = frozenset(key_id(k) for k in keys)
+        self._users = frozenset(users)
+        self._signer = signer
 
     @property
     def enabled(self) -> bool:
         """True when at least one key is configured."""
         return bool(self._keys)
 
-    def check(self, authorization: str | None, address: str) -> Caller:
-        """The caller, or APIError 401 when a key is required and missing or wrong."""
-        if not self._keys:
-            return Caller(None, address)
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise APIError(401, "missing API key: send 'Authorization: Bearer <key>'", headers=_CHALLENGE)
-        given = token.strip().encode()
+    def matches(self, token: str) -> str | None:
+        """The id of the configured key equal to ``token``, or None."""
+        given = token.encode()
         # compare with every key, without stopping early, so timing does not reveal which one is close
         matched = False
         for key in self._keys:
             matched |= hmac.compare_digest(given, key)
-        if not matched:
+        return key_id(token) if matched else None
+
+    def check(self, authorization: str | None, address: str) -> Caller:
+        """The caller, or APIError 401 when a key is required and missing or wrong."""
+        scheme, _, token = (authorization or "").partition(" ")
+        token = token.strip() if scheme.lower() == "bearer" else ""
+        if (page := self.page_caller(token, address)) is not None:
+            return page
+        if not self._keys:
+            return Caller(None, address)
+        if not token:
+            raise APIError(401, "missing API key: send 'Authorization: Bearer <key>'", headers=_CHALLENGE)
+        found = self.matches(token)
+        if found is None:
             raise APIError(401, "incorrect API key", headers=_CHALLENGE)
-        return Caller(key_id(given.decode()), address)
+        return Caller(found, address)
+
+    def page_caller(self, token: str, address: str) -> Caller | None:
+        """The caller a page session token stands for, or None when it is not a valid session."""
+        session = self._signer.read_session(token) if self._signer is not None and token else None
+        if session is None:
+            return None
+        if session.key_id is not None and session.key_id in self._ids:
+            return Caller(session.key_id, address)
+        if session.user is not None and session.user in self._users:
+            return Caller(None, address, session.user)
+        return None  # the key or user was removed since the log-in

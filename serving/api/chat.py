@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,12 +16,15 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from assistant.questionnaire import all_question_ids, parse_answer, parse_stage
+from assistant.client_tasks import ClientTask, answer_task, recognise
+from assistant.conversation import content_text, parse_overrides
+from assistant.dialogue import Reply
 from serving.api.deps import Authorized, State
 from serving.api.errors import APIError, error_event
+from serving.api.limits import check_message_lengths
 from serving.api.pump import Ended, Pump
-from serving.api.state import AppState, Dialogue, Reply
-from serving.api.wire import MODEL_ID, ChatCompletion, ChatCompletionRequest, ClinadvisorRequest, ModelList
+from serving.api.state import AppState
+from serving.api.wire import MODEL_ID, ChatCompletion, ChatCompletionRequest, ModelList
 from serving.audit import AuditEntry
 
 router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
@@ -50,13 +55,31 @@ def get_model(model_id: str, _: Authorized) -> dict[str, Any]:
 async def chat_completions(body: ChatCompletionRequest, state: State, who: Authorized) -> Any:
     """A reply to the conversation; ``stream: true`` for server-sent events ending with ``data: [DONE]``."""
     _check_model(body.model)
-    dialogue = _dialogue(state)
+    dialogue = state.dialogue
     messages = [m.model_dump(exclude_none=True) for m in body.messages]
-    overrides = _overrides(body.clinadvisor)
-    turn = _Turn(state, messages, who.key_id, stream=body.stream)
+    # A front end's own task (Open WebUI's title, tags, follow-ups; LibreChat's title) is told apart first,
+    # before any limit meant for user turns: it is answered from the rules alone, never audited.
+    task = recognise(messages)
+    if task is not None:
+        return await _client_task(state, task, messages, stream=body.stream)
+    check_message_lengths(messages, state.settings.max_message_chars)
+    # checked before any work, so that a bad click is a 400 naming the field
+    facts = state.catalog.sizing_facts
+    overrides = parse_overrides(
+        body.clinadvisor.model_dump() if body.clinadvisor else None,
+        prefix="clinadvisor.",
+        gpus=facts.gpus if facts is not None else (),
+    )
+    turn = _Turn(state, messages, who.client, stream=body.stream)
+    turn.id = state.tokens.response_id(who.identity)  # feedback is accepted for this id from this caller only
 
     def kwargs() -> dict[str, Any]:  # called in the worker thread: starting a backend may block
-        return {"backend": state.backend.get(), "retriever": state.index.retriever, "overrides": overrides}
+        return {
+            "backend": state.backend.get(),
+            "retriever": state.index.retriever,
+            "overrides": overrides,
+            "caller": who.identity,  # cached readings of a caller's words serve that caller only
+        }
 
     if not body.stream:
 
@@ -85,6 +108,27 @@ async def chat_completions(body: ChatCompletionRequest, state: State, who: Autho
     )
 
 
+async def _client_task(state: AppState, task: ClientTask, messages: list[dict[str, Any]], *, stream: bool) -> Any:
+    """The reply to a front end's background task: its JSON (or title) as the message content."""
+    state.metrics.client_tasks.labels(task.key if task.key in ("title", "tags", "follow_ups") else "other").inc()
+    content = await run_in_threadpool(answer_task, state.catalog, task)  # the rules only: milliseconds
+    turn = _Turn(state, messages, None, stream=stream)
+    if not stream:
+        body = {
+            "id": turn.id, "object": "chat.completion", "created": turn.created, "model": MODEL_ID,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": turn.usage(content),
+        }  # fmt: skip
+        return JSONResponse(body)
+
+    async def events() -> AsyncIterator[str]:
+        yield turn.chunk({"role": "assistant", "content": content})
+        yield turn.chunk({}, "stop")
+        yield "data: [DONE]\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
 def _check_model(model: str) -> None:
     if model != MODEL_ID:
         raise APIError(
@@ -95,45 +139,45 @@ def _check_model(model: str) -> None:
         )
 
 
-def _dialogue(state: AppState) -> Dialogue:
-    if state.dialogue is None:
-        raise APIError(503, "the conversation engine (assistant.dialogue) is not installed in this build")
-    return state.dialogue
+_MARKER = re.compile(r"\[(\d{1,3})\](?!\()")
 
 
-def _overrides(ext: ClinadvisorRequest | None) -> dict[str, Any] | None:
-    """The clicked stage and answers, checked here so that a bad one is a 400 naming the field."""
-    if ext is None:
-        return None
-    stage = None
-    if ext.stage is not None:
-        stage = parse_stage(ext.stage)
-    known = all_question_ids()
-    answers: dict[str, bool | None] = {}
-    for qid, value in ext.answers.items():
-        if qid not in known:
-            raise APIError(
-                400,
-                f"unknown question id {qid!r} in clinadvisor.answers",
-                param=f"clinadvisor.answers.{qid}",
-                code="invalid_value",
-            )
-        answers[qid] = parse_answer(value, param=f"clinadvisor.answers.{qid}")
-    return {"stage": stage, "answers": answers}
+def url_citations(text: str, citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """OpenAI ``url_citation`` annotations for the ``[n]`` markers of a reply whose citation has a web link.
+
+    The span is the marker itself. A user's own document (no URL, or a link that is not plain http(s)) gets none:
+    clients such as Open WebUI show annotations as clickable sources, and only public links belong there.
+    """
+    by_n = {c.get("n"): c for c in citations}
+    shared = Counter(str(c.get("url") or "") for c in citations)
+    out = []
+    for match in _MARKER.finditer(text):
+        number = int(match.group(1))
+        cited = by_n.get(number)
+        url = str((cited or {}).get("url") or "")
+        if cited is None or not re.fullmatch(r"https?://[^\s<>\"'`\\#]+(?:#[^\s<>\"'`\\]*)?", url):
+            continue
+        if shared[url] > 1:
+            # two passages of one document: Open WebUI groups sources by URL, which would shift every later
+            # marker onto the wrong source; a fragment per reference keeps them apart and still opens the page
+            url = f"{url.split('#', 1)[0]}#clinadvisor-ref-{number}"
+        out.append(
+            {
+                "type": "url_citation",
+                "url_citation": {
+                    "url": url,
+                    "title": str(cited.get("title") or url),
+                    "start_index": match.start(),
+                    "end_index": match.end(),
+                },
+            }
+        )
+    return out
 
 
 def estimate_tokens(text: str) -> int:
     """A rough token count (about four characters a token); no tokenizer is loaded for this."""
     return math.ceil(len(text) / 4) if text else 0
-
-
-def _message_text(message: Mapping[str, Any]) -> str:
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    return ""
 
 
 class _Turn:
@@ -149,7 +193,7 @@ class _Turn:
 
     def usage(self, text: str) -> dict[str, int]:
         """Estimated token counts of the prompt and the reply."""
-        prompt = sum(estimate_tokens(_message_text(m)) for m in self.messages)
+        prompt = sum(estimate_tokens(content_text(m.get("content"))[0]) for m in self.messages)
         completion = estimate_tokens(text)
         return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
@@ -184,15 +228,20 @@ class _Turn:
     def completion(self, reply: Reply) -> dict[str, Any]:
         """The ``chat.completion`` object."""
         ext = self.finish(reply)
-        return {
-            "id": self.id,
-            "object": "chat.completion",
-            "created": self.created,
-            "model": MODEL_ID,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": reply.text}, "finish_reason": "stop"}],
-            "usage": self.usage(reply.text),
-            "clinadvisor": ext,
-        }
+        message: dict[str, Any] = {"content": reply.text}
+        if annotations := url_citations(reply.text, ext.get("citations") or []):
+            message["annotations"] = annotations
+        completion = ChatCompletion.model_validate(
+            {
+                "id": self.id,
+                "created": self.created,
+                "model": MODEL_ID,
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                "usage": self.usage(reply.text),
+                "clinadvisor": ext,
+            }
+        )
+        return completion.model_dump(mode="json", by_alias=True)
 
     def chunk(self, delta: dict[str, Any], finish_reason: str | None = None, **extra: Any) -> str:
         """One ``chat.completion.chunk`` event."""
@@ -242,7 +291,10 @@ async def _events(
                     raise failure
                 item = ready if ready is not None else await pump.get()
             else:
-                yield turn.chunk({}, "stop", clinadvisor=item.extension)
+                annotations = url_citations("".join(text), item.extension.get("citations") or [])
+                yield turn.chunk(
+                    {"annotations": annotations} if annotations else {}, "stop", clinadvisor=item.extension
+                )
                 if usage:
                     data = {"id": turn.id, "object": "chat.completion.chunk", "created": turn.created,
                             "model": MODEL_ID, "choices": [], "usage": turn.usage("".join(text))}  # fmt: skip

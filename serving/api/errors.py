@@ -76,7 +76,11 @@ def error_payload(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, st
     if isinstance(exc, APIError):
         return exc.status, error_body(exc.message, exc.type, param=exc.param, code=exc.code), exc.headers
     if isinstance(exc, InvalidInput):
-        return 400, error_body(exc.message, "invalid_request_error", param=exc.param, code="invalid_value"), {}
+        body = error_body(exc.message, "invalid_request_error", param=exc.param, code="invalid_value")
+        candidates = getattr(exc, "candidates", None)
+        if candidates is not None:  # an unknown or ambiguous name: the closest known ones (an extension)
+            body["error"]["candidates"] = list(candidates)
+        return 400, body, {}
     if isinstance(exc, BackendUnavailable):
         return (
             503,

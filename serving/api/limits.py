@@ -1,17 +1,31 @@
-"""Per-client rate limit (token bucket) and request size limit (on Content-Length and on the streamed body)."""
+"""Bounded work per request: the per-client rate limit (token bucket), the request body's size (on
+Content-Length and on the streamed body) and encodable text, and the length of one chat message.
+
+The rate limit counts requests, not work; the message cap bounds the work of one request, since every user
+turn of a history is read again on each turn. A chat client's own background task (Open WebUI asks for a
+title with a ``### Task:`` prompt that quotes the whole conversation) is recognised before the cap applies
+(``assistant.client_tasks``, called first by the chat route).
+"""
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.conversation import content_text
 from serving.api.errors import APIError, error_payload
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+CAPPED_ROLES = frozenset({"user", "assistant"})  # the turns the assistant reads; system prompts are ignored
+# a lone surrogate can only come as a JSON escape (\ud800) or as the invalid UTF-8 bytes json.loads lets pass
+_MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 
 
 class RateLimiter:
@@ -53,7 +67,8 @@ class RateLimiter:
 
 
 class BodySizeLimit:
-    """ASGI middleware: 413 when a request body is larger than ``max_bytes`` (declared or actually sent)."""
+    """ASGI middleware: 413 when a request body is larger than ``max_bytes`` (declared or actually sent), and
+    400 when a JSON body holds text that cannot be encoded (a lone surrogate such as ``"\\ud800"``)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -83,6 +98,11 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if (problem := unencodable_field(body)) is not None:
+            await self._send_error(send, APIError(400, f"{_where(problem)} holds unencodable text (a lone UTF-16 "
+                                                       "surrogate); send valid Unicode", param=problem or None,
+                                                       code="invalid_value"))  # fmt: skip
+            return
         sent = False
 
         async def replay() -> Message:
@@ -95,12 +115,71 @@ class BodySizeLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send) -> None:
-        import json
-
-        status, body, _ = error_payload(
-            APIError(413, f"request body larger than {self.max_bytes} bytes (CLINADVISOR_MAX_REQUEST_BYTES)")
+        await self._send_error(
+            send, APIError(413, f"request body larger than {self.max_bytes} bytes (CLINADVISOR_MAX_REQUEST_BYTES)")
         )
+
+    async def _send_error(self, send: Send, error: APIError) -> None:
+        status, body, _ = error_payload(error)
         data = json.dumps(body).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": [*headers, (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": data})
+
+
+def _where(param: str) -> str:
+    return f"'{param}'" if param else "the request body"
+
+
+def unencodable_field(body: bytes) -> str | None:
+    """The dotted path of the first JSON string (or key) holding a lone surrogate, "" for the top level; None
+    when the body has none or is not JSON (the route then reports that)."""
+    if not _MAYBE_SURROGATE.search(body):
+        return None  # the common case: no second parse
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    return _first_unencodable(value, [])
+
+
+def _first_unencodable(value: Any, path: list[str]) -> str | None:
+    if isinstance(value, str):
+        return None if _encodable(value) else ".".join(path)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not _encodable(key):
+                return ".".join(path)
+            if (found := _first_unencodable(item, [*path, key])) is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := _first_unencodable(item, [*path, str(index)])) is not None:
+                return found
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_message_lengths(messages: Sequence[Mapping[str, Any]], limit: int) -> None:
+    """APIError 400 naming the first user or assistant message longer than ``limit`` characters (0: no cap)."""
+    if limit <= 0:
+        return
+    for index, message in enumerate(messages):
+        if message.get("role") not in CAPPED_ROLES:
+            continue
+        length = len(content_text(message.get("content"))[0])
+        if length > limit:
+            raise APIError(
+                400,
+                f"message {index} is {length:,} characters long; one message may have at most {limit:,} "
+                "(CLINADVISOR_MAX_MESSAGE_CHARS): describe the need in fewer words, or send it in several turns",
+                param=f"messages.{index}.content",
+                code="message_too_long",
+            )

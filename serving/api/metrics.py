@@ -58,6 +58,13 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.client_tasks = Counter(
+            "clinadvisor_client_tasks",
+            "Chat front ends' background tasks (title, tags, follow-up suggestions...), answered without the LLM.",
+            ["kind"],
+            registry=self.registry,
+        )
+
     def exposition(self) -> bytes:
         """The text exposition format."""
         return generate_latest(self.registry)

@@ -37,7 +37,12 @@ async def healthz(state: State) -> dict[str, Any]:
         "status": "ok" if ok else "degraded",
         "version": app_version(),
         "catalog_version": state.catalog.version,
-        "backend": {"name": state.backend.name, "requested": state.backend.requested, "reachable": reachable},
+        "backend": {
+            "name": state.backend.name,
+            "requested": state.backend.requested,
+            "reachable": reachable,
+            "warm": state.backend.warm,  # an embedded model has read its fixed prompt; the first reply is quick
+        },
         "index": {"status": state.index.status, "detail": state.index.detail},
         "store": {"ok": store_ok},
         "uptime_s": round(time.time() - state.started, 1),

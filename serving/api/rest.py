@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from assistant.questionnaire import parse_stage, questionnaire_dict
 from assistant.rules import recommend
+from assistant.situation import Situation
 from serving.api.deps import Authorized, State
 from serving.api.errors import APIError
 from serving.api.wire import FeedbackRecord, FeedbackRequest, RecommendationRequest, SearchResult
@@ -22,7 +23,15 @@ router = APIRouter(prefix="/v1", tags=["REST"])
 def recommendations(body: RecommendationRequest, state: State, who: Authorized) -> dict[str, Any]:
     """The rules core's ``recommendation/1`` for a stage and answers (deterministic; no LLM)."""
     stage = parse_stage(body.stage)
-    result = recommend(state.catalog, stage, body.answers).to_dict()
+    situation = None
+    if body.situation is not None:
+        facts = state.catalog.sizing_facts
+        try:
+            situation = Situation.from_dict(body.situation, facts.gpus if facts else ())
+        except ValueError as exc:
+            field = str(exc).split(":", 1)[0]
+            raise APIError(400, f"situation.{exc}", param=f"situation.{field}", code="invalid_value") from exc
+    result = recommend(state.catalog, stage, body.answers, situation=situation).to_dict()
     state.store.record(
         AuditEntry(
             route="recommendations",
@@ -31,7 +40,7 @@ def recommendations(body: RecommendationRequest, state: State, who: Authorized) 
             catalog_version=state.catalog.version,
             recommendation=result,
             backend=None,
-            client=who.key_id,
+            client=who.client,
         )
     )
     return result
@@ -69,7 +78,16 @@ def search(
 
 @router.post("/feedback", status_code=201, response_model=FeedbackRecord)
 def add_feedback(body: FeedbackRequest, state: State, who: Authorized) -> JSONResponse:
-    """Thumbs up or down on a reply, by its response id (an extension of this server)."""
-    row = state.store.add_feedback(body.response_id, body.rating, body.comment, client=who.key_id)
+    """Thumbs up or down on one of the caller's own replies, by its response id (an extension of this server).
+
+    The comment is stored only when message storage is on (CLINADVISOR_AUDIT_MESSAGES): it is free text."""
+    if not state.tokens.issued_to(body.response_id, who.identity):
+        raise APIError(
+            404,
+            "no reply with this response_id was given to you; feedback is taken on your own replies only",
+            param="response_id",
+            code="response_not_found",
+        )
+    row = state.store.add_feedback(body.response_id, body.rating, body.comment, client=who.client)
     record = {"id": row, "object": "feedback", "response_id": body.response_id, "rating": body.rating}
     return JSONResponse(record, status_code=201)

@@ -12,76 +12,29 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from assistant.catalog import Catalog
+from assistant.dialogue import Reply, respond, respond_stream
 from assistant.evidence import Retriever
+from assistant.extraction import warm_up
 from assistant.llm import BackendUnavailable, ChatBackend, Message
 from serving.api.auth import KeyChecker
 from serving.api.limits import RateLimiter
 from serving.api.metrics import Metrics
+from serving.api.tokens import Signer
 from serving.audit import AuditStore
 from serving.settings import Settings
 
 log = logging.getLogger("clinadvisor.api")
 
 
-class Reply(Protocol):
-    """What ``assistant.dialogue`` answers: markdown text, the backend that wrote it, the reply/1 extension."""
-
-    @property
-    def text(self) -> str:
-        """The reply's markdown text."""
-        ...
-
-    @property
-    def backend(self) -> str:
-        """The backend that answered."""
-        ...
-
-    def extension(self) -> dict[str, Any]:
-        """The ``reply/1`` extension object."""
-        ...
-
-
-class Respond(Protocol):
-    """``assistant.dialogue.respond``."""
-
-    def __call__(
-        self,
-        catalog: Catalog,
-        messages: Sequence[Mapping[str, Any]],
-        *,
-        backend: ChatBackend | None = None,
-        retriever: Retriever | None = None,
-        overrides: Mapping[str, Any] | None = None,
-    ) -> Reply:
-        """One reply to the conversation."""
-        ...
-
-
-class RespondStream(Protocol):
-    """``assistant.dialogue.respond_stream``: text pieces, then the Reply last."""
-
-    def __call__(
-        self,
-        catalog: Catalog,
-        messages: Sequence[Mapping[str, Any]],
-        *,
-        backend: ChatBackend | None = None,
-        retriever: Retriever | None = None,
-        overrides: Mapping[str, Any] | None = None,
-    ) -> Iterator[str | Reply]:
-        """The reply in pieces, the final Reply last."""
-        ...
-
-
 @dataclass(frozen=True)
 class Dialogue:
-    """The two entry points of the conversation engine."""
+    """The conversation engine's two entry points (``assistant.dialogue``; tests put fakes in their place)."""
 
-    respond: Respond
-    respond_stream: RespondStream
+    respond: Callable[..., Reply] = respond
+    respond_stream: Callable[..., Iterator[str | Reply]] = respond_stream
 
 
 class TimedBackend:
@@ -160,6 +113,7 @@ class BackendHolder:
         self._tried_at = 0.0
         self._probed: tuple[float, bool] = (0.0, False)
         self.notices: list[str] = []
+        self.warm = False  # a local model has read its first message (its fixed prompt is evaluated)
         if backend is not None:
             self.requested = backend.name
             self._backend: ChatBackend | None = self._timed(backend)
@@ -185,6 +139,21 @@ class BackendHolder:
         loaded = load_backend(self.requested, self._settings)
         self._backend = self._timed(loaded.backend)
         self.notices = list(loaded.notices)
+
+    def start_warm_up(self) -> None:
+        """Have a local model read a first message in the background (see ``assistant.extraction.warm_up``);
+        ``warm`` tells when it is done. A server backend keeps its own prefix cache and is not warmed."""
+        if self.requested != "embedded":
+            return
+
+        def run() -> None:
+            backend = self.get()
+            if backend.name == "embedded":
+                started = time.perf_counter()
+                self.warm = warm_up(backend)
+                log.info("embedded model warmed up in %.1f s (ok=%s)", time.perf_counter() - started, self.warm)
+
+        threading.Thread(target=run, name="llm-warm-up", daemon=True).start()
 
     def _timed(self, backend: ChatBackend) -> ChatBackend:
         return TimedBackend(backend, self._metrics) if self._metrics is not None else backend
@@ -249,6 +218,9 @@ class IndexHolder:
                 self.retriever = ensure_index(settings, progress=False)
             else:
                 self.retriever = open_index(settings)
+            # load the embedding model now, in this background thread: else the first user's question waits
+            # seconds for it
+            self.retriever.search("warm-up", k=1)
             self.status, self.detail = "ready", None
         except Exception as exc:  # any failure leaves the API up; search answers 503 with the reason
             self.status, self.detail = "unavailable", f"{type(exc).__name__}: {exc}"
@@ -275,5 +247,6 @@ class AppState:
     metrics: Metrics
     keys: KeyChecker
     limiter: RateLimiter
-    dialogue: Dialogue | None
+    dialogue: Dialogue
     started: float = field(default_factory=time.time)
+    tokens: Signer = field(default_factory=lambda: Signer.from_setting(None))  # page sessions, response ids

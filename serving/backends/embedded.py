@@ -19,7 +19,7 @@ from serving.backends.jsonout import parse_json_reply
 from serving.backends.weights import Weights
 
 if TYPE_CHECKING:
-    from llama_cpp import Llama
+    from serving.backends.prefix_cache import PrefixLlama
 
 
 def require_llama_cpp() -> None:
@@ -41,7 +41,7 @@ class EmbeddedBackend:
         self.n_ctx = n_ctx
         self.threads = threads or os.cpu_count() or 1
         self.cache_mb = cache_mb
-        self._llama: Llama | None = None
+        self._llama: PrefixLlama | None = None
         # One llama.cpp context serves one call at a time; a stream holds the lock until it ends or is closed.
         self._lock = threading.Lock()
 
@@ -55,18 +55,17 @@ class EmbeddedBackend:
         """The model's label (for status pages and logs)."""
         return self.weights.label
 
-    def load(self) -> Llama:
+    def load(self) -> PrefixLlama:
         """The loaded model (loaded on first use; call early to pay the load time up front)."""
         with self._lock:
             return self._load_locked()
 
-    def _load_locked(self) -> Llama:
+    def _load_locked(self) -> PrefixLlama:
         if self._llama is None:
-            from llama_cpp import Llama
-            from llama_cpp.llama_cache import LlamaRAMCache
+            from serving.backends.prefix_cache import PrefixLlama, PrefixStateCache
 
             try:
-                llama = Llama(
+                llama = PrefixLlama(
                     model_path=str(self.weights.path),
                     n_ctx=self.n_ctx,
                     n_threads=self.threads,
@@ -76,7 +75,7 @@ class EmbeddedBackend:
             except (ValueError, RuntimeError, OSError) as exc:
                 raise BackendUnavailable(f"could not load {self.weights.path}: {exc}") from None
             if self.cache_mb > 0:
-                llama.set_cache(LlamaRAMCache(capacity_bytes=self.cache_mb * 1024 * 1024))
+                llama.set_cache(PrefixStateCache(capacity_bytes=self.cache_mb * 1024 * 1024))
             self._llama = llama
         return self._llama
 

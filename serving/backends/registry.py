@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 from assistant.errors import InvalidInput
+from assistant.extraction import set_time_budget
 from assistant.llm import BackendUnavailable, ChatBackend
 from serving.settings import Settings
 
@@ -55,8 +56,12 @@ def create_backend(name: str | None, settings: Settings, *, probe: bool = True) 
 
 
 def load_backend(name: str | None, settings: Settings, *, probe: bool = True) -> LoadedBackend:
-    """The named backend, or ``none`` with a notice when it cannot start; never raises for unavailability."""
+    """The named backend, or ``none`` with a notice when it cannot start; never raises for unavailability.
+
+    It also sets the extraction's time budget from the settings (every command and the server start here).
+    """
     chosen = backend_name(name, settings)
+    set_time_budget(settings.extraction_budget_s or None)
     try:
         return LoadedBackend(create_backend(chosen, settings, probe=probe), chosen)
     except BackendUnavailable as exc:

@@ -19,6 +19,7 @@ from serving.cli.llm_cmd import llm
 from serving.cli.recommend_cmd import questionnaire, recommend
 from serving.cli.search_cmd import index_group, search
 from serving.cli.serve_cmd import chat, serve
+from serving.cli.size_cmd import size_cmd
 
 
 def _version() -> str:
@@ -50,6 +51,7 @@ cli.add_command(questionnaire)
 cli.add_command(recommend)
 cli.add_command(search)
 cli.add_command(serve)
+cli.add_command(size_cmd)
 
 
 def main() -> None:

@@ -1,4 +1,10 @@
-"""``clinadvisor audit export`` and ``clinadvisor audit purge``: read and trim the audit and feedback store."""
+"""``clinadvisor audit export`` and ``clinadvisor audit purge``: read and trim the audit and feedback store.
+
+A CSV export is read by spreadsheets, which run a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return as a formula: such text cells (a feedback comment, for instance) get a leading ``'``.
+``purge`` says how many rows it would delete and asks before deleting (``--yes`` skips the question,
+``--dry-run`` only counts).
+"""
 
 from __future__ import annotations
 
@@ -73,15 +79,47 @@ def export(fmt: str, since: str | None, table: str) -> None:
     writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS[table], extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow(
-            {k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v for k, v in row.items()}
-        )
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value as a CSV cell: JSON text for objects and lists, and text that a spreadsheet would run as a
+    formula made inert with a leading apostrophe (OWASP's advice on CSV injection)."""
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 @audit.command("purge")
 @click.option("--before", required=True, help="Delete rows created before this date (YYYY-MM-DD, UTC).")
 @click.option("--table", type=click.Choice(sorted(FIELDS)), default=None, help="One table only (default: both).")
-def purge(before: str, table: str | None) -> None:
-    """Delete old rows (retention); prints how many were deleted."""
-    count = _store().purge(parse_date(before, "--before"), table)
+@click.option("--dry-run", is_flag=True, help="Only count the rows that would be deleted.")
+@click.option("--yes", "-y", "assume_yes", is_flag=True, help="Delete without asking.")
+def purge(before: str, table: str | None, dry_run: bool, assume_yes: bool) -> None:
+    """Delete old rows (retention): counts them, asks, deletes; prints how many were deleted.
+
+    Exit code 1 when the question is declined or cannot be asked (no terminal and no --yes)."""
+    moment = parse_date(before, "--before")
+    store = _store()
+    counts = store.count_before(moment, table)
+    total = sum(counts.values())
+    detail = ", ".join(f"{name}: {n}" for name, n in counts.items())
+    if dry_run:
+        click.echo(f"would delete {total} rows created before {before} ({detail})")
+        return
+    if total and not assume_yes:
+        question = f"Delete {total} rows created before {before} ({detail})? This cannot be undone."
+        try:
+            confirmed = click.confirm(question, default=False)
+        except click.Abort:
+            confirmed = False
+        if not confirmed:
+            click.echo("nothing deleted (confirm the question, or pass --yes)")
+            sys.exit(1)
+    count = store.purge(moment, table)
     click.echo(f"deleted {count} rows created before {before}")

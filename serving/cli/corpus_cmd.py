@@ -25,6 +25,11 @@ def corpus() -> None:
 @click.option("--url", default=None, help="Link to the document.")
 @click.option("--doi", default=None, help="DOI; it becomes the document's id (one file only).")
 @click.option("--licence", "--license", "licence", default=None, help="Licence or terms of use.")
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Read what symbolic links point to (inside the given folder only); by default links are skipped.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file instead of text.")
 def add(
     paths: tuple[Path, ...],
@@ -34,13 +39,15 @@ def add(
     url: str | None,
     doi: str | None,
     licence: str | None,
+    follow_symlinks: bool,
     as_json: bool,
 ) -> None:
     """Add files or folders (recursively); each is indexed as soon as it is added.
 
     Metadata may also come from a sidecar file beside each document: PAPER.pdf.meta.json or
     PAPER.meta.json, a JSON object with title, authors, year, url, doi, licence. Options override it.
-    Exit code 2 if any file could not be added (the others are added all the same).
+    Symbolic links are skipped (with a warning) unless --follow-symlinks; a folder's walk never reads
+    outside that folder. Exit code 2 if any file could not be added (the others are added all the same).
     """
     from corpus.documents import DocumentStore
     from corpus.loaders.sidecar import Metadata, normalise_doi
@@ -50,7 +57,7 @@ def add(
     from index.build import ensure_index
     from index.ingest import FAILED, PRIVACY_REMINDER, SKIPPED, add_paths, expand
 
-    if doi and sum(1 for _ in expand(paths)) > 1:
+    if doi and sum(1 for _ in expand(paths, follow_symlinks)) > 1:
         click.echo("error: --doi names one document; give it with one file (or use sidecar files)", err=True)
         sys.exit(2)
     flags = Metadata(
@@ -66,7 +73,7 @@ def add(
     index = ensure_index(settings)
     store = DocumentStore(settings.home)
     failed = 0
-    for outcome in add_paths(paths, store, index, flags):
+    for outcome in add_paths(paths, store, index, flags, follow_symlinks=follow_symlinks):
         if as_json:
             click.echo(json.dumps(outcome.to_dict(), ensure_ascii=False))
         elif outcome.status == FAILED:

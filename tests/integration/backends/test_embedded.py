@@ -145,3 +145,20 @@ def test_a_prompt_longer_than_the_context_is_a_backend_error(smol: EmbeddedBacke
     with pytest.raises(BackendError, match="context window"):
         list(smol.stream(too_long, max_tokens=4))
     assert smol.complete([{"role": "user", "content": "Say yes."}], max_tokens=2)  # still usable afterwards
+
+
+def test_saved_prefix_states_hold_no_logits_and_stay_bounded(smollm2_gguf: Path) -> None:
+    from serving.backends.prefix_cache import MAX_FAMILIES, PrefixStateCache
+
+    weights = Weights(smollm2_gguf, SMOLLM2_135M.title, "packaged", SMOLLM2_135M.sha256, True)
+    backend = EmbeddedBackend(weights, n_ctx=2048, threads=1, cache_mb=64)
+    cache = backend.load().cache
+    assert isinstance(cache, PrefixStateCache)
+    for n in range(MAX_FAMILIES + 3):  # more prompt families than the cache keeps
+        system = f"Family {n}: " + "you answer in one word. " * 8
+        backend.complete([{"role": "system", "content": system}, {"role": "user", "content": "Hi"}], max_tokens=2)
+    assert len(cache) == MAX_FAMILIES
+    assert 0 < cache.cache_size <= 64 * 1024 * 1024
+    for tokens, state in cache._states.values():
+        assert state.scores.size == 0  # no copy of the logits array
+        assert state.n_tokens == len(state.input_ids) <= len(tokens) + 1

@@ -109,7 +109,7 @@ def test_openai_client_errors(api_server: Server) -> None:
             messages=[{"role": "user", "content": "hi"}],
             extra_body={"clinadvisor": {"stage": "VII"}},
         )
-    assert bad.value.param == "stage"
+    assert bad.value.param == "clinadvisor.stage"
 
 
 def test_langchain_chat_openai(api_server: Server) -> None:

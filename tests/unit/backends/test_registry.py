@@ -77,3 +77,16 @@ def test_embedded_with_missing_weights_degrades(tmp_path: Path) -> None:
     loaded = load_backend("embedded", settings(tmp_path, embedded_model_path=tmp_path / "nope.gguf"))
     assert loaded.backend.name == "none"
     assert "nope.gguf" in loaded.notices[0]
+
+
+def test_loading_a_backend_sets_the_extraction_time_budget_from_the_settings(tmp_path: Path) -> None:
+    from assistant.extraction import set_time_budget, time_budget
+    from serving.settings import Settings
+
+    try:
+        load_backend("none", Settings(home=tmp_path, extraction_budget_s=7.5))
+        assert time_budget() == 7.5
+        load_backend("none", Settings(home=tmp_path, extraction_budget_s=0))
+        assert time_budget() is None  # 0: no limit
+    finally:
+        set_time_budget(20.0)

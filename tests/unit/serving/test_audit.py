@@ -68,13 +68,18 @@ def test_messages_are_kept_only_when_configured(tmp_path: Path) -> None:
     keeping = AuditStore(f"sqlite:///{tmp_path}/b.db", keep_messages=True)
     keeping.record(entry(messages=text))
     assert next(keeping.rows())["messages"] == text
+    # a feedback's comment is free text like a message
+    plain.add_feedback("chatcmpl-1", "down", "my patient")
+    keeping.add_feedback("chatcmpl-1", "down", "my patient")
+    assert next(plain.rows("feedback"))["comment"] is None
+    assert next(keeping.rows("feedback"))["comment"] == "my patient"
 
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CLINADVISOR_HOME", str(tmp_path))
     monkeypatch.delenv("CLINADVISOR_DATABASE_URL", raising=False)
-    store = AuditStore.from_settings(Settings())
+    store = AuditStore.from_settings(Settings(audit_messages=True))  # feedback comments are kept
     store.record(entry("II"))
     store.record(entry("III"))
     store.add_feedback("chatcmpl-9", "down", "wrong stage")
@@ -102,8 +107,8 @@ def test_export_since_and_purge_before(home: Path) -> None:
     assert runner.invoke(cli, ["audit", "export", "--since", tomorrow]).output == ""
     assert runner.invoke(cli, ["audit", "export", "--since", "2020-01-01"]).output.count("\n") == 2
     out = runner.invoke(cli, ["audit", "purge", "--before", "2020-01-01"])
-    assert out.exit_code == 0 and "deleted 0 rows" in out.output
-    out = runner.invoke(cli, ["audit", "purge", "--before", tomorrow])
+    assert out.exit_code == 0 and "deleted 0 rows" in out.output  # nothing to delete: no question
+    out = runner.invoke(cli, ["audit", "purge", "--before", tomorrow, "--yes"])
     assert "deleted 3 rows" in out.output
     assert runner.invoke(cli, ["audit", "export"]).output == ""
 
@@ -111,3 +116,51 @@ def test_export_since_and_purge_before(home: Path) -> None:
 def test_bad_dates_are_refused(home: Path) -> None:
     out = CliRunner().invoke(cli, ["audit", "purge", "--before", "last tuesday"])
     assert out.exit_code == 2 and "not a date" in out.output
+
+
+FORMULAS = ['=HYPERLINK("http://x.example","click")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def test_csv_export_neutralises_formula_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLINADVISOR_HOME", str(tmp_path))
+    monkeypatch.delenv("CLINADVISOR_DATABASE_URL", raising=False)
+    store = AuditStore.from_settings(Settings(audit_messages=True))
+    for formula in FORMULAS:
+        store.add_feedback("chatcmpl-1", "down", formula)
+    store.add_feedback("chatcmpl-1", "up", "plain words")
+    store.close()
+    out = CliRunner().invoke(cli, ["audit", "export", "--format", "csv", "--table", "feedback"])
+    comments = [row["comment"] for row in csv.DictReader(io.StringIO(out.output))]
+    assert comments == ["'" + f for f in FORMULAS] + ["plain words"]
+    # JSON Lines stay as stored: they are not read by spreadsheets
+    lines = CliRunner().invoke(cli, ["audit", "export", "--table", "feedback"]).output.splitlines()
+    assert [json.loads(line)["comment"] for line in lines][:1] == [FORMULAS[0]]
+
+
+def count_rows(home: Path) -> int:
+    return len(CliRunner().invoke(cli, ["audit", "export"]).output.splitlines())
+
+
+def test_purge_asks_before_deleting(home: Path) -> None:
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    runner = CliRunner()
+    out = runner.invoke(cli, ["audit", "purge", "--before", tomorrow], input="n\n")
+    assert out.exit_code == 1 and "3 rows" in out.output and "nothing deleted" in out.output
+    assert count_rows(home) == 2
+    out = runner.invoke(cli, ["audit", "purge", "--before", tomorrow])  # no answer at all (no terminal)
+    assert out.exit_code == 1 and count_rows(home) == 2
+    out = runner.invoke(cli, ["audit", "purge", "--before", tomorrow], input="y\n")
+    assert out.exit_code == 0 and "deleted 3 rows" in out.output
+    assert count_rows(home) == 0
+
+
+def test_purge_dry_run_and_yes(home: Path) -> None:
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    runner = CliRunner()
+    out = runner.invoke(cli, ["audit", "purge", "--before", tomorrow, "--dry-run"])
+    assert out.exit_code == 0 and "would delete 3 rows" in out.output
+    assert "recommendations: 2" in out.output and "feedback: 1" in out.output
+    assert count_rows(home) == 2
+    out = runner.invoke(cli, ["audit", "purge", "--before", tomorrow, "--table", "feedback", "--yes"])
+    assert out.exit_code == 0 and "deleted 1 rows" in out.output
+    assert count_rows(home) == 2

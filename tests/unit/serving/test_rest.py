@@ -82,13 +82,16 @@ def test_message_text_is_audited_only_when_asked(make_client: MakeClient) -> Non
     assert row["messages"] == [{"role": "user", "content": "draft CT reports"}]
 
 
-def test_feedback(client: Any) -> None:
-    r = client.post("/v1/feedback", json={"response_id": "chatcmpl-1", "rating": "down", "comment": "too long"})
+def test_feedback(make_client: MakeClient) -> None:
+    client = make_client(audit_messages=True)
+    reply = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "hello"}]})
+    response_id = reply.json()["id"]
+    r = client.post("/v1/feedback", json={"response_id": response_id, "rating": "down", "comment": "too long"})
     assert r.status_code == 201
-    assert r.json() == {"id": 1, "object": "feedback", "response_id": "chatcmpl-1", "rating": "down"}
+    assert r.json() == {"id": 1, "object": "feedback", "response_id": response_id, "rating": "down"}
     (row,) = store_of(client).rows("feedback")
     assert (row["rating"], row["comment"]) == ("down", "too long")
-    r = client.post("/v1/feedback", json={"response_id": "chatcmpl-1", "rating": "meh"})
+    r = client.post("/v1/feedback", json={"response_id": response_id, "rating": "meh"})
     assert r.status_code == 400 and r.json()["error"]["param"] == "rating"
 
 
@@ -103,7 +106,7 @@ class _Retriever:
     def __init__(self) -> None:
         self.calls: list[tuple[str, int]] = []
 
-    def search(self, query: str, k: int = 5) -> Sequence[Passage]:
+    def search(self, query: str, k: int = 5, max_per_doc: int | None = -1) -> Sequence[Passage]:
         self.calls.append((query, k))
         return [
             Passage(
@@ -160,7 +163,7 @@ def test_healthz(make_client: MakeClient, catalog: Catalog) -> None:
     body = make_client(retriever=_Retriever()).get("/healthz").json()
     assert body["status"] == "ok"
     assert body["catalog_version"] == catalog.version
-    assert body["backend"] == {"name": "none", "requested": "none", "reachable": True}
+    assert body["backend"] == {"name": "none", "requested": "none", "reachable": True, "warm": False}
     assert body["index"]["status"] == "ready" and body["store"] == {"ok": True}
 
 
