@@ -4,6 +4,11 @@ The page reaches the assistant only over the documented ``/v1`` routes (``ui.cli
 of the other packages. It keeps the conversation and the user's clicked answers per browser session and
 sends them with every turn (the ``clinadvisor`` request extension), so the server stays stateless.
 Nothing is fetched from the internet: Gradio's frontend is in its wheel, and the theme uses system fonts.
+
+When the server asks for a log-in (its door: ``serving.api.door``), each page request carries the browser's
+session in the ``X-Clinadvisor-Session`` header; the page sends it to ``/v1`` as its Bearer token, so each
+session acts as the one who logged in. A session's conversation is bound to that log-in: another log-in
+that presents the same Gradio session id gets an error, not the conversation.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import os
 # before gradio is imported anywhere: no usage statistics sent home
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
+import hashlib
 import logging
 import shutil
 import tempfile
@@ -31,6 +37,7 @@ from ui.client import AdvisorClient, ChatResult, ClientError
 log = logging.getLogger("clinadvisor.ui")
 
 TITLE = "Clinical LLM Advisor"
+SESSION_HEADER = "x-clinadvisor-session"  # set by the server's door on a logged-in page request
 CONCURRENT_TURNS = 32  # chat turns (and clicks) served at once across all browser sessions
 SLOTS = 16  # answer controls; a stage has at most 10 questions today, the spare ones stay hidden
 EXAMPLES = [
@@ -69,6 +76,8 @@ class Session:
     slots: list[str] = field(default_factory=list)
     error: str | None = None
     export_dir: str | None = None
+    situation: dict[str, Any] = field(default_factory=dict)  # the user's hardware and use, as set on the page
+    owner: str | None = None  # a hash of the log-in this conversation belongs to (None: no log-in)
 
     @property
     def stage(self) -> str | None:
@@ -101,10 +110,13 @@ class Session:
         return values
 
     def overrides(self) -> dict[str, Any] | None:
-        """The ``clinadvisor`` request extension: the clicked stage and answers, or None without clicks."""
-        if not self.clicked and not self.clicked_stage:
+        """The ``clinadvisor`` request extension: clicked stage and answers, and the situation set on the page."""
+        if not self.clicked and not self.clicked_stage and not self.situation:
             return None
-        return {"stage": self.clicked_stage, "answers": dict(self.clicked)}
+        out: dict[str, Any] = {"stage": self.clicked_stage, "answers": dict(self.clicked)}
+        if self.situation:
+            out["situation"] = dict(self.situation)
+        return out
 
 
 class Clients:
@@ -115,15 +127,18 @@ class Clients:
         self.api_key = api_key
         self._clients: dict[str, AdvisorClient] = {}
         self._questionnaires: dict[str, dict[str, Any]] = {}
+        self._gpus: dict[str, list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     def for_request(self, request: gr.Request | None) -> AdvisorClient:
-        """The client for this page request."""
+        """The client for this page request: it sends the request's log-in session, else the configured key."""
         url = self.base_url or _own_url(request)
         with self._lock:
             if url not in self._clients:
                 self._clients[url] = AdvisorClient(url, self.api_key)
-            return self._clients[url]
+            shared = self._clients[url]
+        token = session_token(request)
+        return shared.with_key(token) if token else shared
 
     def questionnaire(self, request: gr.Request | None) -> dict[str, Any]:
         """GET /v1/questionnaire, fetched once per server (it changes only with the server's version)."""
@@ -131,6 +146,41 @@ class Clients:
         if url not in self._questionnaires:
             self._questionnaires[url] = self.for_request(request).questionnaire()
         return self._questionnaires[url]
+
+    def gpus(self, request: gr.Request | None) -> list[dict[str, Any]]:
+        """GET /v1/gpus, fetched once per server."""
+        url = self.base_url or _own_url(request)
+        if url not in self._gpus:
+            self._gpus[url] = self.for_request(request).gpus()
+        return self._gpus[url]
+
+
+def session_token(request: gr.Request | None) -> str | None:
+    """The log-in session the server's door passed with this page request, if any."""
+    headers = getattr(request, "headers", None) if request is not None else None
+    if headers is None:
+        return None
+    value = headers.get(SESSION_HEADER)
+    return str(value) if value else None
+
+
+def owner_of(request: gr.Request | None) -> str | None:
+    """A stable, non-reversible label of the request's log-in (None without a log-in)."""
+    token = session_token(request)
+    return hashlib.sha256(token.encode()).hexdigest()[:32] if token else None
+
+
+def bound(session: Session, request: gr.Request | None) -> Session:
+    """The session, bound to the request's log-in on first use; gr.Error when it belongs to another log-in.
+
+    Gradio keys a session's state by a session id that the browser chooses and that appears in URLs; with a
+    log-in, the state answers only to the log-in that started it."""
+    owner = owner_of(request)
+    if session.owner is None:
+        return session if owner is None else replace(session, owner=owner)
+    if session.owner != owner:
+        raise gr.Error("This conversation belongs to another log-in. Reload the page to start your own.")
+    return session
 
 
 def _own_url(request: gr.Request | None) -> str:
@@ -199,14 +249,24 @@ def _slot_updates(session: Session) -> list[Any]:
         if qid in session.clicked:
             origin = "set by you"
         elif (extracted.get(qid) or {}).get("value") is not None:
-            turn = (extracted.get(qid) or {}).get("turn")
-            origin = "understood from your message" + (f" (turn {turn + 1})" if isinstance(turn, int) else "")
+            origin = _understood_from(extracted[qid])
         else:
             origin = "not answered yet"
         updates.append(
             gr.update(visible=True, label=q["text"], info=origin, value=render.answer_label(values.get(qid)))
         )
     return updates
+
+
+def _understood_from(answer: dict[str, Any]) -> str:
+    """Where an extracted answer was read: the turn and, when the reply carries it, the user's own words."""
+    turn = answer.get("turn")
+    origin = "understood from your message" + (f" (turn {turn + 1})" if isinstance(turn, int) else "")
+    quote = (answer.get("evidence") or {}).get("quote")
+    if isinstance(quote, str) and quote:
+        short = quote if len(quote) <= 80 else quote[:77].rsplit(" ", 1)[0] + " …"
+        origin += f': "{short}"'
+    return origin
 
 
 def _stage_choices(session: Session) -> list[tuple[str, str]]:
@@ -222,7 +282,7 @@ def _view(session: Session) -> list[Any]:
     if session.error:
         notices.insert(0, session.error)
     md, js = _export_files(session)
-    figure = render.cost_power_figure(rec)
+    figure = render.run_memory_figure(rec)
     return [
         gr.update(value=disclaimer_html(ext.get("disclaimer") or render.DEFAULT_DISCLAIMER)),
         gr.update(value="\n".join(f"- Note: {n}" for n in notices)),
@@ -234,6 +294,7 @@ def _view(session: Session) -> list[Any]:
         gr.update(value=render.status_markdown(rec, session.question_text())),
         gr.update(value=render.table_value(rec)),
         gr.update(value=figure, visible=figure is not None),
+        gr.update(value=render.newer_models_markdown(rec)),
         gr.update(value=render.citations_html(ext.get("citations") or [])),
         gr.update(value=md),
         gr.update(value=js),
@@ -274,7 +335,7 @@ def _recompute(client: AdvisorClient, session: Session) -> Session:
         return session
     answers = session.answers()
     try:
-        rec = client.recommend(stage, answers)
+        rec = client.recommend(stage, answers, session.situation or None)
     except ClientError as exc:
         session.error = f"could not update the recommendation: {exc.message}"
         return session
@@ -285,6 +346,21 @@ def _recompute(client: AdvisorClient, session: Session) -> Session:
     session.ext["missing"] = rec.get("missing") or []
     session.ext.setdefault("disclaimer", rec.get("disclaimer"))
     return session
+
+
+def situation_of(gpu: str | None, count: float | None, users: float | None, context: float | None) -> dict[str, Any]:
+    """The situation object (CONTRACTS.md) from the page's controls; empty when nothing is set.
+
+    An empty number box sends 0: values below 1 mean "not said".
+    """
+    situation: dict[str, Any] = {}
+    if gpu:
+        situation["gpus"] = {"name": gpu, "count": int(count) if count and count >= 1 else None}
+    if users and users >= 1:
+        situation["users"] = int(users)
+    if context and context >= 1:
+        situation["context_tokens"] = int(context)
+    return situation
 
 
 def build_ui(base_url: str | None = None, api_key: str | None = None) -> gr.Blocks:
@@ -341,6 +417,15 @@ def build_ui(base_url: str | None = None, api_key: str | None = None) -> gr.Bloc
                     )
                     for i in range(SLOTS)
                 ]
+                with gr.Accordion("Your hardware and use (to check the fit)", open=True, elem_id="ca-situation"):
+                    gpu_type = gr.Dropdown(
+                        choices=[("(not said)", "")], value="", label="GPU type", interactive=True, elem_id="ca-gpu"
+                    )
+                    with gr.Row():
+                        gpu_count = gr.Number(label="How many", precision=0, elem_id="ca-gpu-count")
+                        users_in = gr.Number(label="Users at once", precision=0, elem_id="ca-users")
+                        context_in = gr.Number(label="Context (tokens)", precision=0, elem_id="ca-context")
+                    fit_button = gr.Button("Check the fit", size="sm", elem_id="ca-fit")
         gr.Markdown("## Recommendation")
         status = gr.Markdown(render.status_markdown(None), elem_id="ca-status")
         table = gr.Dataframe(
@@ -348,10 +433,11 @@ def build_ui(base_url: str | None = None, api_key: str | None = None) -> gr.Bloc
             headers=render.TABLE_HEADERS,
             interactive=False,
             wrap=True,
-            column_widths=["4%", "15%", "5%", "9%", "7%", "30%", "9%", "21%"],
+            column_widths=["3%", "13%", "4%", "7%", "6%", "24%", "17%", "7%", "19%"],
             elem_id="ca-table",
         )
-        chart = gr.Plot(label="Price and power of the top models", visible=False, elem_id="ca-chart")
+        chart = gr.Plot(label="Memory to run the top models", visible=False, elem_id="ca-chart")
+        newer = gr.Markdown(elem_id="ca-newer")
         with gr.Accordion("References (open one to read the passage)", open=True):
             references = gr.HTML(render.citations_html([]), elem_id="ca-citations")
         with gr.Accordion("What does this mean? (plain-language glossary)", open=False):
@@ -361,13 +447,31 @@ def build_ui(base_url: str | None = None, api_key: str | None = None) -> gr.Bloc
             md_button = gr.DownloadButton("Download Markdown", elem_id="ca-export-md")
             json_button = gr.DownloadButton("Download JSON", elem_id="ca-export-json")
 
-        view = [banner, notices, stage, progress, *slots, status, table, chart, references, md_button, json_button]
+        view = [
+            banner,
+            notices,
+            stage,
+            progress,
+            *slots,
+            status,
+            table,
+            chart,
+            newer,
+            references,
+            md_button,
+            json_button,
+        ]
 
         def on_load(session: Session, request: gr.Request) -> list[Any]:
-            """Show the questionnaire's stages and glossary (the state is left to the user's own events)."""
-            session = _with_questionnaire(clients, request, replace(session))
+            """Bind the session to the log-in; show the questionnaire's stages, the glossary and the GPU types."""
+            session = _with_questionnaire(clients, request, replace(bound(session, request)))
             terms = sorted(render.glossary_entries(session.questionnaire), key=str.casefold)
-            return [gr.update(choices=terms), *_view(session)]
+            try:
+                names = [str(g["name"]) for g in clients.gpus(request)]
+            except ClientError:
+                names = []
+            choices = [("(not said)", ""), *[(render.short_gpu(n), n) for n in names]]
+            return [gr.update(choices=terms), gr.update(choices=choices), session, *_view(session)]
 
         def on_send(text: str, session: Session, request: gr.Request) -> Iterator[list[Any]]:
             """One chat turn, streamed; then the side panel, table, chart and references follow the reply."""
@@ -376,6 +480,7 @@ def build_ui(base_url: str | None = None, api_key: str | None = None) -> gr.Bloc
                 yield [gr.skip(), gr.skip(), gr.skip(), *[gr.skip() for _ in view]]
                 return
             client = clients.for_request(request)
+            session = bound(session, request)
             session = replace(session, messages=[*session.messages, {"role": "user", "content": text}], error=None)
             session = _with_questionnaire(clients, request, session)
             shown: list[dict[str, str]] = [{"role": m["role"], "content": m["content"]} for m in session.messages]
@@ -407,11 +512,15 @@ def build_ui(base_url: str | None = None, api_key: str | None = None) -> gr.Bloc
             session.messages = [*session.messages, {"role": "assistant", "content": result.text}]
             session.ext = ext
             session.response_id = result.id
+            if session.situation and ext.get("recommendation"):
+                # the table keeps checking the fit against the hardware set on the page
+                session = _recompute(client, session)
             yield [gr.update(interactive=True), shown, session, *_view(session)]
 
         def on_stage(choice: str, session: Session, request: gr.Request) -> list[Any]:
             """The user picked a stage: show its questions and recompute."""
             client = clients.for_request(request)
+            session = bound(session, request)
             session = _with_questionnaire(clients, request, replace(session, clicked_stage=choice or None))
             session = _recompute(client, session)
             return [session, *_view(session)]
@@ -419,6 +528,7 @@ def build_ui(base_url: str | None = None, api_key: str | None = None) -> gr.Bloc
         def answer_handler(index: int) -> Callable[..., list[Any]]:
             def on_answer(choice: str, session: Session, request: gr.Request) -> list[Any]:
                 """The user changed one answer: remember the click and recompute."""
+                session = bound(session, request)
                 if index >= len(session.slots):
                     return [session, *_view(session)]
                 clicked = {**session.clicked, session.slots[index]: render.answer_value(choice)}
@@ -428,9 +538,23 @@ def build_ui(base_url: str | None = None, api_key: str | None = None) -> gr.Bloc
 
             return on_answer
 
+        def on_situation(
+            gpu: str,
+            count: float | None,
+            users: float | None,
+            context: float | None,
+            session: Session,
+            request: gr.Request,
+        ) -> list[Any]:
+            """The user set their hardware or use: size every model for it (POST /v1/recommendations)."""
+            session = replace(bound(session, request), situation=situation_of(gpu, count, users, context))
+            session = _recompute(clients.for_request(request), _with_questionnaire(clients, request, session))
+            return [session, *_view(session)]
+
         def on_feedback(rating: str) -> Callable[..., tuple[str, Any]]:
             def send_feedback(note: str, session: Session, request: gr.Request) -> tuple[str, Any]:
                 """Thumbs up or down, with the optional comment, on the last reply."""
+                session = bound(session, request)
                 if not session.response_id:
                     return "Nothing to rate yet: ask something first.", gr.skip()
                 try:
@@ -449,12 +573,21 @@ def build_ui(base_url: str | None = None, api_key: str | None = None) -> gr.Bloc
                 return f"The glossary is not available: {exc.message}"
             return entries.get(name or "", "")
 
-        def on_restart(session: Session) -> list[Any]:
+        def on_restart(session: Session, request: gr.Request) -> list[Any]:
             """Start over: keep the questionnaire, forget the conversation and the clicks."""
-            fresh = Session(questionnaire=session.questionnaire, export_dir=session.export_dir)
+            session = bound(session, request)
+            fresh = Session(
+                questionnaire=session.questionnaire,
+                export_dir=session.export_dir,
+                situation=session.situation,
+                owner=session.owner,
+            )
             return [[], "", fresh, *_view(fresh)]
 
-        demo.load(on_load, inputs=[state], outputs=[term, *view], show_progress="hidden")
+        demo.load(on_load, inputs=[state], outputs=[term, gpu_type, state, *view], show_progress="hidden")
+        situation_inputs = [gpu_type, gpu_count, users_in, context_in, state]
+        fit_button.click(on_situation, inputs=situation_inputs, outputs=[state, *view], show_progress="minimal")
+        gpu_type.input(on_situation, inputs=situation_inputs, outputs=[state, *view], show_progress="minimal")
         chat_outputs = [message, chatbot, state, *view]
         send.click(on_send, inputs=[message, state], outputs=chat_outputs, show_progress="minimal")
         message.submit(on_send, inputs=[message, state], outputs=chat_outputs, show_progress="minimal")
@@ -475,16 +608,6 @@ def theme() -> gr.themes.Base:
     return gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
 
 
-def parse_users(value: str | None) -> list[tuple[str, str]]:
-    """``user:password,user2:password2`` to (user, password) pairs; malformed entries are skipped."""
-    pairs: list[tuple[str, str]] = []
-    for item in (value or "").split(","):
-        user, sep, password = item.strip().partition(":")
-        if sep and user and password:
-            pairs.append((user, password))
-    return pairs
-
-
 def internal_key(settings: Any) -> str | None:
     """The key the page sends to /v1: CLINADVISOR_UI_API_KEY, else the first configured API key, else none."""
     explicit = getattr(settings, "ui_api_key", None)
@@ -499,18 +622,14 @@ def internal_key(settings: Any) -> str | None:
 
 
 def mount(app: Any, settings: Any) -> None:
-    """Mount the page at ``/`` of the assistant's FastAPI app (the hook ``serving.app`` calls)."""
-    key = internal_key(settings)
-    users = parse_users(getattr(settings, "ui_users", None))
-    if key and not users:
-        log.warning("API keys are configured but CLINADVISOR_UI_USERS is not: the chat page is open to anyone")
-    blocks = build_ui(getattr(settings, "ui_api_url", None), key)
-    gr.mount_gradio_app(
+    """Mount the page at ``/`` of the assistant's FastAPI app (the hook ``serving.app`` calls).
+
+    The log-in is the server's (its door guards every route of the page); the page only forwards it."""
+    blocks = build_ui(getattr(settings, "ui_api_url", None), internal_key(settings))
+    mounted = gr.mount_gradio_app(
         app,
         blocks,
         path="/",
-        auth=users or None,
-        auth_message="Clinical LLM Advisor: please log in.",
         footer_links=[],
         ssr_mode=False,
         mcp_server=False,
@@ -518,6 +637,23 @@ def mount(app: Any, settings: Any) -> None:
         theme=theme(),
         css=CSS,
     )
+    _answer_unknown_events(mounted)
+
+
+def _answer_unknown_events(app: Any) -> None:
+    """A call to an event name the page does not have gets 404, not Gradio's 500 (found by fuzzing the page)."""
+    from fastapi.responses import JSONResponse
+    from gradio.route_utils import FnIndexInferError
+
+    async def unknown_event(_: Any, exc: Exception) -> JSONResponse:
+        body = {"error": {"message": "the page has no such event", "type": "invalid_request_error",
+                          "param": None, "code": "not_found"}}  # fmt: skip
+        return JSONResponse(body, status_code=404)
+
+    for route in getattr(app, "routes", []):
+        page: Any = getattr(route, "app", None)
+        if getattr(route, "path", None) == "" and hasattr(page, "add_exception_handler"):
+            page.add_exception_handler(FnIndexInferError, unknown_event)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ the transport's failure with status 0), so the page can show one line instead of
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +74,12 @@ class AdvisorClient:
         """Close the connection pool."""
         self._http.close()
 
+    def with_key(self, api_key: str | None) -> AdvisorClient:
+        """The same client, on the same connection pool, sending another key (a page session's own)."""
+        clone = copy.copy(self)
+        clone._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        return clone
+
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = self._http.request(method, self.root + path, headers=self._headers, **kwargs)
@@ -88,12 +95,20 @@ class AdvisorClient:
         result: dict[str, Any] = self._request("GET", "/questionnaire", params=params)
         return result
 
-    def recommend(self, stage: str, answers: Mapping[str, bool | None]) -> dict[str, Any]:
-        """``POST /v1/recommendations``: the ``recommendation/1`` for a stage and answers."""
-        result: dict[str, Any] = self._request(
-            "POST", "/recommendations", json={"stage": stage, "answers": dict(answers)}
-        )
+    def recommend(
+        self, stage: str, answers: Mapping[str, bool | None], situation: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """``POST /v1/recommendations``: the ``recommendation/1`` for a stage, answers and the user's situation."""
+        body: dict[str, Any] = {"stage": stage, "answers": dict(answers)}
+        if situation:
+            body["situation"] = dict(situation)
+        result: dict[str, Any] = self._request("POST", "/recommendations", json=body)
         return result
+
+    def gpus(self) -> list[dict[str, Any]]:
+        """``GET /v1/gpus``: the GPU types the server can size for (name, memory, bandwidth, power)."""
+        result: dict[str, Any] = self._request("GET", "/gpus")
+        return list(result.get("gpus") or [])
 
     def search(self, query: str, k: int = 5) -> dict[str, Any]:
         """``GET /v1/search``: passages of the corpus, best first."""

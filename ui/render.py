@@ -17,7 +17,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-TABLE_HEADERS = ["#", "Model", "Star", "Evidence (studies / best)", "Access", "GPUs", "Power", "Price"]
+TABLE_HEADERS = [
+    "#",
+    "Model",
+    "Star",
+    "Evidence (studies / best)",
+    "Access",
+    "To run it",
+    "Reported hardware (phase)",
+    "Power",
+    "Price",
+]
 PHASES = (("inference", "inference"), ("fine_tuning", "fine-tuning"), ("pre_training", "pre-training"))
 STATUS_TEXT = {
     "recommended": "Models that cover every task you selected, best supported first.",
@@ -61,14 +71,58 @@ def main_phase(model: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+def short_gpu(name: str) -> str:
+    """A GPU's name without the maker."""
+    return name.removeprefix("NVIDIA ").removeprefix("GeForce ").removeprefix("AMD ")
+
+
+def fit_text(run: Mapping[str, Any]) -> str:
+    """Whether the model fits the user's GPUs (at 16 bits, or only at 4), or "" when their count is unknown."""
+    gpu = run.get("gpu") or {}
+    have = gpu.get("count_available")
+    if have is None:
+        return ""
+    where = f"your {have} x {short_gpu(str(gpu.get('name')))}"
+    if run.get("fits"):
+        return f"✓ fits {where}"
+    if (run.get("int4") or {}).get("fits"):
+        return f"✓ fits {where} at 4 bits only"
+    return f"✗ does not fit {where}"
+
+
+def to_run_cell(model: Mapping[str, Any]) -> str:
+    """Memory at 16 and 4 bits, the GPUs of one type it needs, and the fit against the user's GPUs."""
+    run = model.get("to_run")
+    if not run:
+        if model.get("access") == "API":
+            return "online API only"
+        return "size unknown"
+    int4 = run.get("int4") or {}
+    parts = [f"16-bit {run['total_gb']:g} GB · 4-bit {int4.get('total_gb', 0):g} GB"]
+    gpu = run.get("gpu")
+    if gpu:
+        four = (int4.get("gpu") or {}).get("count_needed", "?")
+        parts.append(f"{gpu['count_needed']} x {short_gpu(str(gpu['name']))} (4-bit: {four})")
+    fit = fit_text(run)
+    if fit:
+        parts.append(fit)
+    if run.get("context") and run.get("requested_context") and run["context"] < run["requested_context"]:
+        parts.append(f"at most {run['context']:,} tokens of context")
+    if model.get("can_generate_text") is False:
+        parts.append("encoder: cannot write text")
+    return " · ".join(parts)
+
+
 def gpu_cell(model: Mapping[str, Any]) -> str:
-    """GPU count and type of the main phase, or the memory estimate, or a dash."""
+    """GPU count and type the studies reported for the main phase (labelled), or the estimate, or a dash."""
     found = main_phase(model)
     if found is not None:
         name, phase = found
         gpu = phase.get("gpu_type") or "GPU of unknown type"
         memory = f", {phase['memory_gb_total']:g} GB" if phase.get("memory_gb_total") else ""
-        return f"{phase.get('gpu_count', '?')} x {gpu}{memory} ({name})"
+        return f"{name}: {phase.get('gpu_count', '?')} x {gpu}{memory}"
+    if model.get("to_run"):
+        return "none reported"
     estimate = (model.get("resources") or {}).get("estimate")
     if estimate:
         bound = "up to" if estimate.get("upper_bound") else "about"
@@ -128,6 +182,7 @@ def recommendation_rows(rec: Mapping[str, Any] | None, limit: int | None = 25) -
                 "★" if model.get("star") else "",
                 f"{evidence.get('studies', 0)} / {evidence.get('best', 0)}",
                 str(model.get("access") or "-"),
+                to_run_cell(model),
                 gpu_cell(model),
                 power_cell(model),
                 price_cell(model),
@@ -139,7 +194,8 @@ def recommendation_rows(rec: Mapping[str, Any] | None, limit: int | None = 25) -
 def table_value(rec: Mapping[str, Any] | None) -> dict[str, Any]:
     """The models table as a Dataframe value (``headers`` and ``data``)."""
     rows = recommendation_rows(rec)
-    return {"headers": TABLE_HEADERS, "data": rows or [["", "no recommendation yet", "", "", "", "", "", ""]]}
+    empty = ["", "no recommendation yet"] + [""] * (len(TABLE_HEADERS) - 2)
+    return {"headers": TABLE_HEADERS, "data": rows or [empty]}
 
 
 @dataclass(frozen=True)
@@ -184,10 +240,94 @@ def cost_power_figure(rec: Mapping[str, Any] | None, limit: int = 8) -> Figure |
     for ax, (title, values, color) in zip(axes, panels, strict=True):
         ax.barh(rows, [v or 0.0 for v in values][::-1], color=color)
         ax.set_yticks(rows, labels)
+        known = [v for v in values if v]
+        if known and max(known) / min(known) > 20:  # a log scale keeps $2,000 and $2,000,000 both readable
+            ax.set_xscale("log")
+            title += ", log scale"
         ax.set_title(title, fontsize=10)
         ax.tick_params(labelsize=8)
         ax.grid(axis="x", alpha=0.3)
     return fig
+
+
+@dataclass(frozen=True)
+class MemoryPoint:
+    """One model's memory to run at 16 and at 4 bits (GB) for the situation the server sized."""
+
+    label: str
+    gb16: float
+    gb4: float
+
+
+def memory_points(rec: Mapping[str, Any] | None, limit: int = 10) -> tuple[list[MemoryPoint], float | None, str]:
+    """The top models' memory to run, the memory the user's GPUs offer (None when unknown), and its label."""
+    points = []
+    capacity: float | None = None
+    label = ""
+    for model in table_models(rec):
+        run = model.get("to_run")
+        if not run:
+            continue
+        points.append(
+            MemoryPoint(model_label(model), float(run["total_gb"]), float((run.get("int4") or {})["total_gb"]))
+        )
+        gpu = run.get("gpu") or {}
+        if capacity is None and gpu.get("count_available") is not None:
+            # 90 % of each GPU is usable (the server's assumption, listed in the sizing's assumptions)
+            capacity = gpu["count_available"] * gpu["memory_gb"] * 0.9
+            label = f"your {gpu['count_available']} x {short_gpu(str(gpu['name']))}"
+    return points[:limit], capacity, label
+
+
+def run_memory_figure(rec: Mapping[str, Any] | None, limit: int = 10) -> Figure | None:
+    """Memory to run the top models at 16 and 4 bits, on a log scale, with the user's GPU memory as a line."""
+    points, capacity, label = memory_points(rec, limit)
+    if not points:
+        return cost_power_figure(rec)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 1.4 + 0.5 * len(points)), layout="constrained")
+    ax = fig.subplots()
+    rows = list(range(len(points)))[::-1]
+    height = 0.38
+    ax.barh([r + height / 2 for r in rows], [p.gb16 for p in points], height, label="16-bit", color="#2f6f9f")
+    ax.barh([r - height / 2 for r in rows], [p.gb4 for p in points], height, label="4-bit (AWQ-class)", color="#7fb37f")
+    ax.set_yticks(rows, [p.label for p in points])
+    # a log scale keeps a 1 GB encoder and a 1,000 GB model readable in one chart
+    ax.set_xscale("log")
+    ax.set_xlabel("GB to run (weights + KV cache + runtime), log scale")
+    if capacity is not None:
+        ax.axvline(
+            capacity, color="#c0392b", linestyle="--", linewidth=1.5, label=f"{label}: {capacity:,.0f} GB usable"
+        )
+    ax.legend(fontsize=8, loc="lower right")
+    ax.tick_params(labelsize=8)
+    ax.grid(axis="x", which="both", alpha=0.3)
+    ax.set_title("Memory to run the top models", fontsize=10)
+    return fig
+
+
+def newer_models_markdown(rec: Mapping[str, Any] | None) -> str:
+    """Newer open-weight models, labelled as outside the review's evidence ("" when there are none)."""
+    newer = (rec or {}).get("newer_models") or []
+    if not newer:
+        return ""
+    lines = [
+        "### Newer open-weight models to consider",
+        "_Outside the review's evidence: no study in the review used these models, so they carry no star and are "
+        "not ranked with the models above. Medical figures are the models' own reports, from different benchmark "
+        "suites that cannot be compared with each other._",
+        "",
+    ]
+    for m in newer:
+        run = m.get("to_run") or {}
+        licence = m.get("licence") or {}
+        name = str(licence.get("name") or "?") + ("" if licence.get("settled") else " (to check)")
+        parts = [to_run_cell({"to_run": run, "can_generate_text": True})]
+        if m.get("medical_figures"):
+            parts.append(f"reported: {m['medical_figures']}")
+        lines.append(f"- **{m['name']}** ({m.get('released') or '?'}; licence: {name}): " + " · ".join(parts))
+    return "\n".join(lines)
 
 
 def status_markdown(rec: Mapping[str, Any] | None, question_text: Mapping[str, str] | None = None) -> str:
@@ -319,6 +459,9 @@ def export_markdown(
         lines += ["| " + " | ".join(TABLE_HEADERS) + " |", "|" + "---|" * len(TABLE_HEADERS)]
         lines += ["| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in recommendation_rows(rec)]
         lines.append("")
+        newer = newer_models_markdown(rec)
+        if newer:
+            lines += [newer.replace("### ", "## ", 1), ""]
     citations = ext.get("citations") or []
     if citations:
         lines += ["## References", ""]

@@ -4,7 +4,8 @@ The server runs as users run it: its own process on a free loopback port, no LLM
 data in a temporary folder whose search index is built once per session with ``clinadvisor index build``
 (set ``CLINADVISOR_E2E_INDEX`` to an already built data folder to copy it instead, when iterating locally).
 The browser is ``/usr/bin/chromium`` (``make e2e-deps``); ``playwright install`` is never used. Every request
-the page makes to anything but the test server is aborted and recorded, and the test fails if there was one.
+the page makes to anything but the test server is aborted and recorded, and the test fails if there was one;
+so does a report from the browser that the page's content-security policy blocked something.
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ def browser_page(server: str, profile: Path) -> Iterator[Page]:
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: run `make e2e-deps` (apt-get install chromium chromium-driver)")
     outside: list[str] = []
+    blocked: list[str] = []  # the browser's reports of what the content-security policy refused
 
     def only_local(route: Route) -> None:
         url = route.request.url
@@ -126,11 +128,13 @@ def browser_page(server: str, profile: Path) -> Iterator[Page]:
             context.set_default_timeout(60_000)
             page = context.new_page()
             page.route("**/*", only_local)
+            page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
             page.goto(server + "/")
             yield page
         finally:
             context.close()
     assert outside == [], f"the page fetched from outside the server: {outside}"
+    assert blocked == [], f"the content-security policy blocked part of the page: {blocked}"
 
 
 @pytest.fixture

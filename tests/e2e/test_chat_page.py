@@ -58,6 +58,8 @@ def test_conversation_panel_citation_export(page: Page, tmp_path: Path) -> None:
     send(page, RADIOLOGIST)
     expect(page.locator("#ca-progress")).to_contain_text("Stage II")
     expect(page.locator("#ca-chat")).to_contain_text("deploy_local")  # the follow-up question
+    # each answer read from the message shows the words it was read from
+    expect(answer_block(page, "shared with third parties")).to_contain_text("leave the hospital")
     send(page, "We would run it locally on our own servers, and text is all we need back.")
     expect(page.locator("#ca-progress")).to_contain_text(re.compile(r"Stage II: \d+ of 10 answered"))
     expect(page.locator("#ca-table")).to_contain_text("RaDialog-7B")
@@ -130,16 +132,48 @@ def test_glossary_feedback_and_examples(page: Page) -> None:
     expect(page.locator("#ca-feedback-note")).to_contain_text("recorded")
 
 
+def log_in(page: Page, user: str, password: str) -> None:
+    """Fill and send the server's log-in form, then wait for the chat page."""
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector("#ca-input textarea")
+
+
 def test_log_in_and_api_keys(data_home: Path, tmp_path: Path) -> None:
-    """With API keys and page users configured, /v1 refuses strangers while the logged-in page still works."""
+    """With API keys and page users configured, /v1 refuses strangers, the page asks for a log-in first (a page
+    user or an API key), and the logged-in page works under its content-security policy."""
     keys = {"CLINADVISOR_API_KEYS": "first-key,second-key", "CLINADVISOR_UI_USERS": "ann:s3cret"}
     with serving(data_home, tmp_path, **keys) as url:
         assert httpx.get(url + "/v1/questionnaire").status_code == 401
+        assert httpx.post(url + "/gradio_api/call/on_send", json={"data": [RADIOLOGIST]}).status_code == 401
         with browser_page(url, tmp_path / "profile") as page:
-            page.get_by_label("username").fill("ann")
-            page.get_by_label("password").fill("s3cret")
-            page.get_by_role("button", name="Login").click()
-            page.wait_for_selector("#ca-input textarea")
+            log_in(page, "ann", "s3cret")
             send(page, RADIOLOGIST)
             expect(page.locator("#ca-progress")).to_contain_text("Stage II")
             expect(page.locator("#ca-table")).to_contain_text("RaDialog-7B")
+        with browser_page(url, tmp_path / "profile-key") as page:
+            log_in(page, "it-team", "second-key")
+            send(page, RADIOLOGIST)
+            expect(page.locator("#ca-progress")).to_contain_text("Stage II")
+
+
+def test_a_question_after_the_recommendation_is_answered_from_the_literature_with_its_source(page: Page) -> None:
+    send(page, RADIOLOGIST)
+    send(page, "We would run it locally on our own servers, and text is all we need back.")
+    expect(page.locator("#ca-table")).to_contain_text("RaDialog-7B")
+    send(page, "Which prompting techniques help language models in radiology?")
+    last = page.locator("#ca-chat .message-row").last
+    expect(last).to_contain_text("still stands")  # a pointer, not the table again
+    expect(last).to_contain_text(re.compile(r"\[1\]"))
+    answer = last.inner_text()
+    assert "| # |" not in answer and "Star" not in answer
+    citation = page.locator("#ca-citations details").first
+    citation.locator("summary").click()
+    passage = citation.locator("blockquote")
+    expect(passage).to_be_visible()
+    quoted = re.search(r"> (.+?) \[1\]", answer) or re.search(r"^(.+?) \[1\]", answer, re.M)
+    assert quoted, answer
+    words = [w for w in re.findall(r"[A-Za-z]{5,}", quoted.group(1))][:4]
+    assert words and all(w in passage.inner_text() for w in words)  # the cited passage holds what was said

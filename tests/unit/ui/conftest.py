@@ -21,7 +21,7 @@ MakeAdvisor = Callable[..., AdvisorClient]
 class OnePassage:
     """A retriever that always returns the same passage."""
 
-    def search(self, query: str, k: int = 5) -> list[Passage]:
+    def search(self, query: str, k: int = 5, max_per_doc: int | None = -1) -> list[Passage]:
         return [
             Passage(
                 key="card-x#0",

@@ -8,12 +8,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.unit.ui.conftest import MakeAdvisor, OnePassage
 from ui import app as ui_app
-from ui.app import Session, build_ui, internal_key, mount, parse_users
+from ui.app import SESSION_HEADER, Clients, Session, bound, build_ui, internal_key, mount
 
 QUESTIONNAIRE = {
     "stages": [
@@ -28,11 +29,6 @@ QUESTIONNAIRE = {
 
 def test_build_ui_is_blocks() -> None:
     assert isinstance(build_ui("http://127.0.0.1:1", None), gr.Blocks)
-
-
-def test_parse_users_skips_malformed() -> None:
-    assert parse_users("ann:pw1, bob:p:w2,broken,:x,") == [("ann", "pw1"), ("bob", "p:w2")]
-    assert parse_users(None) == []
 
 
 def test_internal_key_order(tmp_path: Path) -> None:
@@ -72,14 +68,31 @@ def test_mount_serves_the_page_offline() -> None:
         assert not [s for s in config["stylesheets"] if str(s).startswith(("http://", "https://"))]
 
 
-def test_mount_with_users_asks_for_login() -> None:
-    app = FastAPI()
-    mount(app, SimpleNamespace(ui_users="ann:pw", ui_api_key="k", api_keys=None, ui_api_url="http://x"))
-    with TestClient(app) as client:
-        assert client.get("/config").status_code == 401
-        assert client.post("/login", data={"username": "ann", "password": "bad"}).status_code == 400
-        assert client.post("/login", data={"username": "ann", "password": "pw"}).status_code == 200
-        assert client.get("/config").status_code == 200
+def page_request(token: str | None) -> SimpleNamespace:
+    """A stand-in for gr.Request: the headers the server's door sets, and no server address."""
+    return SimpleNamespace(headers={SESSION_HEADER: token} if token else {}, request=None)
+
+
+def test_the_page_sends_the_sessions_own_token_else_the_configured_key() -> None:
+    clients = Clients("http://127.0.0.1:1", "configured-key")
+    as_ann = clients.for_request(page_request("cs1.ann-session"))  # type: ignore[arg-type]
+    assert as_ann._headers == {"Authorization": "Bearer cs1.ann-session"}
+    plain = clients.for_request(page_request(None))  # type: ignore[arg-type]
+    assert plain._headers == {"Authorization": "Bearer configured-key"}
+    assert as_ann._http is plain._http  # one connection pool for all sessions
+
+
+def test_a_conversation_answers_only_to_the_log_in_that_started_it() -> None:
+    ann, bob = page_request("cs1.ann"), page_request("cs1.bob")
+    session = bound(Session(messages=[{"role": "user", "content": "ann's words"}]), ann)  # type: ignore[arg-type]
+    assert session.owner is not None and "cs1.ann" not in session.owner
+    assert bound(session, ann) is session  # type: ignore[arg-type]
+    with pytest.raises(gr.Error):
+        bound(session, bob)  # type: ignore[arg-type]
+    with pytest.raises(gr.Error):
+        bound(session, page_request(None))  # type: ignore[arg-type]
+    open_session = Session()
+    assert bound(open_session, page_request(None)) is open_session  # type: ignore[arg-type]
 
 
 def test_recompute_applies_clicks_through_the_api(make_advisor: MakeAdvisor) -> None:
@@ -124,3 +137,27 @@ def test_exports_are_written_and_old_ones_pruned(tmp_path: Path) -> None:
     assert "hello there" in Path(md).read_text(encoding="utf-8")
     assert json.loads(Path(js).read_text(encoding="utf-8"))["messages"][0]["content"] == "hello there"
     assert ui_app._export_files(session) == (md, js)  # one folder per session
+
+
+def test_situation_from_the_controls() -> None:
+    assert ui_app.situation_of("", 0, 0, 0) == {}  # empty number boxes send 0
+    assert ui_app.situation_of("NVIDIA L40S", 4, 20, 8192) == {
+        "gpus": {"name": "NVIDIA L40S", "count": 4},
+        "users": 20,
+        "context_tokens": 8192,
+    }
+    assert ui_app.situation_of("NVIDIA L40S", None, None, None) == {"gpus": {"name": "NVIDIA L40S", "count": None}}
+
+
+def test_recompute_sends_the_situation_and_the_chat_carries_it(make_advisor: MakeAdvisor) -> None:
+    client = make_advisor()
+    session = Session(questionnaire=client.questionnaire(), clicked_stage="III", clicked={"medical_qa": True})
+    session.situation = ui_app.situation_of("NVIDIA GeForce RTX 4090", 1, 12, None)
+    session = ui_app._recompute(client, session)
+    assert session.error is None
+    runs = [m["to_run"] for m in session.ext["recommendation"]["matches"] if m["to_run"]]
+    assert runs and all(r["gpu"]["name"] == "NVIDIA GeForce RTX 4090" and r["users"] == 12 for r in runs)
+    assert {r["fits"] for r in runs} == {True, False}
+    overrides = session.overrides()
+    assert overrides is not None and overrides["situation"]["gpus"]["count"] == 1
+    assert client.gpus() and {"name", "memory_gb", "bandwidth_gb_s", "power_w"} <= set(client.gpus()[0])

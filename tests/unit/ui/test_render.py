@@ -36,14 +36,17 @@ def test_rows_follow_the_server_ranking(local_rec: dict[str, Any]) -> None:
     assert [r[1] for r in rows] == [render.model_label(m) for m in local_rec["matches"]][: len(rows)]
     radialog = next(r for r in rows if r[1] == "RaDialog-7B")
     assert radialog[2] == "★" and radialog[4] == "Open"
-    assert "NVIDIA A40" in radialog[5] and radialog[6] == "300 W" and "$7,799 to buy" in radialog[7]
+    # to run it (sized by the server, reference GPU), then what the studies reported, labelled by phase
+    assert radialog[5].startswith("16-bit ") and "4-bit" in radialog[5] and "A100 80GB" in radialog[5]
+    assert radialog[6] == "fine-tuning: 1 x NVIDIA A40, 48 GB" and radialog[7] == "300 W"
+    assert "$7,799 to buy" in radialog[8]
     assert all(len(r) == len(render.TABLE_HEADERS) for r in rows)
 
 
 def test_cloud_rows_show_api_prices(cloud_rec: dict[str, Any]) -> None:
     gpt4 = next(r for r in render.recommendation_rows(cloud_rec) if r[1] == "GPT-4")
-    assert gpt4[4] == "API" and "per 1k tokens" in gpt4[7]
-    assert "to buy" not in " ".join(r[7] for r in render.recommendation_rows(cloud_rec))
+    assert gpt4[4] == "API" and "per 1k tokens" in gpt4[8] and gpt4[5] == "online API only"
+    assert "to buy" not in " ".join(r[8] for r in render.recommendation_rows(cloud_rec))
 
 
 def test_money_keeps_small_token_prices() -> None:
@@ -171,3 +174,41 @@ def test_json_export_round_trips(local_rec: dict[str, Any]) -> None:
     assert document["recommendation"]["matches"][0]["name"] == local_rec["matches"][0]["name"]
     assert document["citations"][0]["key"] == "k#1" and document["disclaimer"] == "Not medical advice (server)."
     assert json.loads(render.export_json([], {}))["disclaimer"] == render.DEFAULT_DISCLAIMER
+
+
+def _with_situation(catalog: Catalog, situation: dict[str, Any]) -> dict[str, Any]:
+    from assistant.situation import Situation
+
+    facts = catalog.sizing_facts
+    assert facts is not None
+    return recommend(catalog, "II", BASE, situation=Situation.from_dict(situation, facts.gpus)).to_dict()
+
+
+def test_to_run_cell_checks_the_fit_against_the_users_gpus(catalog: Catalog) -> None:
+    one = _with_situation(catalog, {"gpus": {"name": "RTX 4090", "count": 1}, "users": 4})
+    crowded = _with_situation(catalog, {"gpus": {"name": "T4", "count": 1}, "users": 20})
+    big = _with_situation(catalog, {"gpus": {"name": "H100", "count": 8}})
+    assert "✓ fits your 1 x RTX 4090" in {r[1]: r[5] for r in render.recommendation_rows(one)}["RaDialog-7B"]
+    # 20 sessions of 4,096 tokens of a 7B model's cache (43 GB) do not fit one 16 GB T4, even at 4 bits
+    assert "✗ does not fit your 1 x T4" in {r[1]: r[5] for r in render.recommendation_rows(crowded)}["RaDialog-7B"]
+    assert all("✗" not in r[5] for r in render.recommendation_rows(big))
+
+
+def test_memory_chart_is_log_scaled_with_the_users_capacity(catalog: Catalog) -> None:
+    rec = _with_situation(catalog, {"gpus": {"name": "A100 80GB", "count": 2}})
+    points, capacity, label = render.memory_points(rec)
+    assert points and capacity == 2 * 80 * 0.9 and label == "your 2 x A100 80GB (SXM)"
+    figure = render.run_memory_figure(rec)
+    assert figure is not None
+    (ax,) = figure.axes
+    assert ax.get_xscale() == "log" and "Memory to run" in ax.get_title()
+    assert any("usable" in t.get_text() for t in ax.get_legend().get_texts())
+
+
+def test_newer_models_are_labelled_outside_the_evidence(catalog: Catalog) -> None:
+    rec = _with_situation(catalog, {"gpus": {"name": "A100 80GB", "count": 1}})
+    text = render.newer_models_markdown(rec)
+    assert text.startswith("### Newer open-weight models to consider")
+    assert "Outside the review's evidence" in text and "★" not in text
+    assert "(to check)" in text or all(m["licence"]["settled"] for m in rec["newer_models"])
+    assert render.newer_models_markdown(None) == ""
