@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from assistant.lexicon import INJECTION, UNCERTAIN_PHRASES, UNCERTAIN_WORDS, normalize
+from assistant.lexicon import CAPABILITY_QUESTION, INJECTION, UNCERTAIN_PHRASES, UNCERTAIN_WORDS, normalize
 
 MAX_CLAUSES = 40  # the model reads at most this many clauses of one message
 MAX_CHARS = 3000  # nor more characters: the rules read the rest
@@ -107,6 +107,11 @@ def _add(clauses: list[Clause], text: str, start: int, end: int) -> None:
 def is_question(clause: Clause) -> bool:
     """True when the clause asks rather than states ("is the cloud cheaper?"), or is part of a question."""
     return clause.in_question or clause.text.lstrip().startswith("¿")
+
+
+def asks_for_a_task(clause: Clause) -> bool:
+    """True for a question asking whether a model could do something ("could it draft them from the chart?")."""
+    return is_question(clause) and bool(CAPABILITY_QUESTION.search(clause.norm))
 
 
 def is_doubtful(clause: Clause) -> bool:

@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
-from assistant.clauses import Clause, is_doubtful, is_injection, is_question, split_clauses
+from assistant.clauses import Clause, asks_for_a_task, is_doubtful, is_injection, is_question, split_clauses
 from assistant.conversation import content_text
 from assistant.errors import InvalidInput
 from assistant.extraction_llm import CODES, LLMReading, ModelAnswer, answer_schema, build_messages, parse_reply
@@ -396,21 +396,22 @@ def _checked(reading: LLMReading, asked: str | None) -> list[tuple[ModelAnswer, 
         cited = reading.clauses[answer.clause - 1] if 1 <= answer.clause <= len(reading.clauses) else None
         if cited is not None and not _states(cited):
             if not is_injection(cited) and supports(answer.code, cited.text):
-                if answer.stage is not None and answer.value and is_doubtful(cited):
-                    hedged.append((answer, cited))
+                if answer.stage is not None and answer.value and (is_doubtful(cited) or asks_for_a_task(cited)):
+                    hedged.append((answer, cited))  # "could it segment the ventricle?" asks for that task
                 continue
             cited = None  # a wrong number: look for the statement it was read in
         if answer.question_id == asked and cited is not None and not _answers_another(reading, answer, cited):
             kept.append((answer, cited))  # a reply to the question just asked ("sure", "that's fine")
             continue
         candidates = ([cited] if cited is not None else []) + [c for c in reading.clauses if c is not cited]
-        found = next((c for c in candidates if _states(c) and supports(answer.code, c.text)), None)
+        found = next((c for c in candidates if _states(c) and supports(answer.code, c.text, answer.value)), None)
         if found is not None:
             kept.append((answer, found))
     if hedged and not any(a.stage is not None for a, _ in kept):
-        # "Maybe something that tells walk-ins which department to go to?": a request hedged with a doubt still
-        # names the task wanted, when no statement names one. General answers there still count for nothing
-        # ("maybe the cloud"), nor do tasks read from a plain question ("can we use Llama commercially?").
+        # "Maybe something that tells walk-ins which department to go to?", "Could it draft them from the
+        # chart?": a request hedged with a doubt or asked as a question still names the task wanted, when no
+        # statement names one. General answers there still count for nothing ("maybe the cloud", "is the
+        # cloud cheaper?").
         kept += hedged
     return _one_task_per_clause(kept)
 

@@ -163,6 +163,7 @@ POST_NEGATIONS = _alternatives(_DATA["guards"]["post_negations"], "post_negation
 MATERIAL = _alternatives(_DATA["guards"]["material"], "material")
 PRODUCING = _alternatives(_DATA["guards"]["producing"], "producing")
 DOCUMENTS = _alternatives(_DATA["guards"]["documents"], "documents")
+CAPABILITY_QUESTION = _alternatives(_DATA["guards"]["capability_questions"], "capability_questions")
 CLAUSE_SPLIT = _alternatives(_DATA["guards"]["clause_breaks"], "clause_breaks")
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?\n])\s+")
 DONT_KNOW = _alternatives(_DATA["replies"]["dont_know"], "replies.dont_know")

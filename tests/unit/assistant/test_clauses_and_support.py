@@ -63,6 +63,27 @@ def test_each_topic_supports_its_examples_and_not_its_counter_examples(code: str
     assert supports(code, text) is expected
 
 
+@pytest.mark.parametrize(
+    ("code", "value", "text", "expected"),
+    [
+        (code, value, text, expected)
+        for code, entry in topic_data().items()
+        for value, word in ((True, "yes"), (False, "no"))
+        for expected, key in ((True, f"supports_{word}"), (False, f"does_not_support_{word}"))
+        for text in entry.get(key, ())
+    ],
+)
+def test_each_value_check_passes_its_examples(code: str, value: bool, text: str, expected: bool) -> None:
+    """The model's "not text only" read in "writing shift handover notes" was a guess: nothing but text is named."""
+    assert supports(code, text, value) is expected
+
+
+def test_value_words_are_part_of_their_topic() -> None:
+    for code, entry in topic_data().items():
+        for word in entry.get("no", ()):
+            assert supports(code, word), (code, word)
+
+
 def test_the_topic_check_folds_accents_and_tolerates_one_typo() -> None:
     assert supports("summarise_exam_report", "sumarise the reports")
     assert supports("share", "KEINE WEITERGABE an Dritte")

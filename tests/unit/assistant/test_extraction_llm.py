@@ -405,6 +405,37 @@ def test_a_task_read_from_a_plain_question_counts_for_nothing() -> None:
     assert (found.stage, dict(found.answers)) == (None, {})
 
 
+def test_a_question_asking_whether_a_model_could_do_it_names_its_task() -> None:
+    backend = FakeBackend(reply(process_images=[True, 1], local=[True, 2]))
+    found = extract(
+        "¿Podría el modelo segmentar el ventrículo izquierdo en los vídeos? Tenemos un servidor propio.",
+        backend=backend,
+    )
+    assert found.stage == "II" and found.answers["medical_image_processing"] is True
+    assert found.answers["deploy_local"] is True
+
+
+def test_not_text_only_needs_something_other_than_text_named() -> None:
+    # seen in use: "not text only" read in a clause that names notes and nothing else
+    backend = FakeBackend(reply(text_in=[False, 1], text_out=[True, 1], write_surgery_or_nursing_doc=[True, 1]))
+    found = extract("Our ICU nurses spend ages writing shift handover notes.", backend=backend)
+    assert "input_text_only" not in found.answers and found.answers["output_text_only"] is True
+    images = FakeBackend(reply(text_in=[False, 1], process_images=[True, 1]))
+    assert extract("Outline the nodules on the chest CT images.", backend=images).answers["input_text_only"] is False
+    without = FakeBackend(reply(text_in=[True, 2], suggest_diagnosis=[True, 1]))
+    found = extract("Suggest differential diagnoses from the history. Keine Bilder.", backend=without)
+    assert found.answers["input_text_only"] is True
+
+
+def test_data_may_be_shared_is_no_reading_of_a_negated_clause() -> None:
+    backend = FakeBackend(reply(share=[True, 1], local=[True, 1], suggest_diagnosis=[True, 1]))
+    found = extract("dx support from the notes, gpu on prem, no PHI leaves the building", backend=backend)
+    assert found.answers.get("data_sharing") is not True
+    plain = FakeBackend(reply(share=[True, 1], write_discharge_doc=[True, 1]))
+    found = extract("Draft discharge letters; the de-identified text may go to the vendor's API.", backend=plain)
+    assert found.answers["data_sharing"] is True
+
+
 def test_text_in_and_out_need_a_task_to_be_implied_from() -> None:
     # "chat" and "writes" are words about text, but nothing here says what goes in or out
     backend = FakeBackend(reply(text_in=[True, 1], text_out=[True, 1], share=[True, 1]))
