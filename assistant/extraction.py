@@ -407,6 +407,10 @@ def _checked(reading: LLMReading, asked: str | None) -> list[tuple[ModelAnswer, 
         found = next((c for c in candidates if _states(c) and supports(answer.code, c.text, answer.value)), None)
         if found is not None:
             kept.append((answer, found))
+        elif answer.stage is not None and answer.value:
+            asked_for = next((c for c in candidates if asks_for_a_task(c) and supports(answer.code, c.text)), None)
+            if asked_for is not None:
+                hedged.append((answer, asked_for))
     if hedged and not any(a.stage is not None for a, _ in kept):
         # "Maybe something that tells walk-ins which department to go to?", "Could it draft them from the
         # chart?": a request hedged with a doubt or asked as a question still names the task wanted, when no

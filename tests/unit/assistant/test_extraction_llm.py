@@ -415,6 +415,15 @@ def test_a_question_asking_whether_a_model_could_do_it_names_its_task() -> None:
     assert found.answers["deploy_local"] is True
 
 
+def test_a_task_cited_to_the_wrong_clause_is_found_in_a_question_asking_for_it() -> None:
+    backend = FakeBackend(reply(process_images=[True, 1]))
+    found = extract(
+        "Por las noches se acumulan los estudios sin leer. ¿Podría un modelo mirar cada placa y marcar las urgentes?",
+        backend=backend,
+    )
+    assert found.stage == "II" and found.answers["medical_image_processing"] is True
+
+
 def test_not_text_only_needs_something_other_than_text_named() -> None:
     # seen in use: "not text only" read in a clause that names notes and nothing else
     backend = FakeBackend(reply(text_in=[False, 1], text_out=[True, 1], write_surgery_or_nursing_doc=[True, 1]))
