@@ -65,10 +65,14 @@ def test_the_sets_are_large_enough_and_cover_what_the_issue_asks(
 
 
 def test_the_sets_do_not_share_questions_or_ids(bench: ModuleType) -> None:
-    dev = bench.load_set(BENCH.with_name("followups_devset.jsonl"))
-    holdout = bench.load_set(BENCH.with_name("followups_holdout.jsonl"))
-    assert not {i["id"] for i in dev} & {i["id"] for i in holdout}
-    assert not {i["question"].casefold() for i in dev} & {i["question"].casefold() for i in holdout}
+    names = ("followups_devset.jsonl", "followups_holdout.jsonl", "followups_holdout2.jsonl")
+    sets = [bench.load_set(BENCH.with_name(name)) for name in names]
+    for i, first in enumerate(sets):
+        for second in sets[i + 1 :]:
+            assert not {x["id"] for x in first} & {x["id"] for x in second}
+            assert not {x["question"].casefold() for x in first} & {x["question"].casefold() for x in second}
+    assert {x["expected_source"] for x in sets[2]} == set(bench.SOURCES)
+    assert {x["context"] for x in sets[2]} == set(bench.CONTEXTS)
 
 
 @pytest.mark.parametrize("name", ["followups_devset.jsonl", "followups_holdout.jsonl"])
