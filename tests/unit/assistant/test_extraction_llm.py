@@ -204,6 +204,17 @@ def test_a_bare_reply_answers_the_question_just_asked() -> None:
     assert found.evidence["data_sharing"].reader == "both"
 
 
+def test_the_cloud_is_fine_is_no_yes_to_local_deployment_even_when_that_was_asked() -> None:
+    # seen in the follow-up bench: asked about local deployment, the model answered "yes" to "the cloud is
+    # fine", the rules read "no", and the disagreement left the question open (API models never came in)
+    backend = FakeBackend(reply(text_in=[True, 1], text_out=[True, 1], share=[True, 2], local=[True, 2]))
+    text = "Text in, text out. The data may be shared with third parties, and the cloud is fine."
+    found = extract(text, asked="deploy_local", stage="V", backend=backend)
+    assert found.answers["deploy_local"] is False and found.disagreements == ()
+    own = FakeBackend(reply(local=[True, 1]))
+    assert extract("Keine Cloud, bitte.", asked="deploy_local", stage="V", backend=own).answers["deploy_local"] is True
+
+
 def test_invalid_output_is_retried_once() -> None:
     backend = FakeBackend(BackendOutputError("not JSON"), reply(write_discharge_doc=[True, 1]))
     found = extract("Write discharge letters.", backend=backend)
