@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from assistant.errors import InvalidInput
-from assistant.extraction import Extraction, extract, read_history
+from assistant.extraction import Extraction, extract, read_history, warm_up
 from assistant.extraction_rules import STAGE_QUESTION
 from assistant.llm import ChatBackend
 from assistant.questionnaire import all_question_ids, parse_stage
@@ -71,6 +71,10 @@ def _load(name: str | None) -> tuple[ChatBackend | None, list[str]]:
 
     loaded = load_backend(name, load_settings())
     backend = None if loaded.backend.name == "none" else loaded.backend
+    if backend is not None and backend.name == "embedded":
+        # a one-shot command has no server that warmed the model up: evaluate the fixed prompt first, outside
+        # the reading's time budget (on two cores that alone takes longer than the budget)
+        warm_up(backend)
     return backend, list(loaded.notices)
 
 

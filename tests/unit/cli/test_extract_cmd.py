@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from serving.cli import cli
@@ -91,3 +92,20 @@ def test_batch_with_history_and_a_bad_line() -> None:
     assert outs[1]["answers"] == {"discharge_text_generation": True, "data_sharing": False}
     assert outs[2]["error"]["param"] == "text"
     assert outs[3]["answers"] == {"examination_qa": True} and outs[3]["id"] == "d"
+
+
+def test_an_embedded_model_is_warmed_up_before_the_message_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI has no server that warmed the model up: without it the first reading ran out of time on two
+    cores and the rules answered alone (seen: "took longer than 20 s ... used the rule-based reader")."""
+    from assistant.extraction import cache_clear
+    from serving.backends import registry
+    from tests.unit.assistant.test_extraction_llm import FakeBackend, reply
+
+    cache_clear()
+    backend = FakeBackend({}, reply(write_discharge_doc=[True, 1]), name="embedded")
+    monkeypatch.setattr(registry, "load_backend", lambda name, settings: registry.LoadedBackend(backend, "embedded"))
+    result = CliRunner().invoke(cli, ["extract", "Write the discharge letters.", "--backend", "embedded", "--json"])
+    assert result.exit_code == 0, result.output
+    assert len(backend.calls) == 2  # the warm-up, then the message
+    assert "Hello." in backend.calls[0][-1]["content"] and "discharge" in backend.calls[1][-1]["content"]
+    assert json.loads(result.output)["answers"] == {"discharge_text_generation": True}
