@@ -295,9 +295,9 @@ def warm_up(backend: ChatBackend) -> bool:
     """Read one short message with no time limit, so that the model has evaluated the fixed extraction prompt
     (and a local backend keeps its state) before a user's first message: on 2 cores evaluating that prompt
     alone takes longer than a request's time budget. True when the model answered."""
-    messages, _clauses = build_messages("Hello.", asked=None, stage=None)
+    messages, clauses = build_messages("Hello.", asked=None, stage=None)
     try:
-        backend.complete_json(messages, answer_schema(), max_tokens=MAX_TOKENS)
+        backend.complete_json(messages, answer_schema(len(clauses)), max_tokens=MAX_TOKENS)
     except BackendError:
         return False
     return True
@@ -313,7 +313,7 @@ def _call_in_time(
 ) -> Any:
     """The model's JSON, or TimeoutError when the deadline passes first (a late reply is still cached)."""
     if deadline is None:
-        return backend.complete_json(messages, answer_schema(), max_tokens=MAX_TOKENS)
+        return backend.complete_json(messages, answer_schema(len(clauses)), max_tokens=MAX_TOKENS)
     # A backend that loads a model on first use does it here, outside the budget and on this thread:
     # llama-cpp-python silences the whole process's stdout while it loads, so a load left running on the
     # worker could swallow what this thread prints next (the CLI printed nothing after a time-out).
@@ -327,7 +327,7 @@ def _call_in_time(
 
     def work() -> None:
         try:
-            box["reply"] = backend.complete_json(messages, answer_schema(), max_tokens=MAX_TOKENS)
+            box["reply"] = backend.complete_json(messages, answer_schema(len(clauses)), max_tokens=MAX_TOKENS)
             if box.get("abandoned"):
                 # Nobody waits any more; keep the reading, so the same turn is instant on the next request.
                 with contextlib.suppress(BackendOutputError):

@@ -114,11 +114,16 @@ class LLMReading:
         return tuple(s for s in STAGE_IDS if s in wanted)
 
 
-def answer_schema() -> dict[str, Any]:
-    """The JSON schema of the model's reply: each general question as ``[value, clause]`` or null, then tasks."""
+def answer_schema(clauses: int = 99) -> dict[str, Any]:
+    """The JSON schema of the model's reply: each general question as ``[value, clause]`` or null, then tasks.
+
+    ``clauses`` bounds the clause numbers: a number past the message's last clause cites nothing, and a
+    small bound lets the embedded backend decide a clause number in one step.
+    """
+    number = {"enum": list(range(1, max(1, min(clauses, 99)) + 1))}  # an enum: every grammar converter keeps it
     pair = {
         "type": "array",
-        "prefixItems": [{"type": "boolean"}, {"type": "integer", "minimum": 1, "maximum": 99}],
+        "prefixItems": [{"type": "boolean"}, number],
         "minItems": 2,
         "maxItems": 2,
     }
@@ -127,7 +132,7 @@ def answer_schema() -> dict[str, Any]:
         "prefixItems": [
             {"enum": [c for c, s, _q, _t in _TABLE if s is not None]},
             {"type": "boolean"},
-            {"type": "integer", "minimum": 1, "maximum": 99},
+            number,
         ],
         "minItems": 3,
         "maxItems": 3,

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     embedded_n_ctx: int = Field(4096, description="Context window of the embedded model, in tokens.")
     embedded_threads: int | None = Field(None, description="CPU threads of the embedded model; default: all cores.")
     embedded_cache_mb: int = Field(512, description="RAM for cached prompt prefixes (KV states) of the embedded model.")
+    embedded_choice_decoding: bool = Field(
+        True, description="Write small JSON replies from their schema, asking the model only at choices (faster)."
+    )
     chroma_url: str | None = Field(
         None, description="A Chroma server URL; embedded Chroma in the data folder if unset."
     )

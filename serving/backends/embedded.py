@@ -1,7 +1,9 @@
 """The ``embedded`` backend: llama-cpp-python in this process, with a small GGUF model (the default backend).
 
-Structured output uses llama.cpp's grammar-constrained sampling (a JSON schema turned into a grammar by
-llama-cpp-python); the reply is validated against the schema all the same. The system prompt and the
+Structured output to a small schema (the intake reader's) is written by choice decoding
+(``choice_decoding``): forced text costs no decode step and the model is asked only at the choices. Any
+other schema uses llama.cpp's grammar-constrained sampling (a JSON schema turned into a grammar by
+llama-cpp-python). Either reply is validated against the schema. The system prompt and the
 few-shot examples are the same on every call, so the KV state of that prefix is kept: llama-cpp-python
 reuses the longest common token prefix of consecutive calls, and a RAM cache of states
 (``LlamaRAMCache``) restores a prefix after calls with other prompts came in between.
@@ -15,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from assistant.llm import BackendError, BackendUnavailable, Message
+from serving.backends.choice_decoding import supported
 from serving.backends.jsonout import parse_json_reply
 from serving.backends.weights import Weights
 
@@ -35,12 +38,21 @@ def require_llama_cpp() -> None:
 class EmbeddedBackend:
     """A ChatBackend that runs a GGUF model in-process with llama-cpp-python."""
 
-    def __init__(self, weights: Weights, *, n_ctx: int = 4096, threads: int | None = None, cache_mb: int = 512) -> None:
+    def __init__(
+        self,
+        weights: Weights,
+        *,
+        n_ctx: int = 4096,
+        threads: int | None = None,
+        cache_mb: int = 512,
+        choice_decoding: bool = True,
+    ) -> None:
         require_llama_cpp()
         self.weights = weights
         self.n_ctx = n_ctx
         self.threads = threads or os.cpu_count() or 1
         self.cache_mb = cache_mb
+        self.choice_decoding = choice_decoding
         self._llama: PrefixLlama | None = None
         # One llama.cpp context serves one call at a time; a stream holds the lock until it ends or is closed.
         self._lock = threading.Lock()
@@ -109,6 +121,15 @@ class EmbeddedBackend:
         self, messages: Sequence[Message], schema: Mapping[str, Any], *, max_tokens: int = 512
     ) -> Mapping[str, Any]:
         """A JSON object that validates against ``schema``, sampled under a grammar made from it."""
+        if self.choice_decoding and supported(schema):
+            from serving.backends.llama_choice import choice_json
+
+            with self._lock:
+                try:
+                    text, _choices = choice_json(self._load_locked(), messages, schema)
+                except (ValueError, RuntimeError) as exc:  # a prompt that does not fit; a failed llama.cpp decode
+                    raise BackendError(f"the embedded model refused the request: {exc}") from None
+            return parse_json_reply(text, schema)
         fmt = {"type": "json_object", "schema": dict(schema)}
         with self._lock:
             result = self._chat(messages, max_tokens=max_tokens, temperature=0.0, response_format=fmt)

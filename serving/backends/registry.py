@@ -120,5 +120,9 @@ def _embedded(settings: Settings) -> ChatBackend:
     require_llama_cpp()  # before joining a gigabyte of weights that could not be used
     weights = resolve_weights(settings)
     return EmbeddedBackend(
-        weights, n_ctx=settings.embedded_n_ctx, threads=settings.embedded_threads, cache_mb=settings.embedded_cache_mb
+        weights,
+        n_ctx=settings.embedded_n_ctx,
+        threads=settings.embedded_threads,
+        cache_mb=settings.embedded_cache_mb,
+        choice_decoding=settings.embedded_choice_decoding,
     )

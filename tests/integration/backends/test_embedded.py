@@ -3,9 +3,10 @@ prefix reuse, and refusal of weights whose sha256 is wrong."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,29 @@ def test_saved_prefix_states_hold_no_logits_and_stay_bounded(smollm2_gguf: Path)
     for tokens, state in cache._states.values():
         assert state.scores.size == 0  # no copy of the logits array
         assert state.n_tokens == len(state.input_ids) <= len(tokens) + 1
+
+
+def test_small_schemas_are_written_by_choice_decoding_in_fewer_steps(smol: EmbeddedBackend) -> None:
+    messages = extraction("We summarise CT reports. Nothing may leave the hospital.")
+    llama = smol.load()
+    calls: list[int] = []
+    real_eval = llama.eval
+
+    def counting_eval(tokens: Sequence[int]) -> None:
+        calls.append(len(tokens))
+        real_eval(tokens)
+
+    llama.eval = counting_eval  # type: ignore[method-assign]  # counts decode calls
+    try:
+        smol.choice_decoding = True
+        chosen = smol.complete_json(messages, SCHEMA)
+        decode_steps = len(calls) - 1  # the first call evaluates the prompt
+        smol.choice_decoding = False
+        sampled = smol.complete_json(messages, SCHEMA)
+    finally:
+        llama.eval = real_eval  # type: ignore[method-assign]
+        smol.choice_decoding = True
+    for value in (chosen, sampled):
+        assert set(value) == {"deploy_local", "data_sharing", "radiology"}
+    reply_tokens = len(llama.tokenize(json.dumps(chosen, separators=(",", ":")).encode(), add_bos=False))
+    assert 0 < decode_steps < reply_tokens  # grammar sampling needs one decode per reply token
