@@ -174,11 +174,12 @@ def plan_answer(
                 question.source, question.kind, question.text, text=t(lang, "unknown_model", example=example)
             )
         return _about_model(catalog, question, question.model, state, lang, retriever)
-    model = question.model or _top(catalog, state)
-    if question.source == SIZING and catalog.sizing_facts is not None and model is not None:
+    model = None if question.sizing_model else question.model or _top(catalog, state)
+    if question.source == SIZING and catalog.sizing_facts is not None and (model or question.sizing_model):
         rec = state.recommendation
         example = rec.matches[0].label if rec and rec.matches else "Llama 3 8B"
-        text = sizing_answer(lang, catalog, question.text, model, state.situation, example)
+        asked = f"{question.context} {question.text}".strip()  # the message's statements say users, context
+        text = sizing_answer(lang, catalog, asked, model, state.situation, example, named=question.sizing_model)
         return AnswerPlan(SIZING, "sizing", question.text, text=text)
     # a memory question about no model in particular, before any recommendation: the literature may say
     plan = AnswerPlan("retrieval", "literature", question.text, asked=question)

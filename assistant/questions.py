@@ -18,7 +18,7 @@ from assistant.followups import EXPLAIN, WHY_NOT, ModelMention, classify, find_m
 from assistant.lexicon import normalize
 from assistant.recommendation import Recommendation
 from assistant.situation import read_situation
-from assistant.sizing_facts import GpuType
+from assistant.sizing_facts import GpuType, squash
 
 RULES = "rules"
 CATALOG = "catalog"
@@ -47,7 +47,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
 SIZING_WORDS = re.compile(
     r"\b(?:memory|vram|ram|gigabytes?|gb|\d+[- ]?bits?|quanti[sz]\w*|int4|int8|fp16|bf16|awq|gguf|q4\w*|"
     r"concurrent|simultaneous|users|tokens? (?:per|a) second|tokens?/s|throughput|latency|how many gpus|"
-    r"fit|fits|run it on|serve|serving|memoria|usuarios|speicher|nutzer\w*|gleichzeitig)\b"
+    r"fit|fits|run it on|serve|serving|memoria|usuarios|speicher|nutzer\w*|gleichzeitig|kv[- ]?cache|cach[eé] kv)\b"
 )
 # Fine-tuning a named model and what it needs: the calculator's fine-tuning memory.
 FINETUNE_NEEDS = re.compile(
@@ -118,6 +118,10 @@ class Question:
     about_user_docs: bool = False
     sizes: tuple[Model, ...] = ()  # every catalog entry the name may mean ("GatorTron": 345M, 3.9B, 8.9B)
     gpu: GpuType | None = None  # a GPU type the question asks about ("what does an RTX 3090 draw?")
+    # the sizing facts' model the question names when it names it more fully than any catalog entry
+    # ("Llama 3.3 70B Instruct", not the catalog's "LLaMA"; "MedGemma 27B", which the review predates)
+    sizing_model: str | None = None
+    context: str = ""  # the rest of the user's message (statements around the question), for sizing
 
 
 def _resolve(mentions: tuple[ModelMention, ...], rec: Recommendation | None) -> Model | None:
@@ -143,6 +147,18 @@ def _gpu_asked(catalog: Catalog, text: str) -> GpuType | None:
         return None
     named = read_situation(text, facts.gpus).gpus
     return next((g for g in facts.gpus if named is not None and g.key == named.key), None)
+
+
+def _sizing_model(catalog: Catalog, text: str, mentions: tuple[ModelMention, ...]) -> str | None:
+    """The sizing facts' key of a model named more fully than the catalog mention (if any) names it."""
+    named = catalog.sizing_facts.named_in(text) if catalog.sizing_facts is not None else None
+    if named is None:
+        return None
+    architecture, phrase = named
+    catalog_names = [squash(m.text) for m in mentions]
+    if any(len(n) >= len(squash(phrase)) for n in catalog_names):
+        return None
+    return architecture.key
 
 
 def _aspect(norm: str) -> str | None:
@@ -201,8 +217,16 @@ def read_question(catalog: Catalog, text: str, rec: Recommendation | None, conte
     if gpu is not None and (ASPECTS["power"].search(norm) or ASPECTS["price"].search(norm) or _DEFINITION.search(norm)):
         return Question(text, CATALOG, "gpu", gpu=gpu)
     sizing = SIZING_WORDS.search(norm) or (model is not None and FINETUNE_NEEDS.search(norm))
+    if sizing and model is None and not mentions and context:
+        # "Llama 3.1 70B, 20 users. What's the KV cache?": the model is named in the message's statements,
+        # and then "what's the KV cache" asks for a figure, not a definition
+        mentions = find_model_mentions(catalog, context)
+        model = _resolve(mentions, rec)
+        named = _sizing_model(catalog, context, mentions)
+        definition = definition and model is None and named is None
     if sizing and not definition and not (model is not None and ASPECTS["price"].search(norm)):
-        return Question(text, SIZING, "sizing", model)
+        named = _sizing_model(catalog, f"{context} {text}" if context else text, mentions)
+        return Question(text, SIZING, "sizing", model, sizing_model=named, context=context)
     if model is not None:
         aspect = _aspect(norm)  # "what is RaDialog's sensitivity?" names no aspect: the literature answers it
         if aspect == "evidence":

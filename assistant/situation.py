@@ -376,7 +376,7 @@ _USER_HINTS = (
     "user", "nutzer", "anwender", "usuari", "clinician", "doctor", "physician", "nurse", "radiologist", "staff",
     "people", "colleague", "ärzt", "pflegekräfte", "kolleg", "person", "médic", "clínic", "enfermer", "radiólog",
 )  # fmt: skip
-_CONTEXT_HINTS = ("context", "kontext")
+_CONTEXT_HINTS = ("context", "kontext", "token")
 _DOCS_HINTS = (
     "letter", "report", "note", "summar", "request", "quer", "question", "document", "brief", "bericht", "befund",
     "anfrage", "dokument", "zusammenfassung", "carta", "informe", "nota", "consulta", "solicitud", "resúmen",
@@ -497,6 +497,8 @@ def _read_users(text: str) -> tuple[int, str] | None:
     patterns = (
         rf"{_ABOUT}(?P<n>{NUMBER})\s+{_USER_NOUNS}\b(?:\s+{_AT_ONCE})?",
         rf"{_ABOUT}(?P<n>{NUMBER})\s+{_CONCURRENT_BEFORE}\s+{_PEOPLE}\b",
+        # "20 concurrent tumour-board users": a concurrent load, whatever its people are called
+        rf"{_ABOUT}(?P<n>{NUMBER})\s+{_CONCURRENT_BEFORE}\s+(?:[\w-]+\s+){{1,2}}?(?:{_USER_NOUNS}|{_PEOPLE})\b",
         rf"{_ABOUT}(?P<n>{NUMBER})\s+{_PEOPLE}\b[^.;,\n]{{0,30}}?\b{_AT_ONCE}",
     )
     for p in patterns:
@@ -509,8 +511,13 @@ def _read_users(text: str) -> tuple[int, str] | None:
 
 def _read_context(text: str) -> tuple[int, str] | None:
     patterns = (
-        rf"(?P<n>{NUMBER})\s*(?:-\s*)?{_TOKENS}?\s*(?:-\s*)?(?:of\s+)?{_CONTEXT_WORD}",
+        rf"(?P<n>{NUMBER})\s*(?:-\s*)?{_TOKENS}?\s*(?:-\s*)?(?:(?:of|de)\s+)?{_CONTEXT_WORD}",
         rf"{_CONTEXT_WORD}\s*(?:of|von|de|:|=|with|mit|con)?\s*{_ABOUT}(?P<n>{NUMBER})\s*{_TOKENS}?",
+        # "10 users at 8k tokens each": tokens per person of a load are its context (not a day's volume; no
+        # other number in between: "30 at once, 200 reports of 1,500 tokens" is a workload)
+        rf"\b(?:{_USER_NOUNS}|{_PEOPLE}|{_AT_ONCE})\b[^.;\n\d]{{0,30}}?\b(?:at|with|of|con|de|mit|y|and)?\s*"
+        rf"{_ABOUT}(?P<n>{NUMBER})\s*{_TOKENS}\b(?!\s*(?:per|a|an|por|pro|al|am)\s+(?:day|d[ií]a|tag|week|semana|"
+        r"woche|month|mes|monat|second|segundo|sekunde))",
     )
     for p in patterns:
         for m in re.finditer(p, text, re.IGNORECASE):

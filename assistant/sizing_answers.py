@@ -29,7 +29,7 @@ _FIT = re.compile(r"\b(?:fit|fits|run (?:it )?on|enough|suffice|cabe|caben|alcan
 MAX_ASSUMPTIONS = 4  # the main ones are named in the reply; all of them are in ``clinadvisor size --json``
 
 
-def _query(text: str, model: Model, situation: Situation | None, asked: Situation) -> SizingQuery:
+def _query(text: str, model: str, situation: Situation | None, asked: Situation) -> SizingQuery:
     """The calculator's question: what the user asked, then what the conversation knows, then the defaults."""
     norm = normalize(text)
     bits: int | None = None
@@ -52,7 +52,7 @@ def _query(text: str, model: Model, situation: Situation | None, asked: Situatio
     gpus = known.gpus
     work = known.workload
     return SizingQuery(
-        model=model.id,
+        model=model,
         bits=bits,
         quant=quant,
         context=known.context_tokens,
@@ -96,31 +96,44 @@ def _lines(lang: str, doc: dict[str, Any], query: SizingQuery) -> list[str]:
 
 
 def sizing_answer(
-    lang: str, catalog: Catalog, text: str, model: Model | None, situation: Situation | None, example: str
+    lang: str,
+    catalog: Catalog,
+    text: str,
+    model: Model | None,
+    situation: Situation | None,
+    example: str,
+    *,
+    named: str | None = None,
 ) -> str:
-    """The answer to a memory or hardware question (the calculator's figures with their assumptions)."""
-    if model is None:
+    """The answer to a memory or hardware question (the calculator's figures with their assumptions).
+
+    ``named`` is a sizing-facts key the question names (a newer model outside the catalog); it replaces
+    ``model``, and then no study hardware is reported beside the estimate."""
+    if model is None and named is None:
         return t(lang, "sizing_no_model", example=example)
     facts = catalog.sizing_facts
     asked = read_situation(text, facts.gpus if facts is not None else ())
-    query = _query(text, model, situation, asked)
+    key = named or (model.id if model is not None else "")
+    label = model.label if model is not None and named is None else key
+    query = _query(text, key, situation, asked)
     try:
         doc = size_query(catalog, query)
     except InvalidInput:
-        return t(lang, "sizing_unknown", model=model.label)
+        return t(lang, "sizing_unknown", model=label)
     if doc.get("total_gb") is None:
-        return t(lang, "sizing_api", model=model.label)
+        return t(lang, "sizing_api", model=label)
     lines = _lines(lang, doc, query)
-    resources = model_resources(catalog, model, None)
-    for name in ("inference", "fine_tuning", "pre_training"):  # what the studies ran it on, beside the estimate
-        if (phase := resources.phases.get(name)) is not None:
-            label = t(lang, "phase_" + name)
-            lines.append(t(lang, "sizing_reported", phase=label, hardware=phase_texts(lang, phase)[0]))
+    if model is not None and named is None:
+        resources = model_resources(catalog, model, None)
+        for name in ("inference", "fine_tuning", "pre_training"):  # what the studies ran it on, beside the estimate
+            if (phase := resources.phases.get(name)) is not None:
+                phase_label = t(lang, "phase_" + name)
+                lines.append(t(lang, "sizing_reported", phase=phase_label, hardware=phase_texts(lang, phase)[0]))
     gpu_known = query.gpu is not None and query.gpus_available is not None
     if not gpu_known and (_FIT.search(normalize(text)) or (situation is None or situation.gpus is None)):
         lines.append(t(lang, "sizing_ask"))
-    named = [a["name"] + f" = {a['value']:g} {a['unit']}" for a in doc.get("assumptions", [])[:MAX_ASSUMPTIONS]]
+    assumed = [a["name"] + f" = {a['value']:g} {a['unit']}" for a in doc.get("assumptions", [])[:MAX_ASSUMPTIONS]]
     head = t(lang, "sizing_head", model=doc["name"], quant=doc["quant"], bits=f"{doc['bits_per_weight']:g}",
              users=doc["users"], context=f"{doc['context']:,}")  # fmt: skip
     body = "\n".join(f"- {line}" for line in lines)
-    return f"{head}\n{body}\n\n{t(lang, 'sizing_source', model=model.id, assumptions='; '.join(named))}"
+    return f"{head}\n{body}\n\n{t(lang, 'sizing_source', model=key, assumptions='; '.join(assumed))}"

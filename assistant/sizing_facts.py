@@ -150,6 +150,21 @@ class SizingFacts:
         keys = list(dict.fromkeys(m.key for c in close for m in self._by_squashed[c]))
         return Lookup(None, tuple(keys[:CANDIDATE_LIMIT]))
 
+    def named_in(self, text: str) -> tuple[Architecture, str] | None:
+        """The model a free text names with the longest name ("Llama 3.3 70B Instruct" before "Llama"), and
+        the words that named it; None when no run of up to five words is exactly one model's name."""
+        tokens = _NAME_TOKEN.findall(text)
+        best: tuple[Architecture, str] | None = None
+        for start in range(len(tokens)):
+            for width in range(min(5, len(tokens) - start), 0, -1):
+                phrase = " ".join(tokens[start : start + width])
+                found = self._by_squashed.get(squash(phrase), ())
+                if len(found) == 1 and len(squash(phrase)) >= 4 and any(ch.isdigit() for ch in phrase):
+                    if best is None or len(squash(phrase)) > len(squash(best[1])):
+                        best = (found[0], phrase)
+                    break
+        return best
+
     def gpu(self, name: str) -> GpuType | None:
         """The GPU type a name means ("A100 80GB", "rtx4090", "NVIDIA H100"), or None."""
         key = squash(name)
@@ -174,6 +189,7 @@ class SizingFacts:
 
 
 _WORDS = re.compile(r"[a-z]+|\d+(?:\.\d+)?[a-z]*")
+_NAME_TOKEN = re.compile(r"[\w.]+(?:-[\w.]+)*")  # "Qwen3-32B", "3.3", "70B": a model name's words
 
 
 def squash(text: str) -> str:

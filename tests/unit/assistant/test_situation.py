@@ -59,6 +59,7 @@ def test_words_that_look_like_gpus_are_not_gpus() -> None:
         ("unos veinte usuarios simultáneos", 20),
         ("zwanzig gleichzeitige Nutzer", 20),
         ("15 Ärzte gleichzeitig", 15),
+        ("20 concurrent tumour-board users", 20),
     ],
 )
 def test_concurrent_users(text: str, users: int) -> None:
@@ -77,10 +78,21 @@ def test_a_headcount_is_not_concurrency() -> None:
         ("8,000-token context", 8_000),
         ("Kontext von 8.000 Tokens", 8_000),
         ("contexto de 8000 tokens", 8_000),
+        ("8192 tokens de contexto cada uno", 8_192),
+        ("for 10 simultaneous users at 8k tokens each", 8_000),
+        ("12 Ärzte gleichzeitig mit je 4000 Tokens", 4_000),
     ],
 )
 def test_context(text: str, tokens: int) -> None:
     assert read(text).context_tokens == tokens
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["30 nurses at once, 200 reports a day of 1,500 tokens each", "about 40 users, 500 tokens per day each"],
+)
+def test_tokens_of_a_days_work_are_not_a_context(text: str) -> None:
+    assert read(text).context_tokens is None
 
 
 @pytest.mark.parametrize(

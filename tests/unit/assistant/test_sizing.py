@@ -319,3 +319,12 @@ def test_the_benchmark_references_are_met() -> None:
     spec.loader.exec_module(bench)
     results = [bench.check(ref, ref.estimate()) for ref in bench.references()]
     assert len(results) >= 15 and all(ok for _, ok in results)
+
+
+def test_a_free_text_names_the_model_with_its_fullest_name() -> None:
+    facts = load_sizing_facts()
+    found = facts.named_in("we'd like to try Llama 3.3 70B Instruct in 4-bit")
+    assert found is not None and found[0].key == "Llama-3.3-70B-Instruct" and found[1] == "Llama 3.3 70B Instruct"
+    found = facts.named_in("Si usáramos Qwen3-32B con 16 usuarios")
+    assert found is not None and found[0].key == "Qwen3-32B"
+    assert facts.named_in("the top model at 4-bit for 30 users") is None  # "4-bit" names no model

@@ -231,6 +231,36 @@ def test_a_memory_question_is_answered_by_the_sizing_calculator_for_the_top_mode
     assert "tell me which GPUs you have" in reply.text  # the fit cannot be judged without them: it asks
 
 
+def test_a_model_outside_the_review_is_sized_by_its_own_name(catalog: Catalog) -> None:
+    reply = ask(catalog, "If we self-hosted MedGemma 27B instead, at 4 bits, how much memory would the weights need?")
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert "MedGemma-27B-text-it in awq" in reply.text and "clinadvisor size MedGemma-27B-text-it" in reply.text
+
+
+def test_the_fullest_name_wins_over_a_shorter_catalog_name(catalog: Catalog) -> None:
+    question = read_question(
+        catalog, "Could we run Llama 3.3 70B Instruct in 4-bit for 10 users at 8k tokens each?", None
+    )
+    assert question.source == SIZING and question.sizing_model == "Llama-3.3-70B-Instruct"
+    reply = ask(
+        catalog, "How many A40 cards for Llama 3.3 70B Instruct in 4-bit, 10 simultaneous users at 8k tokens each?"
+    )
+    assert "10 user(s) at once with 8,000 tokens of context each" in reply.text
+    assert "on A40: 2 GPU(s) needed" in reply.text
+
+
+def test_a_model_named_in_the_statements_is_the_one_a_sizing_question_means(catalog: Catalog) -> None:
+    parts = parse_message(
+        "Sizing check: Llama 3.1 70B, 20 concurrent tumour-board users, 8,192 tokens of context each. "
+        "What's the KV cache on top of the weights?"
+    )
+    question = read_question(catalog, parts.questions[0], None, parts.statements)
+    assert question.source == SIZING  # a figure is asked, not the definition of a KV cache
+    assert question.model is not None and question.model.id == "llama3-1-70b"
+    reply = ask(catalog, f"{parts.statements} {parts.questions[0]}")
+    assert "20 user(s) at once with 8,192 tokens of context each" in reply.text
+
+
 def test_the_situation_said_in_the_conversation_sizes_the_answer_and_the_recommendation(catalog: Catalog) -> None:
     messages = [*conversation(catalog), user("We have two A100 80GB GPUs and about 30 users at the same time.")]
     stated = respond(catalog, messages)
