@@ -126,7 +126,9 @@ def literature_passages(
     names them; the catalog's generated fact sheets only when it names a model (they answer about models, and
     hundreds of them would otherwise crowd out the papers)."""
     # the glossary's own names of the terms it asks about, so that "cuantización" also finds "quantization"
-    query = " ".join([question.text, *([english] if english else []), *(t for t in question.terms if "_" not in t)])
+    # a question that goes on from the one before it ("and what hardware?") is searched with that one's words
+    asked = f"{question.follows} {question.text}" if question.follows else question.text
+    query = " ".join([asked, *([english] if english else []), *(t for t in question.terms if "_" not in t)])
     if question.about_user_docs:
         found = search(retriever, query, USER_DOCS_K, lang, notices, max_per_doc=PER_DOCUMENT)
         own = [p for p in found if p.kind == "user"]

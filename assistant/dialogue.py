@@ -162,8 +162,14 @@ def _plan(
     first_turn = len(conv.user_texts) < 2
     questions = [q for q in parts.questions if not (first_turn and asks_for_recommendation(q))]
     answers = [
-        plan_answer(catalog, read_question(catalog, q, state.recommendation, parts.statements), state, lang, retriever)
-        for q in questions[:MAX_ANSWERS]
+        plan_answer(
+            catalog,
+            read_question(catalog, q, state.recommendation, parts.statements, previous=questions[i - 1] if i else ""),
+            state,
+            lang,
+            retriever,
+        )
+        for i, q in enumerate(questions[:MAX_ANSWERS])
     ]
     if parts.what_if is not None and not first_turn:  # a what-if needs a recommendation to compare with
         answers.append(plan_what_if(catalog, parts.what_if, state, lang, backend))

@@ -7,6 +7,7 @@ follow-up is treated as an answer or a correction, which the extraction reads.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -117,6 +118,28 @@ def _model_keys(catalog: Catalog) -> dict[str, tuple[Model, ...]]:
     return {k: tuple(v) for k, v in keys.items()}
 
 
+@lru_cache(maxsize=8)
+def _sorted_keys(catalog: Catalog) -> tuple[str, ...]:
+    return tuple(sorted(_model_keys(catalog)))
+
+
+def _family_named(catalog: Catalog, phrase: str, width: int) -> tuple[Model, ...]:
+    """The one model whose names all start with ``phrase`` ("Claude-instant" for Claude Instant v1.0), when
+    the phrase is written like a name (two words, a hyphen or a digit: a plain word such as "radiology"
+    would otherwise name Radiology-Llama2) and at least six letters long."""
+    squashed = _squash(phrase)
+    if len(squashed) < 6 or not (width > 1 or "-" in phrase or any(ch.isdigit() for ch in phrase)):
+        return ()
+    keys = _sorted_keys(catalog)
+    start = bisect.bisect_left(keys, squashed)
+    found: list[Model] = []
+    for key in keys[start:]:
+        if not key.startswith(squashed):
+            break
+        found += [m for m in _model_keys(catalog)[key] if m not in found]
+    return tuple(found) if len(found) == 1 else ()
+
+
 _TOKEN = re.compile(r"[\w.+']+(?:[-/][\w.+']+)*", re.UNICODE)  # an apostrophe stays in its word (GatorTron's)
 
 
@@ -132,7 +155,7 @@ def find_model_mentions(catalog: Catalog, text: str) -> tuple[ModelMention, ...]
             if i + width > len(tokens):
                 continue
             phrase = " ".join(tokens[i : i + width])
-            models = keys.get(_squash(phrase))
+            models = keys.get(_squash(phrase)) or _family_named(catalog, phrase, width)
             if models and not (width == 1 and len(_squash(phrase)) < 3 and not any(c.isdigit() for c in phrase)):
                 found.append(ModelMention(phrase, models))
                 i += width

@@ -11,10 +11,18 @@ about; anything else reaches the literature, which can say that it does not know
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.catalog import Catalog, Model
-from assistant.followups import EXPLAIN, WHY_NOT, ModelMention, classify, find_model_mentions, find_terms
+from assistant.followups import (
+    EXPLAIN,
+    WHY_NOT,
+    FollowUp,
+    ModelMention,
+    classify,
+    find_model_mentions,
+    find_terms,
+)
 from assistant.lexicon import normalize
 from assistant.recommendation import Recommendation
 from assistant.situation import read_situation
@@ -28,7 +36,7 @@ LITERATURE = "literature"
 # What a question about one model asks (concept words, EN/ES/DE, matched on normalised text).
 ASPECTS: dict[str, re.Pattern[str]] = {
     "price": re.compile(
-        r"\b(?:cost\w*|price\w*|pricing|buy\w*|purchas\w*|rent\w*|dollars?|usd|euros?|expensive|cheap\w*|"
+        r"\b(?:cost\w*|price\w*|pricing|charge[sd]?|fees?|buy\w*|purchas\w*|rent\w*|dollars?|usd|euros?|expensive|cheap\w*|"
         r"cuest\w*|cost\w*|precio\w*|compra\w*|alquil\w*|kost\w*|preis\w*|kauf\w*|miet\w*|teuer)\b|\$"
     ),
     "power": re.compile(r"\b(?:power|watts?|energy|electricity|tdp|consum\w*|energia|potencia|strom\w*|leistung)\b"),
@@ -122,6 +130,7 @@ class Question:
     # ("Llama 3.3 70B Instruct", not the catalog's "LLaMA"; "MedGemma 27B", which the review predates)
     sizing_model: str | None = None
     context: str = ""  # the rest of the user's message (statements around the question), for sizing
+    follows: str = ""  # the question before this one in the message, when this one goes on from it
 
 
 def _resolve(mentions: tuple[ModelMention, ...], rec: Recommendation | None) -> Model | None:
@@ -168,13 +177,31 @@ def _aspect(norm: str) -> str | None:
     return None
 
 
+_SPEED = re.compile(
+    r"\b(?:latenc\w*|speed|fast\w*|throughput|tokens? (?:per|a) second|tokens?/s|milliseconds?|"
+    r"velocidad|rapid\w*|geschwindigkeit|schnell\w*)\b"
+)
+_HOW_MANY = re.compile(r"\b(?:how many|cuant[oa]s|wie viele)\b")
 _PRONOUN = re.compile(r"\b(?:it|its|this one|that one|this model|that model|lo|la|este|esta|es|ihn|dieses)\b")
+# A second question that goes on from the one before it in the same message ("... on ROUGE? and what
+# hardware was it trained on?"): it inherits that question's subject.
+_GOES_ON = re.compile(
+    r"^(?:and|also|plus|then|y|e|ademas|tambien|und|sowie|auch)\b|"
+    r"\b(?:it|its|they|them|their|that (?:study|paper|model)|the same (?:study|paper|model)|"
+    r"ese (?:estudio|articulo|modelo)|dieser? (?:studie|artikel|modell))\b"
+)
 
 
-def read_question(catalog: Catalog, text: str, rec: Recommendation | None, context: str = "") -> Question:
+def read_question(
+    catalog: Catalog, text: str, rec: Recommendation | None, context: str = "", previous: str = ""
+) -> Question:
     """What the question asks and which source answers it; ``context`` (the rest of the message) tells what
-    "it" means ("The guide suggests PaLM-E. Why isn't it on my list?")."""
+    "it" means ("The guide suggests PaLM-E. Why isn't it on my list?"); ``previous`` is the question before
+    this one in the same message, whose subject a question that goes on from it inherits."""
     norm = normalize(text)
+    goes_on = bool(previous) and bool(_GOES_ON.search(norm.lstrip("\u00bf\u00a1 -\u2013\u2014\u2022*")))
+    if goes_on:
+        context = f"{context} {previous}".strip()
     mentions = find_model_mentions(catalog, text)
     if not mentions and context and _PRONOUN.search(norm):
         mentions = find_model_mentions(catalog, context)
@@ -183,6 +210,25 @@ def read_question(catalog: Catalog, text: str, rec: Recommendation | None, conte
     if model is None and _TOP_MODEL.search(norm):
         model = _top_model(catalog, rec)
     follow = classify(catalog, text)
+    question = _routed(catalog, text, norm, rec, context, mentions, model, sizes, follow)
+    if goes_on and question.source == LITERATURE:
+        about_docs = question.about_user_docs or bool(_USER_DOCS.search(normalize(previous)))
+        return replace(question, follows=previous, about_user_docs=about_docs)
+    return question
+
+
+def _routed(
+    catalog: Catalog,
+    text: str,
+    norm: str,
+    rec: Recommendation | None,
+    context: str,
+    mentions: tuple[ModelMention, ...],
+    model: Model | None,
+    sizes: tuple[Model, ...],
+    follow: FollowUp | None,
+) -> Question:
+    """The source and kind of a question whose model mentions are resolved."""
     if _USER_DOCS.search(norm):
         return Question(text, LITERATURE, "literature", model, about_user_docs=True)
     if follow is not None and follow.kind == WHY_NOT and (model is not None or not _SOURCE_CITED.search(norm)):
@@ -216,7 +262,11 @@ def read_question(catalog: Catalog, text: str, rec: Recommendation | None, conte
     gpu = _gpu_asked(catalog, text) if model is None else None
     if gpu is not None and (ASPECTS["power"].search(norm) or ASPECTS["price"].search(norm) or _DEFINITION.search(norm)):
         return Question(text, CATALOG, "gpu", gpu=gpu)
-    sizing = SIZING_WORDS.search(norm) or (model is not None and FINETUNE_NEEDS.search(norm))
+    sizing = (
+        SIZING_WORDS.search(norm)
+        or (model is not None and FINETUNE_NEEDS.search(norm))
+        or (_HOW_MANY.search(norm) and _gpu_asked(catalog, text) is not None)  # "how many H100s is that?"
+    )
     if sizing and model is None and not mentions and context:
         # "Llama 3.1 70B, 20 users. What's the KV cache?": the model is named in the message's statements,
         # and then "what's the KV cache" asks for a figure, not a definition
@@ -224,6 +274,8 @@ def read_question(catalog: Catalog, text: str, rec: Recommendation | None, conte
         model = _resolve(mentions, rec)
         named = _sizing_model(catalog, context, mentions)
         definition = definition and model is None and named is None
+    if sizing and model is not None and model.access == "API" and _SPEED.search(norm):
+        sizing = None  # a vendor's service has no hardware to size: its speed is a question for the literature
     if sizing and not definition and not (model is not None and ASPECTS["price"].search(norm)):
         named = _sizing_model(catalog, f"{context} {text}" if context else text, mentions)
         return Question(text, SIZING, "sizing", model, sizing_model=named, context=context)

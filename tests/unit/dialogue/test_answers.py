@@ -261,6 +261,39 @@ def test_a_model_named_in_the_statements_is_the_one_a_sizing_question_means(cata
     assert "20 user(s) at once with 8,192 tokens of context each" in reply.text
 
 
+def test_how_many_of_a_named_gpu_is_a_sizing_question(catalog: Catalog) -> None:
+    reply = ask(catalog, "We'd host Mistral 7B ourselves in fp16, 50 concurrent users at 8k context. How many H100s?")
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert "50 user(s) at once with 8,000 tokens of context each" in reply.text and "on H100" in reply.text
+
+
+def test_the_speed_of_a_vendors_service_is_not_a_sizing_question(catalog: Catalog) -> None:
+    question = read_question(catalog, "What's the latency of Claude-instant in milliseconds?", None)
+    assert question.model is not None and question.model.id == "claude-instant-v1-0"
+    assert question.source == LITERATURE  # no hardware to size; only the literature could say
+
+
+def test_a_family_name_written_like_a_name_finds_its_one_model(catalog: Catalog) -> None:
+    from assistant.followups import find_model_mentions
+
+    assert [m.models[0].id for m in find_model_mentions(catalog, "Is Claude-instant API-only?")] == [
+        "claude-instant-v1-0"
+    ]
+    assert find_model_mentions(catalog, "what about radiology reports?") == ()  # a plain word names no model
+
+
+def test_a_second_question_inherits_the_subject_of_the_first(catalog: Catalog) -> None:
+    parts = parse_message("Is Claude-instant open weights or API-only? What does it charge per 1k input tokens?")
+    first, second = parts.questions
+    question = read_question(catalog, second, None, parts.statements, previous=first)
+    assert question.model is not None and question.model.id == "claude-instant-v1-0"
+    assert question.source == CATALOG and question.aspect == "price"
+    docs = read_question(catalog, "and what did they find?", None, "", previous="In the paper I added, who took part?")
+    assert docs.source == LITERATURE and docs.about_user_docs and docs.follows.startswith("In the paper I added")
+    alone = read_question(catalog, "What is a context window?", None, "", previous="In the paper I added, who?")
+    assert not alone.follows  # a question that does not go on from the last one keeps its own subject
+
+
 def test_the_situation_said_in_the_conversation_sizes_the_answer_and_the_recommendation(catalog: Catalog) -> None:
     messages = [*conversation(catalog), user("We have two A100 80GB GPUs and about 30 users at the same time.")]
     stated = respond(catalog, messages)
