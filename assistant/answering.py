@@ -17,7 +17,7 @@ from assistant.composing import blocks
 from assistant.evidence import Passage, Retriever
 from assistant.extraction import extract
 from assistant.followups import TERM_ALIASES, after_why_not
-from assistant.i18n import t, task_name
+from assistant.i18n import stage_title, t, task_name
 from assistant.intake import IntakeState, selected_tasks
 from assistant.llm import ChatBackend
 from assistant.passages import retrieve, search
@@ -157,6 +157,9 @@ def plan_answer(
         return _with_evidence(plan, lang)
     if question.kind == "count" and rec is not None:
         return AnswerPlan(RULES, "count", question.text, text=count_text(lang, rec))
+    if question.kind == "my_stage" and rec is not None:
+        return AnswerPlan(RULES, "my_stage", question.text, text=t(lang, "my_stage", stage=rec.stage,
+                                                                   title=stage_title(lang, rec.stage)))  # fmt: skip
     if question.kind == "own_hardware" and rec is not None:
         return AnswerPlan(RULES, "own_hardware", question.text, text=own_hardware_text(lang, rec))
     if question.kind == "gpu" and question.gpu is not None:

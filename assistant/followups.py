@@ -69,7 +69,7 @@ TERM_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "open model": ("open model", "modelo abierto", "offenes modell"),
         "api model": ("api model", "api-only", "api only", "modelo api", "api-modell"),
         "restricted model": ("restricted", "restringido", "eingeschrankt"),
-        "star": ("star", "estrella", "stern"),
+        "star": ("star", "asterisk", "estrella", "asterisco", "stern", "sternchen"),
         "evidence": (
             "studies count",
             "evidence count",

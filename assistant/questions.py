@@ -104,6 +104,12 @@ _REPORTED = re.compile(
     r"wurde|wurden|fue|fueron)\b"
 )
 # A stage named outright ("what does stage II cover?").
+# "Which stage did you put my request under?": the stage of the user's own recommendation.
+_MY_STAGE = re.compile(
+    r"\b(?:which|what|en (?:que|cual)|welche\w*|in welche\w*)\b(?: \w+){0,3} "
+    r"(?:stage|etapa|fase|stufe|phase)\b(?: \w+){0,6}? "
+    r"(?:my|mi|mein\w*|me|you|(?:has|ha|haben sie|hast du) \w+|am i|are we|estoy|estamos|bin ich|sind wir|put|placed)\b"
+)
 _STAGE_NAMED = re.compile(r"\b(?:stage|stufe|phase|etapa|fase)\s+(i{1,3}|iv|v|[1-5])\b")
 # The tool itself: what it rests on, how current its prices are.
 _ABOUT_TOOL = re.compile(
@@ -237,6 +243,8 @@ def _routed(
         return Question(text, LITERATURE, "literature", model, terms=find_terms(text))
     if model is not None and _WHY_RANK.search(norm) and rec is not None:
         return Question(text, RULES, "why_not", model)
+    if model is None and rec is not None and _MY_STAGE.search(norm):
+        return Question(text, RULES, "my_stage")
     if (stage := _STAGE_NAMED.search(norm)) and model is None:
         return Question(text, CATALOG, "stage", terms=(stage.group(1),))
     if model is None and rec is not None and _HOW_MANY_MODELS.search(norm):

@@ -294,6 +294,23 @@ def test_a_second_question_inherits_the_subject_of_the_first(catalog: Catalog) -
     assert not alone.follows  # a question that does not go on from the last one keeps its own subject
 
 
+def test_which_stage_the_need_was_put_in_is_answered_from_the_recommendation(catalog: Catalog) -> None:
+    for question, expected in [
+        ("Which stage am I in?", "stage II"),
+        ("¿En qué etapa del flujo clínico has clasificado mi caso?", "etapa II"),
+        ("In welche Stufe haben Sie meinen Fall eingeordnet?", " II,"),  # (the reply keeps the chat's language)
+    ]:
+        reply = ask(catalog, question)
+        assert reply.answer is not None and reply.answer["source"] == "rules", question
+        assert expected in reply.text, question
+    assert read_question(catalog, "What is stage IV?", None).kind == "stage"  # a stage named is explained
+
+
+def test_the_star_is_explained_in_german_too(catalog: Catalog) -> None:
+    reply = ask(catalog, "Was bedeutet das Sternchen (*) hinter einem Modellnamen?")
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
+
+
 def test_the_situation_said_in_the_conversation_sizes_the_answer_and_the_recommendation(catalog: Catalog) -> None:
     messages = [*conversation(catalog), user("We have two A100 80GB GPUs and about 30 users at the same time.")]
     stated = respond(catalog, messages)
