@@ -103,13 +103,13 @@ _REPORTED = re.compile(
     r"\b(?:did|was|were|reported|listed|used|took|used for|pre-?train\w*|vortrain\w*|preentren\w*|"
     r"wurde|wurden|fue|fueron)\b"
 )
-# A stage named outright ("what does stage II cover?").
 # "Which stage did you put my request under?": the stage of the user's own recommendation.
 _MY_STAGE = re.compile(
     r"\b(?:which|what|en (?:que|cual)|welche\w*|in welche\w*)\b(?: \w+){0,3} "
     r"(?:stage|etapa|fase|stufe|phase)\b(?: \w+){0,6}? "
     r"(?:my|mi|mein\w*|me|you|(?:has|ha|haben sie|hast du) \w+|am i|are we|estoy|estamos|bin ich|sind wir|put|placed)\b"
 )
+# A stage named outright ("what does stage II cover?").
 _STAGE_NAMED = re.compile(r"\b(?:stage|stufe|phase|etapa|fase)\s+(i{1,3}|iv|v|[1-5])\b")
 # The tool itself: what it rests on, how current its prices are.
 _ABOUT_TOOL = re.compile(
@@ -209,7 +209,7 @@ def read_question(
     if goes_on:
         context = f"{context} {previous}".strip()
     mentions = find_model_mentions(catalog, text)
-    if not mentions and context and _PRONOUN.search(norm):
+    if not mentions and context and (goes_on or _PRONOUN.search(norm)):
         mentions = find_model_mentions(catalog, context)
     model = _resolve(mentions, rec)
     sizes = mentions[0].models if mentions else ()
@@ -273,20 +273,20 @@ def _routed(
     sizing = (
         SIZING_WORDS.search(norm)
         or (model is not None and FINETUNE_NEEDS.search(norm))
-        or (_HOW_MANY.search(norm) and _gpu_asked(catalog, text) is not None)  # "how many H100s is that?"
-    )
-    if sizing and model is None and not mentions and context:
-        # "Llama 3.1 70B, 20 users. What's the KV cache?": the model is named in the message's statements,
-        # and then "what's the KV cache" asks for a figure, not a definition
-        mentions = find_model_mentions(catalog, context)
-        model = _resolve(mentions, rec)
-        named = _sizing_model(catalog, context, mentions)
-        definition = definition and model is None and named is None
+        or (_HOW_MANY.search(norm) and (gpu if model is None else _gpu_asked(catalog, text)) is not None)
+    )  # (the last: "how many H100s is that?")
     if sizing and model is not None and model.access == "API" and _SPEED.search(norm):
         sizing = None  # a vendor's service has no hardware to size: its speed is a question for the literature
-    if sizing and not definition and not (model is not None and ASPECTS["price"].search(norm)):
-        named = _sizing_model(catalog, f"{context} {text}" if context else text, mentions)
-        return Question(text, SIZING, "sizing", model, sizing_model=named, context=context)
+    if sizing:
+        if model is None and not mentions and context:  # "Llama 3.1 70B, 20 users. What's the KV cache?"
+            mentions = find_model_mentions(catalog, context)
+            model = _resolve(mentions, rec)
+        named = _sizing_model(catalog, f"{context} {text}".strip(), mentions)
+        # with a model named, "what's the KV cache?" asks for a figure, not for a definition
+        if not (definition and model is None and named is None) and not (
+            model is not None and ASPECTS["price"].search(norm)
+        ):
+            return Question(text, SIZING, "sizing", model, sizing_model=named, context=context)
     if model is not None:
         aspect = _aspect(norm)  # "what is RaDialog's sensitivity?" names no aspect: the literature answers it
         if aspect == "evidence":

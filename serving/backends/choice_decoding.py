@@ -159,8 +159,7 @@ def _emit(chooser: TokenChooser, schema: Mapping[str, Any], afters: Sequence[str
     """Write a value followed by one of ``afters`` (the model chooses which); return the one written."""
     spellings = finite_spellings(schema)
     if spellings is not None:
-        chosen = chooser.choose([s + a for s in spellings for a in afters])
-        return next(a for a in afters if chosen.endswith(a) and chosen[: len(chosen) - len(a)] in spellings)
+        return _choose_followed(chooser, spellings, afters)
     if schema.get("type") == "object":
         props = list(schema["properties"].items())
         if not props:
@@ -186,15 +185,17 @@ def _emit_items(chooser: TokenChooser, spellings: Sequence[str], most: int, afte
         return chosen[2:]
     for index in range(most):
         follows = ("," + opening, *ends) if index + 1 < most else ends
-        chosen = _choose_item(chooser, [s[len(opening) :] for s in spellings], follows)
+        chosen = _choose_followed(chooser, [s[len(opening) :] for s in spellings], follows)
         if chosen != "," + opening:
             return chosen[1:]
     raise AssertionError("unreachable: the last item is always followed by an end")
 
 
-def _choose_item(chooser: TokenChooser, rests: Sequence[str], follows: Sequence[str]) -> str:
-    chosen = chooser.choose([r + f for r in rests for f in follows])
-    return next(f for f in follows if chosen.endswith(f) and chosen[: len(chosen) - len(f)] in rests)
+def _choose_followed(chooser: TokenChooser, values: Sequence[str], follows: Sequence[str]) -> str:
+    """One of ``values`` followed by one of ``follows``, chosen together; returns the follow written."""
+    chosen = chooser.choose([v + f for v in values for f in follows])
+    known = set(values)
+    return next(f for f in follows if chosen.endswith(f) and chosen[: len(chosen) - len(f)] in known)
 
 
 def _shared_length(sequences: Sequence[Sequence[int]]) -> int:

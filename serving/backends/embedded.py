@@ -122,17 +122,24 @@ class EmbeddedBackend:
     ) -> Mapping[str, Any]:
         """A JSON object that validates against ``schema``, sampled under a grammar made from it."""
         if self.choice_decoding and supported(schema):
-            from serving.backends.llama_choice import choice_json
+            from serving.backends.llama_choice import choice_json, has_chat_template
 
             with self._lock:
+                llama = self._load_locked()
+                if not has_chat_template(llama):  # a GGUF without a template: llama.cpp's own format, sampled
+                    return self._sampled_json(messages, schema, max_tokens)
                 try:
-                    text, _choices = choice_json(self._load_locked(), messages, schema)
+                    text, _choices = choice_json(llama, messages, schema)
                 except (ValueError, RuntimeError) as exc:  # a prompt that does not fit; a failed llama.cpp decode
                     raise BackendError(f"the embedded model refused the request: {exc}") from None
             return parse_json_reply(text, schema)
-        fmt = {"type": "json_object", "schema": dict(schema)}
         with self._lock:
-            result = self._chat(messages, max_tokens=max_tokens, temperature=0.0, response_format=fmt)
+            return self._sampled_json(messages, schema, max_tokens)
+
+    def _sampled_json(self, messages: Sequence[Message], schema: Mapping[str, Any], max_tokens: int) -> dict[str, Any]:
+        """The reply sampled under a grammar made from ``schema`` (the caller holds the lock)."""
+        fmt = {"type": "json_object", "schema": dict(schema)}
+        result = self._chat(messages, max_tokens=max_tokens, temperature=0.0, response_format=fmt)
         return parse_json_reply(str(result["choices"][0]["message"]["content"] or ""), schema)
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0) -> Iterator[str]:

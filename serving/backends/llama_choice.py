@@ -7,6 +7,7 @@ match those of its own chat completions and the prefix states saved by either pa
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any, cast
 
 import numpy as np
@@ -41,13 +42,23 @@ class LlamaTokenModel:
         return [float(logits[t]) for t in candidates]
 
 
+def has_chat_template(llama: Llama) -> bool:
+    """Whether the GGUF file carries the chat template this module applies (a user's own file may not)."""
+    return "tokenizer.chat_template" in llama.metadata
+
+
+@lru_cache(maxsize=4)  # compiling the Jinja template on every call would cost each reading a few ms
+def _formatter(template: str, eos: str, bos: str) -> Jinja2ChatFormatter:
+    return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+
+
 def prompt_tokens(llama: Llama, messages: Sequence[Message]) -> list[int]:
     """The tokens of ``messages`` under the model's chat template, with the assistant's turn opened."""
     eos, bos = llama.token_eos(), llama.token_bos()
-    formatter = Jinja2ChatFormatter(
-        template=str(llama.metadata["tokenizer.chat_template"]),
-        eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
-        bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
+    formatter = _formatter(
+        str(llama.metadata["tokenizer.chat_template"]),
+        llama._model.token_get_text(eos) if eos != -1 else "",
+        llama._model.token_get_text(bos) if bos != -1 else "",
     )
     result = formatter(messages=cast(Any, [dict(m) for m in messages]))
     return llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)

@@ -115,6 +115,11 @@ def test_registry_starts_the_packaged_small_model(tmp_path: Path) -> None:
     assert isinstance(backend, EmbeddedBackend)
     assert backend.weights.verified
     assert backend.weights.sha256 == SMOLLM2_135M.sha256
+    assert backend.choice_decoding  # the default; the setting turns it off
+    off = create_backend(
+        "embedded", Settings(home=tmp_path, embedded_model="smollm2-135m", embedded_choice_decoding=False)
+    )
+    assert isinstance(off, EmbeddedBackend) and not off.choice_decoding
 
 
 @pytest.mark.slow
@@ -189,3 +194,22 @@ def test_small_schemas_are_written_by_choice_decoding_in_fewer_steps(smol: Embed
         assert set(value) == {"deploy_local", "data_sharing", "radiology"}
     reply_tokens = len(llama.tokenize(json.dumps(chosen, separators=(",", ":")).encode(), add_bos=False))
     assert 0 < decode_steps < reply_tokens  # grammar sampling needs one decode per reply token
+
+
+def test_choice_decoding_brings_the_prompt_prefix_back_after_another_prompt(smol: EmbeddedBackend) -> None:
+    smol.complete_json(extraction("First case: we read CT reports."), SCHEMA)
+    smol.complete([{"role": "user", "content": "Something else entirely, please."}], max_tokens=4)
+    smol.reset_perf()
+    smol.complete_json(extraction("Second case: the cloud is fine."), SCHEMA)
+    evaluated = smol.perf()["prompt_tokens"] + smol.perf()["generated_tokens"]
+    assert 0 < evaluated < len(smol.load().tokenize(SYSTEM.encode())) / 2  # the saved state came back
+
+
+def test_a_model_file_without_a_chat_template_is_sampled_under_a_grammar(smol: EmbeddedBackend) -> None:
+    metadata = smol.load().metadata
+    template = metadata.pop("tokenizer.chat_template")
+    try:
+        value = smol.complete_json(extraction("We read CT reports."), SCHEMA, max_tokens=64)
+    finally:
+        metadata["tokenizer.chat_template"] = template
+    assert set(value) == {"deploy_local", "data_sharing", "radiology"}

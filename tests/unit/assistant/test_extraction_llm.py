@@ -541,3 +541,11 @@ def test_a_statement_about_something_else_is_no_reply_to_the_question_just_asked
     found = extract("Only text in and out.", asked="medical_qa", stage="IV", backend=backend)
     assert "medical_qa" not in found.answers
     assert found.answers["input_text_only"] is True
+
+
+def test_a_clause_number_must_be_one_of_the_messages_clauses() -> None:
+    schema = answer_schema(3)
+    reply = {"text_in": [True, 3], "text_out": None, "share": None, "local": None, "tasks": []}
+    jsonschema.validate(reply, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**reply, "text_in": [True, 4]}, schema)

@@ -290,6 +290,8 @@ def test_a_second_question_inherits_the_subject_of_the_first(catalog: Catalog) -
     assert question.source == CATALOG and question.aspect == "price"
     docs = read_question(catalog, "and what did they find?", None, "", previous="In the paper I added, who took part?")
     assert docs.source == LITERATURE and docs.about_user_docs and docs.follows.startswith("In the paper I added")
+    spanish = read_question(catalog, "¿Y cuánto cobra por cada 1k tokens?", None, "", previous=first)
+    assert spanish.model is not None and spanish.model.id == "claude-instant-v1-0"  # "¿Y ...?" goes on too
     alone = read_question(catalog, "What is a context window?", None, "", previous="In the paper I added, who?")
     assert not alone.follows  # a question that does not go on from the last one keeps its own subject
 
