@@ -171,6 +171,7 @@ def _plan(
         )
         for i, q in enumerate(questions[:MAX_ANSWERS])
     ]
+    answers = _distinct(answers)
     if parts.what_if is not None and not first_turn:  # a what-if needs a recommendation to compare with
         answers.append(plan_what_if(catalog, parts.what_if, state, lang, backend))
     rec = state.recommendation
@@ -188,6 +189,19 @@ def _plan(
         if answers:
             draft.facts = None  # the answers are what the user waits for: no rewrite of the status first
     return _Plan(lang, draft, answers, state, notices)
+
+
+def _distinct(plans: list[AnswerPlan]) -> list[AnswerPlan]:
+    """The plans without a ready answer said twice ("what would it need? and does it fit?": one sizing)."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for plan in plans:
+        key = (plan.source, plan.text)
+        if plan.text and key in seen:
+            continue
+        seen.add(key)
+        kept.append(plan)
+    return kept
 
 
 def _pieces(text: str) -> list[str]:

@@ -375,6 +375,7 @@ def read_situation(text: str, gpus: Sequence[GpuType], *, turn: int | None = Non
 _USER_HINTS = (
     "user", "nutzer", "anwender", "usuari", "clinician", "doctor", "physician", "nurse", "radiologist", "staff",
     "people", "colleague", "ärzt", "pflegekräfte", "kolleg", "person", "médic", "clínic", "enfermer", "radiólog",
+    "at once", "same time", "concurren", "simultan", "in parallel", "gleichzeitig", "a la vez", "mismo tiempo",
 )  # fmt: skip
 _CONTEXT_HINTS = ("context", "kontext", "token")
 _DOCS_HINTS = (
@@ -500,6 +501,8 @@ def _read_users(text: str) -> tuple[int, str] | None:
         # "20 concurrent tumour-board users": a concurrent load, whatever its people are called
         rf"{_ABOUT}(?P<n>{NUMBER})\s+{_CONCURRENT_BEFORE}\s+(?:[\w-]+\s+){{1,2}}?(?:{_USER_NOUNS}|{_PEOPLE})\b",
         rf"{_ABOUT}(?P<n>{NUMBER})\s+{_PEOPLE}\b[^.;,\n]{{0,30}}?\b{_AT_ONCE}",
+        # any people named by their work ("6 pathologists use it at the same time"), when "at once" follows
+        rf"{_ABOUT}(?P<n>{NUMBER})\s+\w+(?:ists|ians|ors|ers)\b[^.;,\n]{{0,30}}?\b{_AT_ONCE}",
     )
     for p in patterns:
         for m in re.finditer(p, text, re.IGNORECASE):

@@ -60,6 +60,8 @@ def test_words_that_look_like_gpus_are_not_gpus() -> None:
         ("zwanzig gleichzeitige Nutzer", 20),
         ("15 Ärzte gleichzeitig", 15),
         ("20 concurrent tumour-board users", 20),
+        ("if 6 pathologists use it at the same time", 6),
+        ("12 coders at once", 12),
     ],
 )
 def test_concurrent_users(text: str, users: int) -> None:
@@ -68,6 +70,7 @@ def test_concurrent_users(text: str, users: int) -> None:
 
 def test_a_headcount_is_not_concurrency() -> None:
     assert read("200 clinicians work here").users is None
+    assert read("we process 20 reports at once").users is None  # documents are not people
 
 
 @pytest.mark.parametrize(

@@ -313,6 +313,12 @@ def test_the_star_is_explained_in_german_too(catalog: Catalog) -> None:
     assert reply.answer is not None and reply.answer["source"] == "catalog"
 
 
+def test_two_questions_with_one_answer_get_it_once(catalog: Catalog) -> None:
+    reply = ask(catalog, "What would Qwen3-14B need at 4-bit for 6 pathologists at the same time? and would it fit?")
+    assert reply.text.count("Qwen3-14B in awq") == 1
+    assert "6 user(s) at once" in reply.text
+
+
 def test_the_situation_said_in_the_conversation_sizes_the_answer_and_the_recommendation(catalog: Catalog) -> None:
     messages = [*conversation(catalog), user("We have two A100 80GB GPUs and about 30 users at the same time.")]
     stated = respond(catalog, messages)
