@@ -37,6 +37,8 @@ from assistant.sentences import SentenceBuffer
 EXCERPT_CHARS = 1200  # about 300 tokens of excerpts for the model to read
 MAX_EXCERPT_PASSAGES = 4
 MAX_QUOTES = 3
+MAX_EVIDENCE_QUOTES = 2  # quoted under a written answer
+NEW_SHARE_TO_QUOTE = 0.4  # of a sentence's words, the share the written answer must lack for it to be quoted
 MIN_SENTENCE_WORDS = 3
 MIN_SUPPORTED_SHARE = 0.5  # of an English sentence's own words, the share its cited passages must hold
 # Words an answer uses about the excerpts themselves, not about the subject.
@@ -114,7 +116,8 @@ def split_sentences(text: str) -> list[str]:
         part = _LEAD.sub("", part.strip())
         part = _SPACES.sub(" ", _BRACKETED.sub("", part)).strip()
         words = _WORD.findall(part)
-        if len(words) >= 4 and len(_URL.sub("", part)) > 0.6 * len(part):
+        header = part.count("|") >= 3 and not any(c.isdigit() for c in part)  # a table's column names
+        if len(words) >= 4 and len(_URL.sub("", part)) > 0.6 * len(part) and not header:
             out.append(part)
     return out[:MAX_SENTENCES_PER_PASSAGE]
 
@@ -308,18 +311,41 @@ def check_sentence(
     return not found, 0
 
 
+def _ranked_sentences(
+    question: str, excerpts: Sequence[Excerpt], scorer: SentenceScorer | None
+) -> list[tuple[Excerpt, str]]:
+    """Every excerpt sentence with the excerpt it comes from, the best match for the question first."""
+    pairs = [(e, s) for e in excerpts for s in e.sentences]
+    contexts = [f"{e.passage.title} {e.passage.section or ''}" for e, _ in pairs]
+    scores, _ = _scores(scorer, question, [s for _, s in pairs], contexts=contexts)
+    return [pairs[j] for j in sorted(range(len(pairs)), key=lambda j: -scores[j])]
+
+
 def extractive(question: str, excerpts: Sequence[Excerpt], lang: str, scorer: SentenceScorer | None) -> GroundedAnswer:
     """The one to three best sentences, quoted with their numbers (only the passages quoted are cited)."""
-    pairs = [(e.passage, s) for e in excerpts for s in e.sentences]
-    contexts = [f"{p.title} {p.section or ''}" for p, _ in pairs]
-    scores, _ = _scores(scorer, question, [s for _, s in pairs], contexts=contexts)
-    best = sorted(range(len(pairs)), key=lambda j: -scores[j])[:MAX_QUOTES]
-    order = list(dict.fromkeys(pairs[j][0].key for j in best))
-    used = [next(p for p, _ in pairs if p.key == key) for key in order]
-    quotes = sorted(best, key=lambda j: (order.index(pairs[j][0].key), j))
-    lines = [f"> {pairs[j][1]} [{order.index(pairs[j][0].key) + 1}]" for j in quotes]
+    best = _ranked_sentences(question, excerpts, scorer)[:MAX_QUOTES]
+    used = list(dict.fromkeys(e.passage for e, _ in best))
+    # quotes grouped by passage, in the order of each passage's best quote, in the passage's own order
+    quotes = sorted(best, key=lambda pair: (used.index(pair[0].passage), pair[0].sentences.index(pair[1])))
+    lines = [f"> {sentence} [{used.index(e.passage) + 1}]" for e, sentence in quotes]
     text = t(lang, "answer_quoted") + "\n" + "\n".join(lines)
     return GroundedAnswer(text, "extractive", tuple(used), tuple(range(1, len(used) + 1)))
+
+
+def evidence_quotes(
+    question: str, answer: str, excerpts: Sequence[Excerpt], scorer: SentenceScorer | None
+) -> list[tuple[Excerpt, str]]:
+    """The best sentences for the question that the written answer does not already say, to quote under it.
+
+    A small model's answer often leaves out half of a two-part question or the figure asked for; the sentences
+    it rests on, quoted as written, show the reader the rest and let them check the answer."""
+    said = _content_words(answer)
+    out = []
+    for excerpt, sentence in _ranked_sentences(question, excerpts, scorer)[:MAX_QUOTES]:
+        words = _content_words(sentence)
+        if words and len(words - said) / len(words) >= NEW_SHARE_TO_QUOTE:
+            out.append((excerpt, sentence))
+    return out[:MAX_EVIDENCE_QUOTES]
 
 
 def refusal(lang: str, passages: Sequence[Passage]) -> GroundedAnswer:
@@ -413,13 +439,15 @@ def answer_stream(
     check = _Checker(excerpts, catalog, facts, question, lang)
     shown: list[str] = []
 
-    def show(sentence: str) -> str:
-        # a passage gets the reply's number when a sentence that cites it is sent, so only cited ones are listed
-        local = list(dict.fromkeys(cited_numbers(sentence)))
+    def in_reply_numbers(text: str) -> str:
+        # a passage gets the reply's number when a text that cites it is sent, so only cited ones are listed
+        local = list(dict.fromkeys(cited_numbers(text)))
         numbers = dict(zip(local, register([excerpts[n - 1].passage for n in local]), strict=True))
-        text = renumber(sentence, [numbers.get(n, n) for n in range(1, len(excerpts) + 1)])
-        shown.append(text)
-        return ("" if len(shown) == 1 else " ") + text
+        return renumber(text, [numbers.get(n, n) for n in range(1, len(excerpts) + 1)])
+
+    def show(sentence: str) -> str:
+        shown.append(("" if not shown else " ") + in_reply_numbers(sentence))
+        return shown[-1]
 
     try:
         for piece in backend.stream(build_messages(question, excerpts, lang), max_tokens=ANSWER_MAX_TOKENS):
@@ -441,6 +469,12 @@ def answer_stream(
         yield text
         yield replace(numbered, dropped_sentences=check.dropped, dropped_numbers=check.dropped_numbers)
         return
-    used = tuple(excerpts[n - 1].passage for n in dict.fromkeys(check.cited))
+    quotes = evidence_quotes(query or question, " ".join(check.kept), excerpts, scorer)
+    if quotes:
+        lines = [in_reply_numbers(f"> {sentence} [{e.n}]") for e, sentence in quotes]
+        shown.append("\n\n" + t(lang, "answer_evidence") + "\n" + "\n".join(lines))
+        yield shown[-1]
+    numbers = [*dict.fromkeys(check.cited), *(e.n for e, _ in quotes)]
+    used = tuple(dict.fromkeys(excerpts[n - 1].passage for n in numbers))
     cited = tuple(register(used))
-    yield GroundedAnswer(" ".join(shown), "retrieval", used, cited, check.dropped, check.dropped_numbers)
+    yield GroundedAnswer("".join(shown), "retrieval", used, cited, check.dropped, check.dropped_numbers)

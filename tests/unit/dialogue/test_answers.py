@@ -6,7 +6,7 @@ from __future__ import annotations
 from assistant.catalog import Catalog
 from assistant.dialogue import Reply, respond, respond_stream
 from assistant.evidence import Numbering, renumber
-from assistant.grounded import answer_stream, check_sentence, select_excerpts
+from assistant.grounded import answer_stream, check_sentence, select_excerpts, split_sentences
 from assistant.message import parse_message
 from assistant.questions import CATALOG, LITERATURE, RULES, SIZING, read_question
 from tests.unit.dialogue.fakes import FakeBackend, FakeRetriever, assistant, passage, user
@@ -160,6 +160,20 @@ def test_the_model_saying_the_excerpts_do_not_answer_gives_the_quotes(catalog: C
     reply = ask(catalog, "How was the report generator fine-tuned?", retriever=FakeRetriever([PAPER]), backend=backend)
     assert reply.answer is not None and reply.answer["source"] == "extractive"  # relevance was decided already
     assert "NOT IN THE EXCERPTS" not in reply.text and "> We fine-tuned the model with LoRA" in reply.text
+
+
+def test_a_written_answer_is_followed_by_the_sentences_it_rests_on_that_it_does_not_already_say(
+    catalog: Catalog,
+) -> None:
+    backend = FakeBackend(["Radiologists preferred the fine-tuned drafts in 71% of cases [1]."])
+    question = "Did radiologists prefer the fine-tuned drafts, and how many hours did the training take?"
+    reply = ask(catalog, question, retriever=FakeRetriever([PAPER]), backend=backend)
+    assert reply.answer is not None and reply.answer["source"] == "retrieval"
+    answer, _, evidence = reply.text.partition("Where the answer rests (quoted as written):")
+    assert "Radiologists preferred the fine-tuned drafts in 71% of cases [1]." in answer
+    assert "> The training took 6 hours on one A100 GPU. [1]" in evidence  # the half the answer left out
+    assert "71%" not in evidence  # what the answer already says is not quoted again
+    assert reply.answer["citations"] == [1]
 
 
 def test_an_english_sentence_that_adds_nothing_its_passage_holds_is_dropped(catalog: Catalog) -> None:
@@ -388,3 +402,8 @@ def test_a_spanish_question_is_searched_in_english_and_answered_in_spanish(catal
     assert reply.answer is not None and reply.answer["source"] == "retrieval"
     assert "Usaron LoRA con rango 16 [1]." in reply.text  # answered in the user's language
     assert to_english("What is LoRA?", "en", backend) is None  # English questions are not translated
+
+
+def test_a_tables_header_row_is_no_sentence_but_its_data_rows_are() -> None:
+    table = "| Model | Parameters | Memory (GB) | Context |\n| Llama 2 Chat 70B | 70 | 72 | 4096 |"
+    assert split_sentences(table) == ["| Llama 2 Chat 70B | 70 | 72 | 4096 |"]
