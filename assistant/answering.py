@@ -127,7 +127,7 @@ def literature_passages(
     hundreds of them would otherwise crowd out the papers)."""
     # the glossary's own names of the terms it asks about, so that "cuantización" also finds "quantization"
     # a question that goes on from the one before it ("and what hardware?") is searched with that one's words
-    asked = f"{question.follows} {question.text}" if question.follows else question.text
+    asked = " ".join(part for part in (question.about, question.follows, question.text) if part)
     query = " ".join([asked, *([english] if english else []), *(t for t in question.terms if "_" not in t)])
     if question.about_user_docs:
         found = search(retriever, query, USER_DOCS_K, lang, notices, max_per_doc=PER_DOCUMENT)
@@ -187,7 +187,9 @@ def plan_answer(
         text = sizing_answer(lang, catalog, asked, model, state.situation, example, named=question.sizing_model)
         return AnswerPlan(SIZING, "sizing", question.text, text=text)
     # a memory question about no model in particular, before any recommendation: the literature may say
-    plan = AnswerPlan("retrieval", "literature", question.text, asked=question)
+    # a question that points back at the message's statements is read together with them ("Is that true?")
+    text = f"{question.about} {question.text}" if question.about else question.text
+    plan = AnswerPlan("retrieval", "literature", text, asked=question)
     plan.passages = literature_passages(retriever, question, lang, plan.notices)
     return plan
 

@@ -37,6 +37,7 @@ from assistant.sentences import SentenceBuffer
 EXCERPT_CHARS = 1200  # about 300 tokens of excerpts for the model to read
 MAX_EXCERPT_PASSAGES = 4
 MAX_QUOTES = 3
+WHOLE_QUESTION_SHARE = 0.5  # of the whole question's score, added to a part's when picking its sentence
 MAX_EVIDENCE_QUOTES = 2  # quoted under a written answer
 NEW_SHARE_TO_QUOTE = 0.4  # of a sentence's words, the share the written answer must lack for it to be quoted
 MIN_SENTENCE_WORDS = 3
@@ -199,13 +200,30 @@ def named_terms(question: str, lang: str) -> list[str]:
     return out
 
 
+_CONNECTORS = r"(?:(?:of|and|for|the|on|in|de|del|la|el|der|die|das|und|fur|für|&)\s+)?"
+
+
+def _spelled_out(acronym: str) -> re.Pattern[str] | None:
+    """The words an acronym abbreviates, as a pattern ("ACR": "American College of Radiology"), or None."""
+    if not (3 <= len(acronym) <= 6 and acronym.isalpha() and acronym.isupper()):  # two letters match by chance
+        return None
+    return re.compile(r"\b" + (r"\w*[\s-]+" + _CONNECTORS).join(acronym) + r"\w*")
+
+
 def _covered(term: str, passages: Sequence[Passage]) -> bool:
-    """True when some passage names the term as a word (case, accents, spaces and hyphens inside it aside)."""
+    """True when some passage names the term as a word (case, accents, spaces and hyphens inside it aside), or,
+    for an acronym, spells it out (a paper writes "American College of Radiology" where a user asks "ACR")."""
     pieces = [re.escape(p) for p in re.split(r"[\W_]+", normalize(term)) if p]
     if not pieces:
         return True
-    pattern = re.compile(r"(?<![^\W_])" + r"[\W_]{0,2}".join(pieces) + r"(?![^\W_])")
-    return any(pattern.search(normalize(f"{p.title} {' '.join(p.authors)} {p.text}")) for p in passages)
+    plural = r"s?" if any(c.isdigit() for c in term) else ""  # "H100s" names the H100
+    if plural and pieces[-1].endswith("s") and any(c.isdigit() for c in pieces[-1]):
+        pieces[-1] = pieces[-1][:-1]
+    pattern = re.compile(r"(?<![^\W_])" + r"[\W_]{0,2}".join(pieces) + plural + r"(?![^\W_])")
+    if any(pattern.search(normalize(f"{p.title} {' '.join(p.authors)} {p.text}")) for p in passages):
+        return True
+    spelled = _spelled_out(term)
+    return spelled is not None and any(spelled.search(f"{p.title} {p.text}") for p in passages)
 
 
 def select_excerpts(
@@ -232,11 +250,14 @@ def select_excerpts(
     ]
     ranked = sorted(range(len(candidates)), key=lambda j: -scores[j])
     best = scores[ranked[0]]
+    texts = [s for _, s in candidates]
+    # each thing a several-part question asks gets its best sentence in, however the whole question scores it
+    forced = _best_for_each_part(scorer, scoring[0], texts, contexts, scores, scoring[1])
     chosen: dict[int, list[int]] = {}
     used = 0
-    for j in ranked:
+    for j in [*forced, *(j for j in ranked if j not in forced)]:
         index, sentence = candidates[j]
-        if scores[j] < threshold * 0.75 and chosen:
+        if scores[j] < threshold * 0.75 and chosen and j not in forced:
             break
         if index not in chosen and len(chosen) >= MAX_EXCERPT_PASSAGES:
             continue
@@ -311,14 +332,58 @@ def check_sentence(
     return not found, 0
 
 
+# Where a question asking two things splits: ", and what ...", "; which ...", "? how ..." (en/es/de).
+_SECOND_ASK = re.compile(
+    r"(?:[,;?]\s*|\s+)(?:and|also|plus|y|e|und|sowie)\s+(?=(?:what|which|how|who|when|where|why|whats|is|are|was|"
+    r"were|does|did|do|can|could|que|qué|cual|cuál|cuales|cuáles|como|cómo|cuant\w*|cuánt\w*|donde|dónde|"
+    r"wie|welche\w*|wer|wo|wann|warum|ob|gibt)\b)|;\s+|\?\s+",
+    re.IGNORECASE,
+)
+
+
+def question_parts(question: str) -> list[str]:
+    """The things a question asks, when it asks several ("which method did they use, and what hardware?")."""
+    parts = [p.strip(" ,;?¿") for p in _SECOND_ASK.split(question)]
+    return [p for p in parts if len(_WORD.findall(p)) >= 2]
+
+
+def _best_for_each_part(
+    scorer: SentenceScorer | None,
+    question: str,
+    texts: Sequence[str],
+    contexts: Sequence[str],
+    whole: Sequence[float],
+    lang: str = "en",
+) -> list[int]:
+    """For a question that asks several things, the index of the best text for each (none for a single ask).
+
+    A two-part question's second part is otherwise outscored by sentences on the topic both parts share; half
+    the whole question's score (``whole``) keeps that topic in a short part ("and at 4 bits?")."""
+    parts = question_parts(question)
+    chosen: list[int] = []
+    if len(parts) < 2:
+        return chosen
+    for part in parts:
+        part_scores, _ = _scores(scorer, part, texts, lang, contexts)
+        combined = [p + WHOLE_QUESTION_SHARE * w for p, w in zip(part_scores, whole, strict=True)]
+        best = max((j for j in range(len(texts)) if j not in chosen), key=lambda j: combined[j], default=None)
+        if best is not None:
+            chosen.append(best)
+    return chosen
+
+
 def _ranked_sentences(
     question: str, excerpts: Sequence[Excerpt], scorer: SentenceScorer | None
 ) -> list[tuple[Excerpt, str]]:
-    """Every excerpt sentence with the excerpt it comes from, the best match for the question first."""
+    """Every excerpt sentence with the excerpt it comes from, best first: the best match for each thing the
+    question asks, then the rest by how well they match the whole question."""
     pairs = [(e, s) for e in excerpts for s in e.sentences]
     contexts = [f"{e.passage.title} {e.passage.section or ''}" for e, _ in pairs]
-    scores, _ = _scores(scorer, question, [s for _, s in pairs], contexts=contexts)
-    return [pairs[j] for j in sorted(range(len(pairs)), key=lambda j: -scores[j])]
+    texts = [s for _, s in pairs]
+    scores, _ = _scores(scorer, question, texts, contexts=contexts)
+    first = _best_for_each_part(scorer, question, texts, contexts, scores)
+    order = sorted(range(len(pairs)), key=lambda j: -scores[j])
+    return [pairs[j] for j in [*first, *(j for j in order if j not in first)]]
 
 
 def extractive(question: str, excerpts: Sequence[Excerpt], lang: str, scorer: SentenceScorer | None) -> GroundedAnswer:

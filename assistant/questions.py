@@ -79,7 +79,7 @@ _USER_DOCS = re.compile(
 # A question that asks what a source says ("according to the review", "what does the paper say") wants the
 # literature, whatever else it mentions (memory, prices, a model).
 _SOURCE_CITED = re.compile(
-    r"\b(?:according to|as (?:stated|reported|listed) (?:in|by)|(?:the|this|that) (?:\w+[- ]){0,3}"
+    r"\b(?:according to|as (?:stated|reported|listed) (?:in|by)|(?:the|this|that) (?:\w+(?:'s)?[- ]){0,4}"
     r"(?:review|paper|study|article|tutorial|guide|primer|preprint|publication)\b(?:'s)?|"
     r"segun|de acuerdo con|(?:el|la|este|esta) (?:\w+ ){0,2}(?:revision|articulo|estudio|guia|tutorial)|"
     r"laut|gemass|(?:der|die|das|dem|den) (?:\w+[- ]){0,2}(?:review|artikel|studie|leitfaden|tutorial|ubersicht))"
@@ -137,6 +137,7 @@ class Question:
     sizing_model: str | None = None
     context: str = ""  # the rest of the user's message (statements around the question), for sizing
     follows: str = ""  # the question before this one in the message, when this one goes on from it
+    about: str = ""  # the statements of the message a literature question points back to ("Is that true?")
 
 
 def _resolve(mentions: tuple[ModelMention, ...], rec: Recommendation | None) -> Model | None:
@@ -187,6 +188,7 @@ _SPEED = re.compile(
     r"\b(?:latenc\w*|speed|fast\w*|throughput|tokens? (?:per|a) second|tokens?/s|milliseconds?|"
     r"velocidad|rapid\w*|geschwindigkeit|schnell\w*)\b"
 )
+_POINTS_BACK = re.compile(r"\b(?:that|this|it|those|these|eso|esto|ello|das|dies|dieses?)\b")
 _HOW_MANY = re.compile(r"\b(?:how many|cuant[oa]s|wie viele)\b")
 _PRONOUN = re.compile(r"\b(?:it|its|this one|that one|this model|that model|lo|la|este|esta|es|ihn|dieses)\b")
 # A second question that goes on from the one before it in the same message ("... on ROUGE? and what
@@ -217,10 +219,35 @@ def read_question(
         model = _top_model(catalog, rec)
     follow = classify(catalog, text)
     question = _routed(catalog, text, norm, rec, context, mentions, model, sizes, follow)
+    if question.source != LITERATURE and _ASKS_WHAT_IT_SAYS.search(norm) and _names_a_source(context):
+        # "The review I added has a table of memory needs. What does it list for Llama 2 at 4 bits?": "it"
+        # is the document the message names, so the question asks what that document says
+        about_docs = bool(_USER_DOCS.search(normalize(context)))
+        question = Question(text, LITERATURE, "literature", model, terms=find_terms(text), about_user_docs=about_docs)
     if goes_on and question.source == LITERATURE:
         about_docs = question.about_user_docs or bool(_USER_DOCS.search(normalize(previous)))
         return replace(question, follows=previous, about_user_docs=about_docs)
+    if question.source == LITERATURE and context and _POINTS_BACK.search(norm):
+        # "Someone told me GPT-3.5 with the ACR guidelines beat radiologists. Is that in the literature?": the
+        # statement is what the question asks about
+        about_docs = question.about_user_docs or bool(_USER_DOCS.search(normalize(context)))
+        return replace(question, about=context, about_user_docs=about_docs)
     return question
+
+
+# "What does it list ...?", "¿qué dice ...?", "was nennt er ...?": a question about what a document says.
+_ASKS_WHAT_IT_SAYS = re.compile(
+    r"\b(?:does|did|do) (?:it|they|that|this|he|she) (?:\w+ )?(?:list|say|report|give|quote|state|find|show|"
+    r"propose|recommend|suggest|mention|describe|cite)\b|"
+    r"\b(?:que|cuant[oa]s?|cual\w*) (?:\w+ ){0,2}(?:dice|indica|recoge|propone|recomienda|menciona|describe|cita|da)\b|"
+    r"\b(?:was|wie ?viel\w*|welche\w*) (?:\w+ ){0,3}(?:sagt|nennt|listet|empfiehlt|beschreibt|berichtet|zitiert|gibt)\b"
+)
+
+
+def _names_a_source(context: str) -> bool:
+    """True when the statements around a question name a document: the user's own or a review, paper, guide."""
+    norm = normalize(context)
+    return bool(context) and bool(_USER_DOCS.search(norm) or _SOURCE_CITED.search(norm))
 
 
 def _routed(
