@@ -226,6 +226,23 @@ def _covered(term: str, passages: Sequence[Passage]) -> bool:
     return spelled is not None and any(spelled.search(f"{p.title} {p.text}") for p in passages)
 
 
+# a title in quotes
+_QUOTE_MARKS = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e"
+_QUOTED = re.compile(f'[{_QUOTE_MARKS}]([^"\u201c\u201d\u00ab\u00bb\u201e]{{12,200}})[{_QUOTE_MARKS}]')
+MIN_TITLE_WORDS = 4  # a shorter title ("Llama 2") is a name the question asks about, not a document's title
+
+
+def without_titles(question: str, passages: Sequence[Passage]) -> str:
+    """The question without the titles it names documents by: the title picks the document (retrieval used it),
+    the rest says what is asked about it, and sentences that merely repeat the title's words would win."""
+    rest = normalize(_QUOTED.sub(" ", question))
+    for title in dict.fromkeys(normalize(p.title) for p in passages):
+        if len(title.split()) >= MIN_TITLE_WORDS and title in rest:
+            rest = rest.replace(title, " ")
+    rest = _SPACES.sub(" ", rest).strip()
+    return rest if rest != normalize(question) and len(_content_words(rest)) >= 2 else question
+
+
 def select_excerpts(
     question: str,
     passages: Sequence[Passage],
@@ -248,11 +265,19 @@ def select_excerpts(
     scores = [
         sc - CATALOG_PENALTY * (passages[i].kind == "catalog") for sc, (i, _) in zip(scores, candidates, strict=True)
     ]
-    ranked = sorted(range(len(candidates)), key=lambda j: -scores[j])
-    best = scores[ranked[0]]
+    best = max(scores)
     texts = [s for _, s in candidates]
+    # the relevance is the whole question's; the sentences are ranked by what it asks, titles aside
+    focus = without_titles(scoring[0], passages[:MAX_SCORED_PASSAGES])
+    if focus != scoring[0]:
+        focused, _ = _scores(scorer, focus, texts, scoring[1], contexts)
+        scores = [
+            sc - CATALOG_PENALTY * (passages[i].kind == "catalog")
+            for sc, (i, _) in zip(focused, candidates, strict=True)
+        ]
+    ranked = sorted(range(len(candidates)), key=lambda j: -scores[j])
     # each thing a several-part question asks gets its best sentence in, however the whole question scores it
-    forced = _best_for_each_part(scorer, scoring[0], texts, contexts, scores, scoring[1])
+    forced = _best_for_each_part(scorer, focus, texts, contexts, scores, scoring[1])
     chosen: dict[int, list[int]] = {}
     used = 0
     for j in [*forced, *(j for j in ranked if j not in forced)]:
@@ -380,6 +405,7 @@ def _ranked_sentences(
     pairs = [(e, s) for e in excerpts for s in e.sentences]
     contexts = [f"{e.passage.title} {e.passage.section or ''}" for e, _ in pairs]
     texts = [s for _, s in pairs]
+    question = without_titles(question, [e.passage for e in excerpts])
     scores, _ = _scores(scorer, question, texts, contexts=contexts)
     first = _best_for_each_part(scorer, question, texts, contexts, scores)
     order = sorted(range(len(pairs)), key=lambda j: -scores[j])

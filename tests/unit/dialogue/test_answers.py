@@ -15,6 +15,7 @@ from assistant.grounded import (
     question_parts,
     select_excerpts,
     split_sentences,
+    without_titles,
 )
 from assistant.message import parse_message
 from assistant.questions import CATALOG, LITERATURE, RULES, SIZING, read_question
@@ -487,3 +488,18 @@ def test_a_question_pointing_back_at_a_statement_is_read_and_answered_with_it(ca
     reply = ask(catalog, f"{claim} Is that in the literature?", retriever=FakeRetriever([OTHER, PAPER]))
     assert reply.answer is not None and reply.answer["source"] == "extractive"
     assert "LoRA at rank 16" in reply.text
+
+
+def test_a_documents_title_in_the_question_picks_the_document_not_the_sentence() -> None:
+    title = "Best Practices for Large Language Models in Radiology"
+    paper = passage(
+        "bp-1",
+        title,
+        "Best practices for large language models in radiology are reviewed here. "
+        "Model cards and versioning are recommended for transparency.",
+    )
+    question = f"The '{title}' paper I added: what does it recommend for transparency?"
+    assert without_titles(question, [paper]) == "the paper i added: what does it recommend for transparency?"
+    assert without_titles("What does 'the paper' say?", [paper]) == "What does 'the paper' say?"
+    excerpts, _ = select_excerpts(question, [paper], None)
+    assert extractive(question, excerpts, "en", None).text.splitlines()[1].startswith("> Model cards and versioning")
