@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from assistant.catalog import Catalog, Model
 from assistant.composing import blocks
+from assistant.described import described_documents
 from assistant.evidence import Passage, Retriever
 from assistant.extraction import extract
 from assistant.followups import TERM_ALIASES, after_why_not
@@ -132,6 +133,11 @@ def literature_passages(
     if question.about_user_docs:
         found = search(retriever, query, USER_DOCS_K, lang, notices, max_per_doc=PER_DOCUMENT)
         own = [p for p in found if p.kind == "user"]
+        described = described_documents(question.text, own)
+        if described:
+            # "the letters paper I added": that document's passages only, more of them than one search gives
+            more = search(retriever, query, USER_DOCS_K, lang, notices, max_per_doc=None)
+            own = [p for p in more if p.doc_id in described] or own
         return (own or found)[:LITERATURE_K]
     found = search(retriever, query, LITERATURE_K + CATALOG_SPARE, lang, notices, max_per_doc=PER_DOCUMENT)
     if question.model is None:
