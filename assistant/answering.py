@@ -45,6 +45,7 @@ from assistant.to_run_text import short_gpu, to_run_cell
 TECHNICAL_TERMS = frozenset(GLOSSARY) - {"textual data", "data sharing"}
 LITERATURE_K = 10  # candidate passages for an answer from the literature
 USER_DOCS_K = 40  # candidates searched when the question names the user's own documents
+DESCRIBED_K = 200  # searched for the passages of the one document a question describes (a cheap search)
 MAX_SIZES = 4
 # Passages of one document for an answer: sections of one card (what it is, data, results) compete sentence by
 # sentence, so more than the search's usual three per document may reach the scorer.
@@ -136,7 +137,7 @@ def literature_passages(
         described = described_documents(question.text, own)
         if described:
             # "the letters paper I added": that document's passages only, more of them than one search gives
-            more = search(retriever, query, USER_DOCS_K, lang, notices, max_per_doc=None)
+            more = search(retriever, query, DESCRIBED_K, lang, notices, max_per_doc=None)
             own = [p for p in more if p.doc_id in described] or own
         return (own or found)[:LITERATURE_K]
     found = search(retriever, query, LITERATURE_K + CATALOG_SPARE, lang, notices, max_per_doc=PER_DOCUMENT)

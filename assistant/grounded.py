@@ -277,7 +277,11 @@ def select_excerpts(
         ]
     ranked = sorted(range(len(candidates)), key=lambda j: -scores[j])
     # each thing a several-part question asks gets its best sentence in, however the whole question scores it
-    forced = _best_for_each_part(scorer, focus, texts, contexts, scores, scoring[1])
+    picks = _best_for_each_part(scorer, focus, texts, contexts, scores, scoring[1])
+    forced = list(picks.chosen)
+    # a several-part question is relevant when one of its parts is ("what method did they use, and on what
+    # kind of machine?" scores lower as a whole than its first part does)
+    best = max(best, picks.best_score)
     chosen: dict[int, list[int]] = {}
     used = 0
     for j in [*forced, *(j for j in ranked if j not in forced)]:
@@ -359,7 +363,8 @@ def check_sentence(
 
 # Where a question asking two things splits: ", and what ...", "; which ...", "? how ..." (en/es/de).
 _SECOND_ASK = re.compile(
-    r"(?:[,;?]\s*|\s+)(?:and|also|plus|y|e|und|sowie)\s+(?=(?:what|which|how|who|when|where|why|whats|is|are|was|"
+    r"(?:[,;?]\s*|\s+)(?:and|also|plus|y|e|und|sowie)\s+(?:(?:on|in|at|for|with|from|by|to|en|con|de|auf|mit|in)\s+)?"
+    r"(?=(?:what|which|how|who|when|where|why|whats|is|are|was|"
     r"were|does|did|do|can|could|que|qué|cual|cuál|cuales|cuáles|como|cómo|cuant\w*|cuánt\w*|donde|dónde|"
     r"wie|welche\w*|wer|wo|wann|warum|ob|gibt)\b)|;\s+|\?\s+",
     re.IGNORECASE,
@@ -372,6 +377,14 @@ def question_parts(question: str) -> list[str]:
     return [p for p in parts if len(_WORD.findall(p)) >= 2]
 
 
+@dataclass(frozen=True)
+class _PartPicks:
+    """What the parts of a several-part question pick: the best text for each, and the best part's own score."""
+
+    chosen: tuple[int, ...] = ()
+    best_score: float = float("-inf")
+
+
 def _best_for_each_part(
     scorer: SentenceScorer | None,
     question: str,
@@ -379,15 +392,25 @@ def _best_for_each_part(
     contexts: Sequence[str],
     whole: Sequence[float],
     lang: str = "en",
-) -> list[int]:
-    """For a question that asks several things, the index of the best text for each (none for a single ask).
+) -> _PartPicks:
+    """For a question that asks several things, the index of the best text for each (none for a single ask),
+    and the highest score any part reaches on its own (a part may match better than the whole question).
 
     A two-part question's second part is otherwise outscored by sentences on the topic both parts share; half
     the whole question's score (``whole``) keeps that topic in a short part ("and at 4 bits?")."""
     parts = question_parts(question)
-    chosen: list[int] = []
     if len(parts) < 2:
-        return chosen
+        return _PartPicks()
+    chosen: list[int] = []
+    best_score = float("-inf")
+    for part in parts:
+        part_scores, _ = _scores(scorer, part, texts, lang, contexts)
+        best_score = max(best_score, *part_scores)
+        combined = [p + WHOLE_QUESTION_SHARE * w for p, w in zip(part_scores, whole, strict=True)]
+        best = max((j for j in range(len(texts)) if j not in chosen), key=lambda j: combined[j], default=None)
+        if best is not None:
+            chosen.append(best)
+    return _PartPicks(tuple(chosen), best_score)
     for part in parts:
         part_scores, _ = _scores(scorer, part, texts, lang, contexts)
         combined = [p + WHOLE_QUESTION_SHARE * w for p, w in zip(part_scores, whole, strict=True)]
@@ -407,7 +430,7 @@ def _ranked_sentences(
     texts = [s for _, s in pairs]
     question = without_titles(question, [e.passage for e in excerpts])
     scores, _ = _scores(scorer, question, texts, contexts=contexts)
-    first = _best_for_each_part(scorer, question, texts, contexts, scores)
+    first = list(_best_for_each_part(scorer, question, texts, contexts, scores).chosen)
     order = sorted(range(len(pairs)), key=lambda j: -scores[j])
     return [pairs[j] for j in [*first, *(j for j in order if j not in first)]]
 

@@ -503,3 +503,25 @@ def test_a_documents_title_in_the_question_picks_the_document_not_the_sentence()
     assert without_titles("What does 'the paper' say?", [paper]) == "What does 'the paper' say?"
     excerpts, _ = select_excerpts(question, [paper], None)
     assert extractive(question, excerpts, "en", None).text.splitlines()[1].startswith("> Model cards and versioning")
+
+
+def test_a_several_part_question_is_relevant_when_one_part_is() -> None:
+    assert question_parts("What method did they take, and on what machine did it train?") == [
+        "What method did they take",
+        "what machine did it train",
+    ]
+    letters = passage("l-1", "Letters", "QLoRA fine-tuning was the method. It ran on one 48 GB workstation.")
+
+    class PartScorer:
+        """A whole two-part question matches every sentence weakly; each part matches its own sentence well."""
+
+        def similarities(self, query: str, texts: Sequence[str]) -> list[float]:
+            if "machine" in query and "method" in query:
+                return [0.3 for _ in texts]
+            word = "method" if "method" in query else "workstation"
+            return [0.8 if word in t else 0.1 for t in texts]
+
+    question = "What method did they take, and on what machine did it train?"
+    excerpts, relevance = select_excerpts(question, [letters], PartScorer())
+    assert relevance != "not relevant"
+    assert len(excerpts[0].sentences) == 2
