@@ -134,7 +134,7 @@ def literature_passages(
     if question.about_user_docs:
         found = search(retriever, query, USER_DOCS_K, lang, notices, max_per_doc=PER_DOCUMENT)
         own = [p for p in found if p.kind == "user"]
-        described = described_documents(question.text, own)
+        described = described_documents(asked, own)  # "The letters paper I added ... What does it say?"
         if described:
             # "the letters paper I added": that document's passages only, more of them than one search gives
             more = search(retriever, query, DESCRIBED_K, lang, notices, max_per_doc=None)

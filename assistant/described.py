@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.evidence import Passage
-from assistant.lexicon import normalize
+from assistant.lexicon import fold_plural, normalize
 
 _NOUN = (
     r"(?:paper|study|article|document|pdf|preprint|publication|review|file|"
@@ -42,17 +42,13 @@ _NOT_A_SUBJECT = frozenset(
 MIN_SHARE = 0.5  # of a document's retrieved passages, the share that must hold the description
 
 
-def _fold(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
 def descriptor_words(question: str) -> frozenset[str]:
     """The subject words a question describes a document by ("letters" in "the letters paper"), folded."""
     norm = normalize(question)
     words: set[str] = set()
     for pattern in (_BEFORE, _AFTER):
         for match in pattern.finditer(norm):
-            words |= {_fold(w) for w in re.findall(r"[\w-]+", match.group(1)) if w not in _NOT_A_SUBJECT}
+            words |= {fold_plural(w) for w in re.findall(r"[\w-]+", match.group(1)) if w not in _NOT_A_SUBJECT}
     return frozenset(w for w in words if len(w) > 2 and not re.fullmatch(_NOUN, w))
 
 
@@ -65,7 +61,7 @@ def described_documents(question: str, passages: Sequence[Passage]) -> frozenset
         return frozenset()
     holding: dict[str, list[bool]] = {}
     for p in passages:
-        found = {_fold(w) for w in re.findall(r"[\w-]+", normalize(f"{p.title} {p.text}"))}
+        found = {fold_plural(w) for w in re.findall(r"[\w-]+", normalize(f"{p.title} {p.text}"))}
         holding.setdefault(p.doc_id, []).append(words <= found)
     share = {doc: sum(hits) / len(hits) for doc, hits in holding.items()}
     best = max(share.values(), default=0.0)

@@ -30,7 +30,7 @@ from assistant.catalog import Catalog
 from assistant.evidence import Passage, SentenceScorer, renumber
 from assistant.guard import Facts, number_values, problems
 from assistant.i18n import t
-from assistant.lexicon import normalize
+from assistant.lexicon import fold_plural, normalize
 from assistant.llm import BackendError, ChatBackend
 from assistant.sentences import SentenceBuffer
 
@@ -126,7 +126,7 @@ def split_sentences(text: str) -> list[str]:
 def _content_words(text: str) -> set[str]:
     """The text's words minus frequent ones, plurals folded ("reports" -> "report")."""
     words = (w for w in _WORD.findall(normalize(text)) if w not in _STOP and len(w) > 1)
-    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words}
+    return {fold_plural(w) for w in words}
 
 
 def overlap_scores(query: str, texts: Sequence[str]) -> list[float]:
@@ -226,9 +226,9 @@ def _covered(term: str, passages: Sequence[Passage]) -> bool:
     return spelled is not None and any(spelled.search(f"{p.title} {p.text}") for p in passages)
 
 
-# a title in quotes
+# a title in quotes (a mark inside a word, as in "RaDialog's", opens and closes nothing)
 _QUOTE_MARKS = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e"
-_QUOTED = re.compile(f'[{_QUOTE_MARKS}]([^"\u201c\u201d\u00ab\u00bb\u201e]{{12,200}})[{_QUOTE_MARKS}]')
+_QUOTED = re.compile(f'(?<!\\w)[{_QUOTE_MARKS}]([^"\u201c\u201d\u00ab\u00bb\u201e]{{12,200}})[{_QUOTE_MARKS}](?!\\w)')
 MIN_TITLE_WORDS = 4  # a shorter title ("Llama 2") is a name the question asks about, not a document's title
 
 
@@ -411,13 +411,6 @@ def _best_for_each_part(
         if best is not None:
             chosen.append(best)
     return _PartPicks(tuple(chosen), best_score)
-    for part in parts:
-        part_scores, _ = _scores(scorer, part, texts, lang, contexts)
-        combined = [p + WHOLE_QUESTION_SHARE * w for p, w in zip(part_scores, whole, strict=True)]
-        best = max((j for j in range(len(texts)) if j not in chosen), key=lambda j: combined[j], default=None)
-        if best is not None:
-            chosen.append(best)
-    return chosen
 
 
 def _ranked_sentences(

@@ -39,6 +39,11 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", text)
 
 
+def fold_plural(word: str) -> str:
+    """A normalised word with a plural "s" taken off ("reports" -> "report", not "class")."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 @dataclass(frozen=True)
 class Alternative:
     """One alternative of a cue: its pattern and the example texts that must and must not match it."""

@@ -222,16 +222,16 @@ def read_question(
     if question.source != LITERATURE and _ASKS_WHAT_IT_SAYS.search(norm) and _names_a_source(context):
         # "The review I added has a table of memory needs. What does it list for Llama 2 at 4 bits?": "it"
         # is the document the message names, so the question asks what that document says
-        about_docs = bool(_USER_DOCS.search(normalize(context)))
-        question = Question(text, LITERATURE, "literature", model, terms=find_terms(text), about_user_docs=about_docs)
+        terms = find_terms(text)
+        return Question(
+            text, LITERATURE, "literature", model, terms=terms, about=context, about_user_docs=_names_own(context)
+        )
     if goes_on and question.source == LITERATURE:
-        about_docs = question.about_user_docs or bool(_USER_DOCS.search(normalize(previous)))
-        return replace(question, follows=previous, about_user_docs=about_docs)
+        return replace(question, follows=previous, about_user_docs=question.about_user_docs or _names_own(previous))
     if question.source == LITERATURE and context and _POINTS_BACK.search(norm):
         # "Someone told me GPT-3.5 with the ACR guidelines beat radiologists. Is that in the literature?": the
         # statement is what the question asks about
-        about_docs = question.about_user_docs or bool(_USER_DOCS.search(normalize(context)))
-        return replace(question, about=context, about_user_docs=about_docs)
+        return replace(question, about=context, about_user_docs=question.about_user_docs or _names_own(context))
     return question
 
 
@@ -244,10 +244,14 @@ _ASKS_WHAT_IT_SAYS = re.compile(
 )
 
 
+def _names_own(text: str) -> bool:
+    """True when the text names the user's own documents ("the paper I added", "my documents")."""
+    return bool(_USER_DOCS.search(normalize(text)))
+
+
 def _names_a_source(context: str) -> bool:
     """True when the statements around a question name a document: the user's own or a review, paper, guide."""
-    norm = normalize(context)
-    return bool(context) and bool(_USER_DOCS.search(norm) or _SOURCE_CITED.search(norm))
+    return _names_own(context) or bool(_SOURCE_CITED.search(normalize(context)))
 
 
 def _routed(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from assistant.answering import literature_passages
 from assistant.described import described_documents, descriptor_words
 from assistant.evidence import Passage
-from tests.unit.dialogue.fakes import passage
+from assistant.questions import LITERATURE, Question
+from tests.unit.dialogue.fakes import FakeRetriever, passage
 
 
 def _in(doc_id: str, p: Passage) -> Passage:
@@ -35,3 +37,22 @@ def test_the_document_most_of_whose_passages_hold_the_description_is_the_one_mea
     assert described_documents(question, [*REVIEW, *LETTERS]) == {"letters"}  # the review says "letters" once
     assert described_documents("Which fine-tuning method did the paper use?", [*REVIEW, *LETTERS]) == frozenset()
     assert described_documents("In the fine-tuning paper, what?", [*REVIEW, *LETTERS]) == {"review"}
+
+
+def test_the_answer_reads_only_the_described_document_also_when_the_statement_before_the_question_describes_it() -> (
+    None
+):
+    question = Question(
+        "What hardware does it report?",
+        LITERATURE,
+        "literature",
+        about="The letters paper I added has a section on training.",
+        about_user_docs=True,
+    )
+    found = literature_passages(FakeRetriever([*REVIEW, *LETTERS]), question, "en", [])
+    assert {p.doc_id for p in found} == {"letters"}
+    plain = Question("What hardware does the paper I added report?", LITERATURE, "literature", about_user_docs=True)
+    assert {p.doc_id for p in literature_passages(FakeRetriever([*REVIEW, *LETTERS]), plain, "en", [])} == {
+        "letters",
+        "review",
+    }
