@@ -164,7 +164,7 @@ def _plan(
     answers = [
         plan_answer(
             catalog,
-            read_question(catalog, q, state.recommendation, parts.statements, previous=questions[i - 1] if i else ""),
+            read_question(catalog, q, state.recommendation, parts.context, previous=questions[i - 1] if i else ""),
             state,
             lang,
             retriever,

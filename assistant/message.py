@@ -47,6 +47,21 @@ _REQUEST = re.compile(
 )
 
 
+# A sentence that reports what someone else said or found ("A colleague claimed ...", "I read that ...",
+# "un colega dice ...", "ein Kollege meint ..."): in a message that asks about it, it is the subject of the
+# question, not a statement of the user's need.
+_REPORTED = re.compile(
+    r"^\W*(?:(?:a|an|my|our|one|some|the)\s+)?(?:colleague|friend|vendor|salesperson|sales rep|rep|someone|somebody|"
+    r"people|study|paper|review|article|researchers?|authors?|boss|manager|consultant)\s+(?:\w+\s+){0,2}?"
+    r"(?:claim\w*|said|says|told|tells|report\w*|found|finds|show\w*|suggest\w*|wrote|mention\w*|insist\w*)\b|"
+    r"^\W*(?:i|we)\s+(?:have\s+)?(?:read|heard|saw)\b|"
+    r"^\W*(?:un[ao]?|mi|el|la)\s+(?:colega|companer[oa]|proveedor|estudio|articulo)\s+(?:\w+\s+){0,2}?"
+    r"(?:dijo|dice|afirma\w*|asegura\w*|comento)\b|^\W*(?:lei|he leido|escuche|he oido|dicen)\b|"
+    r"^\W*(?:ein\w*|mein\w*|der|die|das)\s+(?:kolleg\w*|anbieter|studie|artikel|paper)\s+(?:\w+\s+){0,2}?"
+    r"(?:sagt\w*|meint\w*|behauptet\w*|schreibt|zeigt\w*)\b|^\W*(?:ich habe (?:gelesen|gehort)|man sagt)\b"
+)
+
+
 @dataclass(frozen=True)
 class MessageParts:
     """What one user message says, asks and supposes."""
@@ -54,6 +69,12 @@ class MessageParts:
     statements: str  # the message without its questions and what-if clause (what the extraction reads)
     questions: tuple[str, ...]
     what_if: str | None  # the supposed change, read like a statement ("the data may be shared")
+    reported: tuple[str, ...] = ()  # what someone else claimed, when the message asks about it
+
+    @property
+    def context(self) -> str:
+        """What the message says around its questions: its statements and the claims it reports."""
+        return " ".join(part for part in (*self.reported, self.statements) if part)
 
     @property
     def asks(self) -> bool:
@@ -96,16 +117,22 @@ def parse_message(text: str) -> MessageParts:
     kept: list[str] = []
     questions: list[str] = []
     supposed: list[str] = []
+    reported: list[str] = []
     for sentence in sentences(text):
         clause = what_if_clause(sentence)
         if clause is not None:
             supposed.append(clause)  # may be empty ("what if?"): the answer then says what to try
         elif is_question(sentence):
             questions.append(sentence)
+        elif _REPORTED.match(normalize(sentence)):
+            reported.append(sentence)
         else:
             kept.append(sentence)
+    if not questions:
+        kept, reported = [s for s in sentences(text) if what_if_clause(s) is None], []  # a claim asked nothing
     statements = text if not questions and not supposed else " ".join(kept)
-    return MessageParts(statements, tuple(questions), ". ".join(c for c in supposed if c) if supposed else None)
+    what_if = ". ".join(c for c in supposed if c) if supposed else None
+    return MessageParts(statements, tuple(questions), what_if, tuple(reported))
 
 
 def statements_only(text: str) -> str:

@@ -66,6 +66,25 @@ def test_questions_without_a_question_mark_and_statements_that_open_with_a_quest
     assert parse_message("Was wäre, wenn die Daten geteilt werden dürfen?").what_if == "die Daten geteilt werden dürfen"
 
 
+def test_a_claim_someone_else_made_is_the_subject_of_the_question_asked_about_it_not_a_statement() -> None:
+    claim = "A colleague claimed an open 7B model summarised radiology reports as well as GPT-3.5."
+    asked = parse_message(f"{claim} Is there anything on that in the papers?")
+    assert asked.statements == "" and asked.reported == (claim,) and asked.context == claim
+    told = parse_message("A colleague told me LLMs can draft CT reports. I'm a radiologist and want that.")
+    assert told.reported == () and told.statements.startswith("A colleague told me")  # nothing asked: a need
+    assert parse_message("Un colega dice que Llama 3 resume informes. ¿Lo dice algún artículo?").reported
+    assert (
+        parse_message("We found that our GPUs are busy. Can we rent?").statements == "We found that our GPUs are busy."
+    )
+
+
+def test_a_reported_claim_changes_no_answer(catalog: Catalog) -> None:
+    before = ask(catalog, "Thanks.")
+    reply = ask(catalog, "Someone said an LLM summarised discharge letters in the cloud. Is that in the literature?")
+    assert reply.recommendation == before.recommendation
+    assert reply.answers["deploy_local"].value is True and "discharge_text_generation" not in reply.answers
+
+
 def test_questions_are_routed_to_the_source_that_can_answer(catalog: Catalog) -> None:
     rec = respond(catalog, conversation(catalog)[:3]).recommendation
     cases = {
