@@ -25,6 +25,7 @@ from assistant.passages import retrieve, search
 from assistant.questionnaire import GLOSSARY, parse_stage, question_ids
 from assistant.questions import CATALOG, RULES, SIZING, Question
 from assistant.replies import (
+    can_write_text,
     count_text,
     evidence_block,
     explain_text,
@@ -97,6 +98,8 @@ def _about_model(
         if rec is None or rec.status == "need_more_info":
             return AnswerPlan(RULES, "why_not", question.text, text=t(lang, "why_not_no_rec"))
         return AnswerPlan(RULES, "why_not", question.text, text=why_not_text(lang, catalog, rec, model))
+    if question.kind == "can_write":
+        return AnswerPlan(RULES, "can_write", question.text, text=can_write_text(lang, catalog, question.named))
     if question.kind == "usage":
         text = usage_text(lang, catalog, model)
         shown = next((m for m in (rec.matches + rec.partial_matches) if m.id == model.id), None) if rec else None

@@ -25,6 +25,7 @@ from assistant.followups import (
 )
 from assistant.lexicon import normalize
 from assistant.recommendation import Recommendation
+from assistant.rules import architecture_type
 from assistant.situation import read_situation
 from assistant.sizing_facts import GpuType, squash
 
@@ -67,6 +68,27 @@ _TOP_MODEL = re.compile(
     r"\b(?:top|first|recommended|best|best-ranked|highest[- ]ranked|number one|leading|suggested|"
     r"primer|recomendado|mejor|erste\w*|empfohlen\w*|beste\w*)\b(?:\s+\w+)?\s*"
     r"(?:model|one|option|entry|setup|choice|pick|modelo|opcion|modell|wahl)\b"
+)
+# "the second model on that list", "el tercer modelo", "das zweite Modell": the recommendation's n-th model.
+_ORDINALS = {
+    "second": 2, "2nd": 2, "segundo": 2, "segunda": 2, "zweite": 2,
+    "third": 3, "3rd": 3, "tercer": 3, "tercero": 3, "tercera": 3, "dritte": 3,
+    "fourth": 4, "4th": 4, "cuarto": 4, "cuarta": 4, "vierte": 4,
+    "fifth": 5, "5th": 5, "quinto": 5, "quinta": 5, "funfte": 5,
+}  # fmt: skip
+_NTH_MODEL = re.compile(
+    rf"\b(?P<nth>{'|'.join(_ORDINALS)})\w?\s+(?:\w+\s+)?(?:model|one|option|entry|row|choice|pick|modelo|opcion|"
+    r"modell|eintrag)\b"
+)
+# Asks for an amount or a fit: what the calculator computes ("how much memory", "would it fit", "do we need").
+_ASKS_AMOUNT = re.compile(
+    r"\b(?:how (?:much|many|big|large)|what (?:size|amount)|enough|fits?|need\w*|requir\w*|take|cuant\w*|"
+    r"necesit\w*|cabe|wie ?viel\w*|brauch\w*|benotig\w*|passt|reicht)\b|\d"
+)
+# "Can BERT actually draft a letter?": whether a model can write text at all (encoders cannot).
+_CAN_WRITE = re.compile(
+    r"\b(?:can|could|able to|capable of|puede\w*|podria\w*|kann|konn\w*)\b(?: \w+){0,3} "
+    r"(?:write|draft|generat\w*|produc\w*|compos\w*|creat\w*|redact\w*|escrib\w*|schreib\w*|verfass\w*|erstell\w*)"
 )
 _WHY_RANK = re.compile(r"\b(?:why|por que|warum|wieso|weshalb)\b")
 # Questions that name the user's own documents ("the paper I added", "my documents", "den ich hinzugefügt habe").
@@ -138,6 +160,7 @@ class Question:
     context: str = ""  # the rest of the user's message (statements around the question), for sizing
     follows: str = ""  # the question before this one in the message, when this one goes on from it
     about: str = ""  # the statements of the message a literature question points back to ("Is that true?")
+    named: tuple[Model, ...] = ()  # every model the question names ("can BERT and RoBERTa draft letters?")
 
 
 def _resolve(mentions: tuple[ModelMention, ...], rec: Recommendation | None) -> Model | None:
@@ -151,9 +174,9 @@ def _resolve(mentions: tuple[ModelMention, ...], rec: Recommendation | None) -> 
     return mentions[0].models[0]
 
 
-def _top_model(catalog: Catalog, rec: Recommendation | None) -> Model | None:
+def _top_model(catalog: Catalog, rec: Recommendation | None, position: int = 1) -> Model | None:
     shown = (rec.matches or rec.partial_matches) if rec else ()
-    return catalog.model(shown[0].id) if shown else None
+    return catalog.model(shown[position - 1].id) if len(shown) >= position else None
 
 
 def _gpu_asked(catalog: Catalog, text: str) -> GpuType | None:
@@ -175,6 +198,10 @@ def _sizing_model(catalog: Catalog, text: str, mentions: tuple[ModelMention, ...
     if any(len(n) >= len(squash(phrase)) for n in catalog_names):
         return None
     return architecture.key
+
+
+def _is_encoder(catalog: Catalog, model: Model) -> bool:
+    return architecture_type(catalog, model) == "encoder"
 
 
 def _aspect(norm: str) -> str | None:
@@ -217,6 +244,8 @@ def read_question(
     sizes = mentions[0].models if mentions else ()
     if model is None and _TOP_MODEL.search(norm):
         model = _top_model(catalog, rec)
+    if model is None and (nth := _NTH_MODEL.search(norm)):
+        model = _top_model(catalog, rec, _ORDINALS[nth.group("nth")])
     follow = classify(catalog, text)
     question = _routed(catalog, text, norm, rec, context, mentions, model, sizes, follow)
     if question.source != LITERATURE and _ASKS_WHAT_IT_SAYS.search(norm) and _names_a_source(context):
@@ -272,6 +301,10 @@ def _routed(
         return Question(text, RULES, "why_not", model or _resolve(follow.models, rec))
     if _SOURCE_CITED.search(norm):
         return Question(text, LITERATURE, "literature", model, terms=find_terms(text))
+    if model is not None and _CAN_WRITE.search(norm):
+        all_named = tuple(m for m in (_resolve((mention,), rec) for mention in mentions) if m is not None)
+        if any(_is_encoder(catalog, m) for m in all_named or (model,)):
+            return Question(text, RULES, "can_write", model, named=all_named or (model,))
     if model is not None and _WHY_RANK.search(norm) and rec is not None:
         return Question(text, RULES, "why_not", model)
     if model is None and rec is not None and _MY_STAGE.search(norm):
@@ -308,14 +341,23 @@ def _routed(
     )  # (the last: "how many H100s is that?")
     if sizing and model is not None and model.access == "API" and _SPEED.search(norm):
         sizing = None  # a vendor's service has no hardware to size: its speed is a question for the literature
+    reported = any(m.phases for m in (model, *sizes) if m is not None)
+    if model is not None and model.access != "API" and not reported and ASPECTS["price"].search(norm):
+        # no study reported hardware for any size of it, so the catalog has no price: the calculator's estimate has
+        return Question(text, SIZING, "sizing", model, context=context)
     if sizing:
         if model is None and not mentions and context:  # "Llama 3.1 70B, 20 users. What's the KV cache?"
             mentions = find_model_mentions(catalog, context)
             model = _resolve(mentions, rec)
         named = _sizing_model(catalog, f"{context} {text}".strip(), mentions)
+        # "GGUF vs AWQ: which can spill over into system RAM?" names no model and asks no amount: a question
+        # about the methods, for the literature
+        methods_only = model is None and named is None and not _ASKS_AMOUNT.search(norm)
         # with a model named, "what's the KV cache?" asks for a figure, not for a definition
-        if not (definition and model is None and named is None) and not (
-            model is not None and ASPECTS["price"].search(norm)
+        if (
+            not methods_only
+            and not (definition and model is None and named is None)
+            and not (model is not None and ASPECTS["price"].search(norm))
         ):
             return Question(text, SIZING, "sizing", model, sizing_model=named, context=context)
     if model is not None:

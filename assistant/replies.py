@@ -22,11 +22,12 @@ from assistant.i18n import (
     task_name,
     yes_no,
 )
+from assistant.intake import selected_tasks
 from assistant.questionnaire import DEPLOY_LOCAL, STAGE_IDS, columns_for, stage_info, task_scopes
 from assistant.recommendation import Exclusion, ModelResult, PhaseResources, Recommendation
 from assistant.render import money
 from assistant.resources import model_resources
-from assistant.rules import access_block, column_allowed
+from assistant.rules import access_block, architecture_type, column_allowed
 from assistant.sizing_facts import GpuType
 from assistant.to_run_text import newer_models_block, to_run_cell, to_run_note
 
@@ -319,6 +320,11 @@ def why_not_text(lang: str, catalog: Catalog, rec: Recommendation, model: Model)
             ]
             if tied:
                 text += " " + t(lang, "rank_tie", others=_names(tied, limit=5))
+            best_at = _best_at(catalog, rec, model)
+            if best_at:  # what earned its best reports (and its star): "why does Flan-T5 have a star?"
+                text += " " + t(lang, "why_best_at", subtasks=", ".join(best_at))
+            if m.can_generate_text is False:
+                text += " " + t(lang, "can_write_encoder", model=label)
             return f"{text} {t(lang, 'rank_rule')}"
     for m in rec.partial_matches:
         if m.id == model.id:
@@ -341,6 +347,33 @@ def why_not_text(lang: str, catalog: Catalog, rec: Recommendation, model: Model)
     if not lines:
         lines.append(t(lang, "why_not_ranked_low", model=label))
     return " ".join(lines)
+
+
+def _best_at(catalog: Catalog, rec: Recommendation, model: Model) -> list[str]:
+    """The sub-tasks of the selected tasks (within the modality answers) where studies reported the model best."""
+    out: list[str] = []
+    for question_id in selected_tasks(rec):
+        for column in columns_for(catalog, rec.stage, question_id):
+            usage = model.usage.get(column.id)
+            if usage is not None and usage.best and column_allowed(column, rec.answers):
+                out.append(f"{column.subtask} (stage {column.stage}, {usage.best} of {max(usage.used, usage.best)})")
+    return list(dict.fromkeys(out))
+
+
+def can_write_text(lang: str, catalog: Catalog, models: Sequence[Model]) -> str:
+    """Whether each model can write text, from its architecture type in the sizing facts."""
+    types = [architecture_type(catalog, model) for model in models]
+    lines = []
+    for model, kind in zip(models, types, strict=True):
+        if kind is None:
+            lines.append(t(lang, "can_write_unknown", model=model.label))
+        elif kind == "encoder":
+            lines.append(t(lang, "can_write_encoder", model=model.label))
+        else:
+            lines.append(t(lang, "can_write_yes", model=model.label, type=kind))
+    if "encoder" in types:
+        lines.append(t(lang, "can_write_listed"))
+    return "\n".join(f"- {line}" for line in lines)
 
 
 def _uncovered_tasks(catalog: Catalog, rec: Recommendation, model: Model) -> list[str]:

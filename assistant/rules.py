@@ -96,9 +96,22 @@ class _Index:
 
     def model_type(self, position: int) -> str | None:
         """The model's type (decoder, encoder, ...) from the facts, None when unknown."""
-        facts = self.catalog.sizing_facts
-        arch = facts.model(self.catalog.models[position].id) if facts is not None else None
-        return arch.type if arch is not None else None
+        return architecture_type(self.catalog, self.catalog.models[position])
+
+
+def architecture_type(catalog: Catalog, model: Model) -> str | None:
+    """The model's type from the facts; for a row without a size ("BERT"), the type every sized row of that
+    name shares (a family keeps its architecture across sizes); None when unknown or mixed."""
+    facts = catalog.sizing_facts
+    if facts is None:
+        return None
+    arch = facts.model(model.id)
+    if arch is not None:
+        return arch.type
+    if model.size:
+        return None
+    types = {a.type for m in catalog.find_models(model.name) if m.size and (a := facts.model(m.id)) is not None}
+    return types.pop() if len(types) == 1 else None
 
 
 @lru_cache(maxsize=8)

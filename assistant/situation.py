@@ -326,11 +326,12 @@ def _words_value(raw: str) -> float | None:
 
 _USER_NOUNS = (
     r"(?:concurrent\s+|simultaneous\s+|gleichzeitige[n]?\s+|parallele[n]?\s+)?"
-    r"(?:users?|nutzer(?:innen)?|benutzer(?:innen)?|anwender(?:innen)?|usuari[oa]s?)"
+    # German nouns take an -n in the dative plural ("bei 10 gleichzeitigen Nutzern")
+    r"(?:users?|nutzer(?:innen|n)?|benutzer(?:innen|n)?|anwender(?:innen|n)?|usuari[oa]s?)"
 )
 _PEOPLE = (
     r"(?:clinicians?|doctors?|physicians?|nurses?|radiologists?|staff|people|colleagues|"
-    r"ärzt(?:e|innen)|pflegekräfte|kolleg(?:en|innen)|personen|"
+    r"ärzt(?:e|en|innen)|pflegekräften?|kolleg(?:en|innen)|personen|"
     r"médic[oa]s|clínic[oa]s|enfermer[oa]s|personas|radiólog[oa]s)"
 )
 _AT_ONCE = (

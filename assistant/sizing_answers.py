@@ -10,21 +10,25 @@ fit cannot be judged because the user has not said which GPUs they have, the ans
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from assistant.catalog import Catalog, Model
 from assistant.errors import InvalidInput
 from assistant.i18n import t
 from assistant.lexicon import normalize
+from assistant.questions import ASPECTS
 from assistant.render import money
 from assistant.replies import phase_texts
 from assistant.resources import model_resources
 from assistant.situation import Situation, read_situation
 from assistant.sizing_query import SizingQuery, size_query
+from assistant.to_run import REFERENCE_GPU_KEY
 from assistant.to_run_text import short_gpu
 
 _BITS = re.compile(r"\b(16|8|4)[- ]?(?:bits?|bit)\b|\b(?:int|q)(8|4)\b|\b(fp16|bf16|awq|gguf)\b")
 _FINETUNE = re.compile(r"\b(qlora|lora|full fine[- ]?tun\w*|fine[- ]?tun\w*|train\w*|entren\w*|feinabstimm\w*)\b")
+_PRICE = ASPECTS["price"]  # "what would it cost per month to rent it?"
 _FIT = re.compile(r"\b(?:fit|fits|run (?:it )?on|enough|suffice|cabe|caben|alcanza|passt|reicht|genug)\b")
 MAX_ASSUMPTIONS = 4  # the main ones are named in the reply; all of them are in ``clinadvisor size --json``
 
@@ -65,7 +69,7 @@ def _query(text: str, model: str, situation: Situation | None, asked: Situation)
     )
 
 
-def _lines(lang: str, doc: dict[str, Any], query: SizingQuery) -> list[str]:
+def _lines(lang: str, doc: dict[str, Any], query: SizingQuery, *, reference: bool = False) -> list[str]:
     lines = [
         t(lang, "sizing_memory", weights=f"{doc['weights_gb']:g}", kv=f"{doc['kv_cache_gb']:g}",
           overhead=f"{doc['overhead_gb']:g}", total=f"{doc['total_gb']:g}"),
@@ -78,6 +82,8 @@ def _lines(lang: str, doc: dict[str, Any], query: SizingQuery) -> list[str]:
             t(lang, "sizing_gpus", gpu=short_gpu(gpu["name"]), count=gpu["count_needed"],
               sessions=doc.get("max_concurrent_sessions") or 0)
         )  # fmt: skip
+        if reference:
+            lines[-1] += f" ({t(lang, 'sizing_reference')})"
         if gpu.get("count_available") is not None:
             key = "sizing_fits" if doc.get("fits") else "sizing_no_fit"
             lines.append(t(lang, key, have=gpu["count_available"], gpu=short_gpu(gpu["name"])))
@@ -116,13 +122,16 @@ def sizing_answer(
     key = named or (model.id if model is not None else "")
     label = model.label if model is not None and named is None else key
     query = _query(text, key, situation, asked)
+    reference = query.gpu is None and bool(_PRICE.search(normalize(text)))
+    if reference:  # a price needs a GPU to rent or buy: the reference type, said as such, until they name theirs
+        query = replace(query, gpu=REFERENCE_GPU_KEY)
     try:
         doc = size_query(catalog, query)
     except InvalidInput:
         return t(lang, "sizing_unknown", model=label)
     if doc.get("total_gb") is None:
         return t(lang, "sizing_api", model=label)
-    lines = _lines(lang, doc, query)
+    lines = _lines(lang, doc, query, reference=reference)
     if model is not None and named is None:
         resources = model_resources(catalog, model, None)
         for name in ("inference", "fine_tuning", "pre_training"):  # what the studies ran it on, beside the estimate

@@ -344,3 +344,11 @@ def test_bad_input_is_refused_with_the_offending_value(catalog: Catalog) -> None
         recommend(catalog, "VII", {})
     with pytest.raises(InvalidInput, match="'registration_recommendation' is not asked in stage II"):
         recommend(catalog, "II", {"registration_recommendation": True})
+
+
+def test_a_row_without_a_size_takes_the_architecture_its_sized_rows_share(catalog: Catalog) -> None:
+    from assistant.rules import architecture_type
+
+    assert architecture_type(catalog, catalog.model("bert-110m")) == "encoder"
+    assert architecture_type(catalog, catalog.model("bert")) == "encoder"  # every sized BERT is an encoder
+    assert architecture_type(catalog, catalog.model("roberta")) == "encoder"

@@ -59,6 +59,8 @@ def test_words_that_look_like_gpus_are_not_gpus() -> None:
         ("unos veinte usuarios simultáneos", 20),
         ("zwanzig gleichzeitige Nutzer", 20),
         ("15 Ärzte gleichzeitig", 15),
+        ("bei 10 gleichzeitigen Nutzern", 10),
+        ("für 12 Ärzten gleichzeitig", 12),
         ("20 concurrent tumour-board users", 20),
         ("if 6 pathologists use it at the same time", 6),
         ("12 coders at once", 12),

@@ -545,3 +545,52 @@ def test_a_several_part_question_is_relevant_when_one_part_is() -> None:
     excerpts, relevance = select_excerpts(question, [letters], PartScorer())
     assert relevance != "not relevant"
     assert len(excerpts[0].sentences) == 2
+
+
+def test_the_nth_model_of_the_list_is_the_one_a_question_means(catalog: Catalog) -> None:
+    reply = ask(catalog, "and the second model on that list - how much GPU memory would it need at 8-bit?")
+    assert reply.recommendation is not None and len(reply.recommendation.matches) >= 2
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    second = reply.recommendation.matches[1]
+    assert f"{second.name} {second.size or ''}".strip() in reply.text and "int8" in reply.text
+
+
+def test_a_question_about_formats_that_names_no_model_and_asks_no_amount_goes_to_the_literature(
+    catalog: Catalog,
+) -> None:
+    methods = read_question(catalog, "gguf vs awq - which of the two can spill over into normal system RAM?", None)
+    assert methods.source == LITERATURE
+    amount = read_question(catalog, "How much memory would 30 users need at 4-bit?", None)
+    assert amount.source == SIZING
+
+
+def test_the_monthly_rent_of_a_model_without_reported_hardware_is_the_calculators_estimate(catalog: Catalog) -> None:
+    assert not catalog.model("mmedins-llama-3-8b").phases  # no study reported its hardware
+    reply = ask(catalog, "what would it cost per month to rent GPUs for mmedins llama 3 8b?")
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert "renting $" in reply.text and "the reference type, as you named none" in reply.text
+    reported = read_question(catalog, "Clinical Camel: what hardware does inference need and what does it cost?", None)
+    assert reported.source == CATALOG  # a size of it has reported hardware: the catalog's price
+
+
+def test_whether_an_encoder_can_write_is_answered_from_its_architecture(catalog: Catalog) -> None:
+    text = "BERT and RoBERTa are on the list - can they actually draft a discharge letter?"
+    question = read_question(catalog, text, None)
+    assert (question.source, question.kind) == (RULES, "can_write")
+    assert [m.id for m in question.named] == ["bert", "roberta"]
+    reply = ask(catalog, question.text)
+    assert reply.answer is not None and reply.answer["source"] == "rules"
+    assert "BERT is an encoder-only model" in reply.text and "RoBERTa is an encoder-only model" in reply.text
+    # a model that writes is not asked about its architecture: how well it writes is for the literature
+    assert read_question(catalog, "Can Llama 2 draft discharge letters as well as GPT-4?", None).kind != "can_write"
+
+
+def test_why_a_model_is_recommended_names_the_sub_tasks_studies_found_it_best_at(catalog: Catalog) -> None:
+    rec = respond(catalog, conversation(catalog)[:-1]).recommendation
+    assert rec is not None
+    reported = next(m for m in rec.matches if m.best)
+    reply = ask(catalog, f"why is {reported.name} {reported.size or ''} recommended?")
+    assert "Studies reported it best at:" in reply.text
+    model = catalog.model(reported.id)
+    best = [c.subtask for c in catalog.columns if (u := model.usage.get(c.id)) is not None and u.best]
+    assert any(subtask in reply.text for subtask in best)
