@@ -180,9 +180,10 @@ photos, scanned pages, slides, DICOM), sound (voice, phone calls, recordings), v
 waveforms, monitor feeds, time series). A report written from the images means text_in false.
 - text_out: is written text all the user needs back (a report, summary, answer, letter, label, code, list)? \
 false if they need anything else: outlines, masks, boxes or heatmaps on images, or a spoken answer.
-- share: may the data go to a third party? true if the user sends it, or allows sending it, to a vendor, a \
-cloud service or an API, or says sharing is fine; false if it must stay inside the organisation (must not \
-leave, no third parties, nothing goes out).
+- share: may the data go to a third party? false when the message keeps the data inside the organisation, \
+in any words or language (it stays in the hospital, in-house, on site, within our walls; it never leaves or \
+goes outside; no third parties; it cannot be shared); true if the user sends it, or allows sending it, to a \
+vendor, a cloud service or an API, or says sharing is fine.
 - local: will the model run on the organisation's own hardware (own servers or GPUs, on-premise)? false for \
 a cloud provider, rented GPUs or a vendor's hosted service.
 
@@ -265,6 +266,14 @@ EXAMPLES: tuple[tuple[str, str | None, str | None, dict[str, Any]], ...] = (
         None,
         None,
         {"text_in": N, "text_out": N, "share": [True, 2], "local": N, "tasks": [["predict_recurrence", True, 1]]},
+    ),
+    (
+        "Queremos que resuma las notas de evolución de la UCI para el pase de guardia. La información de los "
+        "pacientes no sale de nuestro centro.",
+        None,
+        None,
+        {"text_in": [True, 1], "text_out": [True, 1], "share": [False, 2], "local": N,
+         "tasks": [["summarise_stay_records", True, 1]]},
     ),
     (
         "Also summarise the ward notes for the weekend team.",
