@@ -1,9 +1,9 @@
 """Which of the user's documents a question describes: "the letters paper", "the paper I added about ECGs".
 
-A user's own file often has no title the question could name (a text file is titled by its file name), so
-people describe it by its subject. The words of that description pick the documents whose passages hold
-them all; the answer then reads those documents first, and more of their passages than a search over every
-document would give.
+A user's own file often has no title the question could name (a file that opens with none is titled by its
+file name), so people describe it by its subject. The words of that description pick the documents whose
+passages hold them all; the answer then reads those documents first, and more of their passages than a
+search over every document would give.
 """
 
 from __future__ import annotations

@@ -13,10 +13,11 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from assistant.evidence import Passage
-from corpus.loaders.types import Document
+from corpus.loaders.types import KIND_USER, Document
 
 if TYPE_CHECKING:
     from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -48,8 +49,11 @@ class Chunk:
 
     @property
     def search_text(self) -> str:
-        """What is embedded and matched by BM25: title and section give a short chunk its context."""
-        head = self.title if not self.section else f"{self.title} | {self.section}"
+        """What is embedded and matched by BM25: title and section give a short chunk its context. A user's
+        document is headed by its file name: a long paper's title on each of its hundred chunks makes a
+        query that matches the title match all of them, and they crowd out every other document."""
+        name = PurePath(self.source).stem if self.kind == KIND_USER and self.source else self.title
+        head = name if not self.section else f"{name} | {self.section}"
         return f"{head}\n{self.text}"
 
     def metadata(self) -> dict[str, str | int]:

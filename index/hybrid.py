@@ -12,8 +12,9 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from assistant.evidence import Passage
@@ -112,16 +113,22 @@ class HybridIndex:
         store = self.store  # read once: a refresh in another thread may replace it
         if not query.strip() or k <= 0 or not snapshot.chunks:
             return []
-        candidates = max(CANDIDATES, 4 * k)  # enough left after the per-document cap
-        vector_hits = store.query(self.embedder.embed_query(query), candidates)
-        keyword_hits = snapshot.bm25.search(query, candidates)
-        by_key = dict(snapshot.by_key)
-        for hit in vector_hits:
-            by_key.setdefault(hit.chunk.key, hit.chunk)  # written after our snapshot was taken
-        fused = reciprocal_rank_fusion(
-            [[h.chunk.key for h in vector_hits], [snapshot.chunks[i].key for i, _ in keyword_hits]]
-        )
-        capped = cap_per_document(fused, lambda key: by_key[key].doc_id, cap)
+        embedded = self.embedder.embed_query(query)
+        candidates = max(CANDIDATES, 4 * k)  # enough left after the per-document cap, as a rule
+        while True:
+            vector_hits = store.query(embedded, candidates)
+            keyword_hits = snapshot.bm25.search(query, candidates)
+            by_key = dict(snapshot.by_key)
+            for hit in vector_hits:
+                by_key.setdefault(hit.chunk.key, hit.chunk)  # written after our snapshot was taken
+            fused = reciprocal_rank_fusion(
+                [[h.chunk.key for h in vector_hits], [snapshot.chunks[i].key for i, _ in keyword_hits]]
+            )
+            capped = cap_per_document(fused, partial(_doc_of, by_key), cap)
+            if len(capped) >= k or candidates >= len(snapshot.chunks):
+                break
+            # one long document filled the pool (a query that matches its title matches every chunk): look deeper
+            candidates *= 4
         # a user's document may hold images, HTML or script links: no caller gets them (assistant.sanitize)
         return [clean_passage(by_key[key].to_passage(round(score, 6))) for key, score in capped[:k]]
 
@@ -236,3 +243,7 @@ class HybridIndex:
         if counts["unchanged"] < len(sources) or counts["removed"] or not self.store.info().get("built_at"):
             self._changed(built=True)
         return counts
+
+
+def _doc_of(chunks: Mapping[str, Chunk], key: str) -> str:
+    return chunks[key].doc_id

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from corpus.loaders.titles import title_in_text
 from corpus.loaders.types import (
     KIND_USER,
     CorruptFile,
@@ -55,8 +56,13 @@ def load_file(
     doi: str | None = None,
     licence: str | None = None,
 ) -> Document:
-    """A user's file as a Document; the title defaults to the file name without its suffix."""
+    """A user's file as a Document; the title defaults to the one its first lines give, else the file name
+    without its suffix."""
     sections = read_sections(path)
+    if title is None:
+        # a text file's raw start keeps a top heading that opens no section; other types: their first section
+        opening = _decode(path) if path.suffix.lower() in (".txt", ".md", ".markdown") else sections[0].text
+        title = title_in_text(opening)
     if url is None and doi:
         url = f"https://doi.org/{doi}"
     return Document(

@@ -65,4 +65,7 @@ def test_metadata_round_trip_and_passage() -> None:
     assert (passage.key, passage.page, passage.section, passage.score) == (chunk.key, 2, "Intro", 0.5)
     no_year = Chunk.from_record("k", "t", {"doc_id": "d", "title": "T", "authors": "", "source": "s"})
     assert no_year.year is None and no_year.page is None and no_year.authors == ()
-    assert chunk.search_text.startswith("Paper | Intro\n")
+    # a user's document is headed by its file name, not its title (a long title on every chunk crowds searches)
+    assert chunk.kind == "user" and chunk.search_text.startswith("paper | Intro\n")
+    card = Chunk.from_record("k", "t", {"doc_id": "d", "title": "A Card", "kind": "card", "source": "c.md"})
+    assert card.search_text.startswith("A Card\n")

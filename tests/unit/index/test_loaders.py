@@ -172,3 +172,32 @@ def test_cards_are_package_data() -> None:
     pyproject = tomllib.loads((Path(__file__).resolve().parents[3] / "pyproject.toml").read_text(encoding="utf-8"))
     assert "cards/*.md" in pyproject["tool"]["setuptools"]["package-data"]["corpus"]
     assert Path(__file__).resolve().parents[3] / "corpus" / "cards" == CARDS_DIR
+
+
+@pytest.mark.parametrize(
+    ("opening", "title"),
+    [
+        ("Computer Science > AI\nTitle:A Primer on Models\nAbstract: ...", "A Primer on Models"),
+        ("\n\n## Clinical Tool Usage Guidelines\n\n### Step 1: Start\n", "Clinical Tool Usage Guidelines"),
+        (
+            "Radiology\n\nOpen Models in Radiology: A Review and Tutorial\n\nAda Lovelace • Alan Turing",
+            "Open Models in Radiology: A Review and Tutorial",
+        ),
+        ("This study fine-tunes models for letters. It works well.\nAn Wang, Haonan Shi, Tu Ouyang\n", None),
+        ("Current paper (gray), citations (green), references (blue)\n", None),
+        ("just text, no headings", None),
+    ],
+)
+def test_a_title_is_read_from_the_first_lines_when_they_hold_one(opening: str, title: str | None) -> None:
+    from corpus.loaders.titles import title_in_text
+
+    assert title_in_text(opening) == title
+
+
+def test_a_users_text_file_is_titled_by_its_opening_title_line(tmp_path: Path) -> None:
+    paper = tmp_path / "001_6e1d.txt"
+    paper.write_text(
+        "Radiology\n\nBest Practices for Language Models in Radiology\n\nSource: ArXiv\n", encoding="utf-8"
+    )
+    assert load_file(paper, doc_id="p").title == "Best Practices for Language Models in Radiology"
+    assert load_file(paper, doc_id="p", title="Given").title == "Given"  # a sidecar's title wins
