@@ -425,7 +425,13 @@ def _ranked_sentences(
     scores, _ = _scores(scorer, question, texts, contexts=contexts)
     first = list(_best_for_each_part(scorer, question, texts, contexts, scores).chosen)
     order = sorted(range(len(pairs)), key=lambda j: -scores[j])
-    return [pairs[j] for j in [*first, *(j for j in order if j not in first)]]
+    ranked, seen = [], set()
+    for j in [*first, *(j for j in order if j not in first)]:
+        said = normalize(pairs[j][1])
+        if said not in seen:  # a sentence a document repeats (a worked example in two places) is quoted once
+            seen.add(said)
+            ranked.append(pairs[j])
+    return ranked
 
 
 def extractive(question: str, excerpts: Sequence[Excerpt], lang: str, scorer: SentenceScorer | None) -> GroundedAnswer:

@@ -60,6 +60,14 @@ _REPORTED = re.compile(
     r"^\W*(?:ein\w*|mein\w*|der|die|das)\s+(?:kolleg\w*|anbieter|studie|artikel|paper)\s+(?:\w+\s+){0,2}?"
     r"(?:sagt\w*|meint\w*|behauptet\w*|schreibt|zeigt\w*)\b|^\W*(?:ich habe (?:gelesen|gehort)|man sagt)\b"
 )
+# "The usage guidelines doc I uploaded says something about ... in the cloud": what a document says
+_DOCUMENT_SAYS = re.compile(
+    r"^\W*(?:[\w'-]+\s+){0,5}?(?:docs?|documents?|papers?|guides?|guidelines?|reviews?|articles?|studies|study|primer|"
+    r"tutorial|preprint|publication|pdf|file|documentos?|guias?|articulos?|revision|estudios?|dokument\w*|leitfaden|"
+    r"artikel|studie|ubersicht),?\s+(?:[\w'-]+,?\s+){0,4}?(?:says|said|claims?|states?|stated|mentions?|mentioned|reports|"
+    r"describes?|suggests?|recommends?|shows?|lists?|talks|discusses|dice|menciona|habla|recomienda|describe|"
+    r"sagt|erwahnt|nennt|empfiehlt|beschreibt)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,7 @@ def parse_message(text: str) -> MessageParts:
             supposed.append(clause)  # may be empty ("what if?"): the answer then says what to try
         elif is_question(sentence):
             questions.append(sentence)
-        elif _REPORTED.match(normalize(sentence)):
+        elif _REPORTED.match(normalize(sentence)) or tells_what_a_document_says(sentence):
             reported.append(sentence)
         else:
             kept.append(sentence)
@@ -133,6 +141,11 @@ def parse_message(text: str) -> MessageParts:
     statements = text if not questions and not supposed else " ".join(kept)
     what_if = ". ".join(c for c in supposed if c) if supposed else None
     return MessageParts(statements, tuple(questions), what_if, tuple(reported))
+
+
+def tells_what_a_document_says(sentence: str) -> bool:
+    """True when the sentence reports what a document says ("The guide I uploaded mentions the cloud")."""
+    return bool(_DOCUMENT_SAYS.match(normalize(sentence)))
 
 
 def statements_only(text: str) -> str:

@@ -24,6 +24,7 @@ from assistant.followups import (
     find_terms,
 )
 from assistant.lexicon import normalize
+from assistant.message import sentences, tells_what_a_document_says
 from assistant.recommendation import Recommendation
 from assistant.rules import architecture_type
 from assistant.situation import read_situation
@@ -248,7 +249,10 @@ def read_question(
         model = _top_model(catalog, rec, _ORDINALS[nth.group("nth")])
     follow = classify(catalog, text)
     question = _routed(catalog, text, norm, rec, context, mentions, model, sizes, follow)
-    if question.source != LITERATURE and _ASKS_WHAT_IT_SAYS.search(norm) and _names_a_source(context):
+    if question.source != LITERATURE and (
+        (_ASKS_WHAT_IT_SAYS.search(norm) and _names_a_source(context))
+        or any(tells_what_a_document_says(s) for s in sentences(context))
+    ):
         # "The review I added has a table of memory needs. What does it list for Llama 2 at 4 bits?": "it"
         # is the document the message names, so the question asks what that document says
         terms = find_terms(text)

@@ -85,6 +85,23 @@ def test_a_reported_claim_changes_no_answer(catalog: Catalog) -> None:
     assert reply.answers["deploy_local"].value is True and "discharge_text_generation" not in reply.answers
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "The usage guidelines doc I uploaded says something about pre-training in the cloud. How many A100s?",
+        "El documento que subí dice algo sobre la nube. ¿Cuántas GPU hacen falta?",
+        "Der Leitfaden, den ich hochgeladen habe, erwähnt die Cloud. Wie viele GPUs braucht man?",
+    ],
+)
+def test_what_a_document_says_in_a_message_that_asks_changes_no_answer(catalog: Catalog, message: str) -> None:
+    assert parse_message(message).statements == ""
+    before = ask(catalog, "Thanks.")
+    reply = ask(catalog, message)
+    assert reply.recommendation == before.recommendation and reply.answers["deploy_local"].value is True
+    # a need of one's own that names reports is still a statement
+    assert parse_message("Our radiology reports mention nodule sizes. Can you extract them?").reported == ()
+
+
 def test_questions_are_routed_to_the_source_that_can_answer(catalog: Catalog) -> None:
     rec = respond(catalog, conversation(catalog)[:3]).recommendation
     cases = {
@@ -594,3 +611,12 @@ def test_why_a_model_is_recommended_names_the_sub_tasks_studies_found_it_best_at
     model = catalog.model(reported.id)
     best = [c.subtask for c in catalog.columns if (u := model.usage.get(c.id)) is not None and u.best]
     assert any(subtask in reply.text for subtask in best)
+
+
+def test_a_sentence_a_document_repeats_is_quoted_once() -> None:
+    repeated = "Renting eight of these GPUs in the cloud costs 88 dollars an hour."
+    first = passage("guide-1", "Usage guide", f"{repeated} The example uses a radiologist.")
+    second = passage("guide-2", "Usage guide", f"Step three repeats the example. {repeated}")
+    excerpts, _ = select_excerpts("How much does renting the GPUs cost per hour?", [first, second], None)
+    answer = extractive("How much does renting the GPUs cost per hour?", excerpts, "en", None)
+    assert answer.text.count(repeated) == 1
