@@ -120,8 +120,13 @@ def _about_model(
     if question.aspect == "star" and rec is not None and rec.status != "need_more_info":
         text = blocks(explain_text(lang, rec.stage, ["star"]), why_not_text(lang, catalog, rec, model))
         return AnswerPlan(RULES, "why_not", question.text, text=text)
-    return AnswerPlan(CATALOG, "model_fact", question.text,
+    plan = AnswerPlan(CATALOG, "model_fact", question.text,
                       text=model_facts_text(lang, catalog, model, local, question.aspect))  # fmt: skip
+    # the cards that say the same about the model, cited beside the review's data
+    words = {"access": "weights licence access", "price": "GPU hardware price cost", "power": "GPU power watts"}
+    query = f"{model.name} {words.get(question.aspect or '', 'GPU hardware memory')}"
+    plan.passages = retrieve(retriever, query, [model.name], lang, plan.notices)
+    return _with_evidence(plan, lang)
 
 
 def literature_passages(

@@ -60,6 +60,27 @@ _REPORTED = re.compile(
     r"^\W*(?:ein\w*|mein\w*|der|die|das)\s+(?:kolleg\w*|anbieter|studie|artikel|paper)\s+(?:\w+\s+){0,2}?"
     r"(?:sagt\w*|meint\w*|behauptet\w*|schreibt|zeigt\w*)\b|^\W*(?:ich habe (?:gelesen|gehort)|man sagt)\b"
 )
+# "its just one study isnt it", "RaDialog is open, right": a statement that asks to be confirmed
+_TAG_QUESTION = re.compile(
+    r"(?:\b(?:is|are|was|were|do|does|did|can|will|would|has|have)n'?t (?:it|they|there|that|this|he|she|we|you)|"
+    r",\s*(?:right|correct|no|true)|\b(?:verdad|oder nicht|nicht wahr|stimmt'?s)|,\s*(?:oder|no))\W*$"
+)
+_FIRST_PERSON = re.compile(
+    r"\b(?:i|i'm|i've|i'd|me|my|mine|we|we're|we've|we'd|us|our|ours|yo|mi|mis|me|nos|nosotr[oa]s|nuestr[oa]s?|"
+    r"ich|mir|mich|mein\w*|wir|uns|unser\w*)\b"
+)
+_MODAL = re.compile(
+    r"\b(?:should|must|need\w*|has to|have to|will|would|shall|want\w*|debe\w*|deberia\w*|tiene que|quier\w*|"
+    r"necesit\w*|soll\w*|muss\w*|brauch\w*|will|wollen)\b"
+)
+_SITUATION_WORD = re.compile(
+    r"\b(?:users?|concurrent\w*|simultaneous\w*|tokens?|context|gpus?|vram|gb|usuarios?|nutzer\w*|kontext\w*)\b"
+)
+_LITERATURE_WORD = re.compile(
+    r"\b(?:reviews?|stud(?:y|ies)|papers?|articles?|literature|evidence|benchmarks?|models?|llms?|gpt[\w.-]*|llama[\w.-]*|"
+    r"recommendation|list|ranking|star|revision|estudios?|articulos?|modelos?|lista|studie\w*|artikel|modell\w*|"
+    r"liste|empfehlung|stern)\b"
+)
 # "The usage guidelines doc I uploaded says something about ... in the cloud": what a document says
 _DOCUMENT_SAYS = re.compile(
     r"^\W*(?:[\w'-]+\s+){0,5}?(?:docs?|documents?|papers?|guides?|guidelines?|reviews?|articles?|studies|study|primer|"
@@ -96,11 +117,14 @@ def sentences(text: str) -> list[str]:
 
 
 def is_question(sentence: str) -> bool:
-    """True when the sentence asks something: a question mark, a question word, or a request to explain."""
+    """True when the sentence asks something: a question mark, a question word, a tag ("..., isn't it"), or a
+    request to explain."""
     stripped = sentence.strip()
     if stripped.endswith("?") or stripped.startswith("¿"):
         return True
     norm = normalize(stripped)
+    if _TAG_QUESTION.search(norm):
+        return True
     if _CONTRACTED.match(norm):
         return True  # "what's the power draw", "whats the difference": a question whatever follows
     wh = _WH_WORD.match(norm)
@@ -132,7 +156,11 @@ def parse_message(text: str) -> MessageParts:
             supposed.append(clause)  # may be empty ("what if?"): the answer then says what to try
         elif is_question(sentence):
             questions.append(sentence)
-        elif _REPORTED.match(normalize(sentence)) or tells_what_a_document_says(sentence):
+        elif (
+            _REPORTED.match(normalize(sentence))
+            or tells_what_a_document_says(sentence)
+            or remarks_on_the_literature(sentence)
+        ):
             reported.append(sentence)
         else:
             kept.append(sentence)
@@ -141,6 +169,15 @@ def parse_message(text: str) -> MessageParts:
     statements = text if not questions and not supposed else " ".join(kept)
     what_if = ". ".join(c for c in supposed if c) if supposed else None
     return MessageParts(statements, tuple(questions), what_if, tuple(reported))
+
+
+def remarks_on_the_literature(sentence: str) -> bool:
+    """True for a remark about the studies or the models rather than one's own need ("GPT-4 was the most used
+    model in that review"): it names them, says nothing of "we" or "our", and asks for nothing ("should")."""
+    norm = normalize(sentence)
+    if _FIRST_PERSON.search(norm) or _MODAL.search(norm) or _SITUATION_WORD.search(norm):
+        return False  # "Llama 3.1 70B, 20 concurrent users, 8k tokens each": the user's own situation
+    return bool(_LITERATURE_WORD.search(norm))
 
 
 def tells_what_a_document_says(sentence: str) -> bool:

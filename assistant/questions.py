@@ -124,7 +124,7 @@ _WHICH_OF_THESE = re.compile(
 # What the studies reported, not what the calculator estimates ("how many GPUs did its pre-training take?").
 _REPORTED = re.compile(
     r"\b(?:did|was|were|reported|listed|used|took|used for|pre-?train\w*|vortrain\w*|preentren\w*|"
-    r"wurde|wurden|fue|fueron)\b"
+    r"wurde|wurden|fue|fueron|usaron|utilizaron|emplearon|nutzten|verwendeten|liefen|lief)\b"
 )
 # "Which stage did you put my request under?": the stage of the user's own recommendation.
 _MY_STAGE = re.compile(
@@ -216,6 +216,7 @@ _SPEED = re.compile(
     r"\b(?:latenc\w*|speed|fast\w*|throughput|tokens? (?:per|a) second|tokens?/s|milliseconds?|"
     r"velocidad|rapid\w*|geschwindigkeit|schnell\w*)\b"
 )
+_MONTHLY = re.compile(r"\b(?:per month|a month|monthly|por mes|al mes|mensual\w*|pro monat|im monat|monatlich\w*)\b")
 _POINTS_BACK = re.compile(r"\b(?:that|this|it|those|these|eso|esto|ello|das|dies|dieses?)\b")
 _HOW_MANY = re.compile(r"\b(?:how many|cuant[oa]s|wie viele)\b")
 _PRONOUN = re.compile(r"\b(?:it|its|this one|that one|this model|that model|lo|la|este|esta|es|ihn|dieses)\b")
@@ -346,7 +347,8 @@ def _routed(
     if sizing and model is not None and model.access == "API" and _SPEED.search(norm):
         sizing = None  # a vendor's service has no hardware to size: its speed is a question for the literature
     reported = any(m.phases for m in (model, *sizes) if m is not None)
-    if model is not None and model.access != "API" and not reported and ASPECTS["price"].search(norm):
+    own_terms = _MONTHLY.search(norm) or _gpu_asked(catalog, text) is not None  # "a single A100 per month"
+    if model is not None and model.access != "API" and (not reported or own_terms) and ASPECTS["price"].search(norm):
         # no study reported hardware for any size of it, so the catalog has no price: the calculator's estimate has
         return Question(text, SIZING, "sizing", model, context=context)
     if sizing:

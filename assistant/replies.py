@@ -435,6 +435,9 @@ def model_facts_text(lang: str, catalog: Catalog, model: Model, deploy_local: bo
     its API prices (``aspect`` "access" keeps only the first line)."""
     access_key = {"Open": "fact_access_open", "API": "fact_access_api"}.get(model.access, "fact_access_restricted")
     lines = [t(lang, access_key, model=model.label, size="")]  # the label already holds the size
+    used = sum(max(u.used, u.best) for u in model.usage.values())
+    if aspect != "access" and used:  # "how many study uses does it have, and what's its API price?"
+        lines.append(t(lang, "fact_usage", used=used, best=sum(u.best for u in model.usage.values())))
     if aspect != "access":
         resources = model_resources(catalog, model, deploy_local)
         for name in ("inference", "fine_tuning", "pre_training"):

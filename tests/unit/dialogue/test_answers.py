@@ -620,3 +620,18 @@ def test_a_sentence_a_document_repeats_is_quoted_once() -> None:
     excerpts, _ = select_excerpts("How much does renting the GPUs cost per hour?", [first, second], None)
     answer = extractive("How much does renting the GPUs cost per hour?", excerpts, "en", None)
     assert answer.text.count(repeated) == 1
+
+
+def test_a_remark_on_the_literature_or_a_tag_question_is_no_statement_of_need(catalog: Catalog) -> None:
+    remark = parse_message("GPT-4 was the most used model in that JMIR review. Why isn't it in my recommendation?")
+    assert remark.statements == "" and remark.reported == ("GPT-4 was the most used model in that JMIR review.",)
+    tagged = parse_message("why's there a star next to llama2 7b? its just one study isnt it")
+    assert tagged.statements == "" and tagged.questions[-1] == "its just one study isnt it"
+    # what the user needs, their situation and their own models stay statements
+    assert parse_message("The model should write letters. Which one?").statements == "The model should write letters."
+    assert parse_message("Llama 3.1 70B, 20 concurrent users. KV cache?").statements.startswith("Llama 3.1 70B")
+    assert parse_message("We run Llama 3 on our own GPUs. How much memory?").statements.startswith("We run")
+    before = ask(catalog, "Thanks.")
+    for message in ("GPT-4 was the most used model in that review. Why is it not on my list?",
+                    "why's there a star next to llama2 7b? its just one study isnt it"):  # fmt: skip
+        assert ask(catalog, message).recommendation == before.recommendation
