@@ -42,6 +42,7 @@ from assistant.lexicon import (
     TASK_CUES,
     UNCERTAIN_PHRASES,
     UNCERTAIN_WORDS,
+    VERB_NEGATORS,
     YES_REPLY,
     TaskCue,
     normalize,
@@ -52,6 +53,7 @@ STAGE_QUESTION = "stage"  # pseudo question id: the assistant asked which stage 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _BARE_STAGE = re.compile(r"^\W*(?:(?:it'?s|it is|the|stage|phase|stufe|etapa|fase)\s+)*(i|ii|iii|iv|v|[1-5])\W*$")
 _ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V"}
+_VERB_WINDOW = 4  # words before a phrase where "won't run" denies it
 _PRE_WINDOW = 6  # words before a phrase that a negation may stand in ("doesn't need to answer questions or predict")
 _POST_WINDOW = 5  # words after it, for German's trailing "nicht" ("die Bilder braucht das Modell nicht")
 _WINDOW_CHARS = 200  # characters searched for those words
@@ -131,6 +133,12 @@ class _Text:
             or bool(POST_NEGATIONS.match(rest))
         )
         return not negated
+
+    def verb_denied(self, start: int) -> bool:
+        """True when a verb negation stands in the few words before the phrase ("we won't run our own ...")."""
+        clause = self.clause(start)
+        before = _words(self.norm[max(clause.start, start - _WINDOW_CHARS) : start])[-_VERB_WINDOW:]
+        return any(w in VERB_NEGATORS for w in before)
 
 
 @dataclass(frozen=True)
@@ -287,6 +295,8 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
         polarity = turn.polarity(start, end)
         if polarity is None:
             continue
+        if not cue.polar and turn.verb_denied(start):
+            continue  # "we won't run our own servers" says what they will not do, not where it runs
         value = cue.value if (polarity or not cue.polar) else not cue.value
         general.append((start, end, qid, value))
 

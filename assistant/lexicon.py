@@ -120,6 +120,7 @@ def _words(name: str) -> frozenset[str]:
 
 NEGATORS = _words("negators")
 POST_NEGATORS = _words("post_negators")
+VERB_NEGATORS = _words("verb_negators")
 UNCERTAIN_WORDS = _words("uncertain")
 
 GENERAL_CUES: tuple[GeneralCue, ...] = tuple(

@@ -365,3 +365,19 @@ def test_the_rules_read_each_turn_once_per_caller(monkeypatch: pytest.MonkeyPatc
     with caller_scope("key:bob"):
         assert extract_history(messages) == first
     assert len(calls) > reads  # another caller's request is read afresh: nothing is shared between callers
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We won't run our own servers for this.", None),
+        ("We will not run it on our own hardware.", None),
+        ("We don't have our own GPUs.", None),
+        ("No cloud, our own servers.", True),  # the phrase itself is not denied
+        ("Instead of the cloud we use our own servers.", True),
+    ],
+)
+def test_a_denied_verb_before_a_phrase_that_carries_no_negation_answers_nothing(
+    text: str, expected: bool | None
+) -> None:
+    assert extract(text).answers.get("deploy_local") is expected
