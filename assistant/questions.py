@@ -349,7 +349,8 @@ def _routed(
     reported = any(m.phases for m in (model, *sizes) if m is not None)
     own_terms = _MONTHLY.search(norm) or _gpu_asked(catalog, text) is not None  # "a single A100 per month"
     if model is not None and model.access != "API" and (not reported or own_terms) and ASPECTS["price"].search(norm):
-        # no study reported hardware for any size of it, so the catalog has no price: the calculator's estimate has
+        # the catalog prices only the hardware studies reported; with none reported, or a monthly rent or a named
+        # GPU asked for, the calculator's estimate answers
         return Question(text, SIZING, "sizing", model, context=context)
     if sizing:
         if model is None and not mentions and context:  # "Llama 3.1 70B, 20 users. What's the KV cache?"
