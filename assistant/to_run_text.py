@@ -37,7 +37,9 @@ def to_run_cell(lang: str, model: ModelResult) -> str:
     if run is None:
         if model.access == "API":
             return t(lang, "to_run_api")
-        return t(lang, "to_run_unknown") if model.resources.estimate is None else "-"
+        cell = t(lang, "to_run_unknown") if model.resources.estimate is None else "-"
+        # a row without a size still has its family's architecture ("BERT": an encoder)
+        return f"{cell}; {t(lang, 'cannot_write')}" if model.can_generate_text is False else cell
     parts = [t(lang, "to_run_sizes", gb16=f"{run.fp16.total_gb:g}", gb4=f"{run.int4.total_gb:g}")]
     if run.fp16.gpu is not None and run.int4.gpu is not None:
         gpu = short_gpu(run.fp16.gpu.name)

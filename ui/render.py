@@ -96,7 +96,10 @@ def to_run_cell(model: Mapping[str, Any]) -> str:
     if not run:
         if model.get("access") == "API":
             return "online API only"
-        return "size unknown"
+        # a row without a size still has its family's architecture ("BERT": an encoder)
+        return (
+            "size unknown · encoder: cannot write text" if model.get("can_generate_text") is False else "size unknown"
+        )
     int4 = run.get("int4") or {}
     parts = [f"16-bit {run['total_gb']:g} GB · 4-bit {int4.get('total_gb', 0):g} GB"]
     gpu = run.get("gpu")

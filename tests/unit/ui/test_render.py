@@ -212,3 +212,16 @@ def test_newer_models_are_labelled_outside_the_evidence(catalog: Catalog) -> Non
     assert "Outside the review's evidence" in text and "★" not in text
     assert "(to check)" in text or all(m["licence"]["settled"] for m in rec["newer_models"])
     assert render.newer_models_markdown(None) == ""
+
+
+def test_a_row_without_a_size_whose_family_is_an_encoder_is_marked_unable_to_write(catalog: Catalog) -> None:
+    from assistant.replies import models_table
+
+    answers = {"input_text_only": True, "output_text_only": True, "data_sharing": True, "deploy_local": False,
+               "discharge_text_generation": True}  # fmt: skip
+    rec = recommend(catalog, "V", answers)
+    bert = next(m for m in rec.matches if m.id == "bert")
+    assert bert.to_run is None and bert.can_generate_text is False
+    row = {r[1]: r[5] for r in render.recommendation_rows(rec.to_dict())}["BERT"]
+    assert row == "size unknown · encoder: cannot write text"
+    assert "size unknown; encoder: cannot write text" in models_table("en", rec.matches)
