@@ -70,6 +70,11 @@ class Usage:
     used: int
     best: int
 
+    @property
+    def studies(self) -> int:
+        """Studies that used it here; a study that reported it best used it (the data sometimes omits that)."""
+        return max(self.used, self.best)
+
 
 @dataclass(frozen=True)
 class Model:

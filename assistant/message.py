@@ -71,7 +71,7 @@ _FIRST_PERSON = re.compile(
 )
 _MODAL = re.compile(
     r"\b(?:should|must|need\w*|has to|have to|will|would|shall|want\w*|debe\w*|deberia\w*|tiene que|quier\w*|"
-    r"necesit\w*|soll\w*|muss\w*|brauch\w*|will|wollen)\b"
+    r"necesit\w*|soll\w*|muss\w*|brauch\w*|wollen)\b"
 )
 _SITUATION_WORD = re.compile(
     r"\b(?:users?|concurrent\w*|simultaneous\w*|tokens?|context|gpus?|vram|gb|usuarios?|nutzer\w*|kontext\w*)\b"

@@ -356,7 +356,7 @@ def _best_at(catalog: Catalog, rec: Recommendation, model: Model) -> list[str]:
         for column in columns_for(catalog, rec.stage, question_id):
             usage = model.usage.get(column.id)
             if usage is not None and usage.best and column_allowed(column, rec.answers):
-                out.append(f"{column.subtask} (stage {column.stage}, {usage.best} of {max(usage.used, usage.best)})")
+                out.append(f"{column.subtask} (stage {column.stage}, {usage.best} of {usage.studies})")
     return list(dict.fromkeys(out))
 
 
@@ -407,7 +407,7 @@ def usage_text(lang: str, catalog: Catalog, model: Model, *, limit: int = 12) ->
                 task=column.task,
                 subtask=column.subtask,
                 inputs=inputs,
-                used=max(usage.used, usage.best),
+                used=usage.studies,
                 best=usage.best,
             )
         )
@@ -435,10 +435,10 @@ def model_facts_text(lang: str, catalog: Catalog, model: Model, deploy_local: bo
     its API prices (``aspect`` "access" keeps only the first line)."""
     access_key = {"Open": "fact_access_open", "API": "fact_access_api"}.get(model.access, "fact_access_restricted")
     lines = [t(lang, access_key, model=model.label, size="")]  # the label already holds the size
-    used = sum(max(u.used, u.best) for u in model.usage.values())
-    if aspect != "access" and used:  # "how many study uses does it have, and what's its API price?"
-        lines.append(t(lang, "fact_usage", used=used, best=sum(u.best for u in model.usage.values())))
     if aspect != "access":
+        used = sum(u.studies for u in model.usage.values())
+        if used:  # "how many study uses does it have, and what's its API price?"
+            lines.append(t(lang, "fact_usage", used=used, best=sum(u.best for u in model.usage.values())))
         resources = model_resources(catalog, model, deploy_local)
         for name in ("inference", "fine_tuning", "pre_training"):
             phase = resources.phases.get(name)

@@ -207,7 +207,7 @@ def _evidence(model: Model, matching: _Matching, tasks: Iterable[str]) -> dict[s
         for column in matching.allowed[task]:
             usage = model.usage.get(column.id)
             if usage:
-                studies += max(usage.used, usage.best)
+                studies += usage.studies
                 best += usage.best
         out[task] = TaskEvidence(studies=studies, best=best)
     return out
