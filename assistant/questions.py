@@ -105,7 +105,7 @@ _SOURCE_CITED = re.compile(
     r"\b(?:according to|as (?:stated|reported|listed) (?:in|by)|(?:the|this|that) (?:\w+(?:'s)?[- ]){0,4}"
     r"(?:review|paper|study|article|tutorial|guide|primer|preprint|publication)\b(?:'s)?|"
     r"segun|de acuerdo con|(?:el|la|este|esta) (?:\w+ ){0,2}(?:revision|articulo|estudio|guia|tutorial)|"
-    r"laut|gemass|(?:der|die|das|dem|den) (?:\w+[- ]){0,2}(?:review|artikel|studie|leitfaden|tutorial|ubersicht))"
+    r"laut|gemass|(?:der|die|das|dem|den) (?:\w+[- ]){0,2}(?:review|artikel|studie|leitfaden|tutorial|ubersicht)\b)"
 )
 # A definition ("what is GGUF?", "was ist QLoRA?"): the glossary or the literature, not a calculation.
 _DEFINITION = re.compile(

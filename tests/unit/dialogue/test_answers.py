@@ -635,3 +635,32 @@ def test_a_remark_on_the_literature_or_a_tag_question_is_no_statement_of_need(ca
     for message in ("GPT-4 was the most used model in that review. Why is it not on my list?",
                     "why's there a star next to llama2 7b? its just one study isnt it"):  # fmt: skip
         assert ask(catalog, message).recommendation == before.recommendation
+
+
+def test_a_models_catalog_facts_count_its_study_uses_and_cite_the_cards(catalog: Catalog) -> None:
+    card = passage("gpt35-card", "GPT-3.5", "GPT-3.5 is used through OpenAI's API; its weights were never released.")
+    retriever = FakeRetriever([card])
+    reply = ask(catalog, "GPT-3.5: how many study uses does it have, and what's its API price?", retriever=retriever)
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
+    model = catalog.model("gpt-3-5-175b")
+    used = sum(u.studies for u in model.usage.values())
+    assert f"used it {used} time(s)" in reply.text and "cannot be downloaded" in reply.text
+    assert reply.answer["citations"] and "GPT-3.5 is used through OpenAI's API" in reply.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["¿Qué GPU usaron los estudios con ClinicalBERT?", "Welche GPU nutzten die Studien mit ClinicalBERT?"],
+)
+def test_which_gpu_the_studies_used_is_the_reported_hardware_in_spanish_and_german(
+    catalog: Catalog, question: str
+) -> None:
+    asked = read_question(catalog, question, None)
+    assert (asked.source, asked.kind, asked.aspect) == (CATALOG, "model_fact", "hardware")
+
+
+def test_a_monthly_rent_on_a_named_gpu_is_the_calculators_even_with_reported_hardware(catalog: Catalog) -> None:
+    assert catalog.model("radialog-7b").phases  # studies reported its hardware (and the catalog prices that)
+    asked = read_question(catalog, "How much would renting a single A100 80GB cost us per month to run RaDialog?", None)
+    assert asked.source == SIZING
+    assert read_question(catalog, "What does RaDialog's hardware cost?", None).source == CATALOG
