@@ -89,7 +89,8 @@ _ASKS_AMOUNT = re.compile(
 # "Can BERT actually draft a letter?": whether a model can write text at all (encoders cannot).
 _CAN_WRITE = re.compile(
     r"\b(?:can|could|able to|capable of|puede\w*|podria\w*|kann|konn\w*)\b(?: \w+){0,3} "
-    r"(?:write|draft|generat\w*|produc\w*|compos\w*|creat\w*|redact\w*|escrib\w*|schreib\w*|verfass\w*|erstell\w*)"
+    r"(?:write|draft|generat\w*|produc\w*|compos\w*|creat\w*|redact\w*|escrib\w*|schreib\w*|verfass\w*|erstell\w*)|"
+    r"\b(?:only|just|solo|nur) (?:classif\w*|clasific\w*|klassifizier\w*)|\bencoder\b"  # "or does it only classify?"
 )
 _WHY_RANK = re.compile(r"\b(?:why|por que|warum|wieso|weshalb)\b")
 # Questions that name the user's own documents ("the paper I added", "my documents", "den ich hinzugefügt habe").

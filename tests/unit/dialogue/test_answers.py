@@ -598,6 +598,7 @@ def test_whether_an_encoder_can_write_is_answered_from_its_architecture(catalog:
     reply = ask(catalog, question.text)
     assert reply.answer is not None and reply.answer["source"] == "rules"
     assert "BERT is an encoder-only model" in reply.text and "RoBERTa is an encoder-only model" in reply.text
+    assert read_question(catalog, "Could BERT do that, or does it only classify?", None).kind == "can_write"
     # a model that writes is not asked about its architecture: how well it writes is for the literature
     assert read_question(catalog, "Can Llama 2 draft discharge letters as well as GPT-4?", None).kind != "can_write"
 
