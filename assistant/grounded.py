@@ -13,10 +13,11 @@ The steps, as PaperQA2 does with its context keys:
    A sentence that fails is dropped (and counted); the sentences that pass are sent at once.
 3. Without a language model, when it fails, or when every sentence was dropped: the extractive answer, the
    one to three best sentences quoted with their [n].
-4. Nothing relevant (the best sentence scores too low, or a name the question asks about occurs in no
-   passage): "the indexed literature does not say", with the closest passages. When the model says that the
-   excerpts do not answer, that is believed if they match only weakly; if they match well, the quotes of
-   step 3 are shown instead. The model never answers from its memory.
+4. Nothing relevant (the best sentence scores too low, a name the question asks about occurs in no
+   passage, or no sentence that matches the question states the measure or count it asks for,
+   ``assistant.asked``): "the indexed literature does not say", with the closest passages. When the model
+   says that the excerpts do not answer, that is believed if they match only weakly; if they match well,
+   the quotes of step 3 are shown instead. The model never answers from its memory.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
+from assistant.asked import unstated
 from assistant.catalog import Catalog
 from assistant.evidence import Passage, SentenceScorer, renumber
 from assistant.guard import Facts, number_values, problems
@@ -300,7 +302,11 @@ def select_excerpts(
         for n, i in enumerate(order, start=1)
     ]
     covered = all(_covered(term, passages) for term in named_terms(question, lang))
-    if not covered or best < threshold:
+    # a measure or a count the question asks for must be stated by a sentence that matches the question:
+    # passages about the right study that never give the figure asked do not answer it
+    relevant = [texts[j] for j in ranked if scores[j] >= threshold or j in forced]  # each part's best counts
+    missing = unstated(f"{question} {query or ''}", relevant, english=lang == "en" or bool(query))
+    if not covered or missing or best < threshold:
         return excerpts, NOT_RELEVANT
     return excerpts, STRONG if best >= threshold + STRONG_MARGIN else WEAK
 

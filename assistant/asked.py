@@ -1,0 +1,111 @@
+"""What a question asks to be told, so that an answer from the literature can be held to stating it.
+
+Two kinds of ask are recognised: a measure that studies report ("what sensitivity did RaDialog reach?",
+"¿qué exactitud?"; the measures and their forms in three languages are data, ``assistant/measures.toml``),
+and a count ("how many physicians took part?"). Passages about the right study that never give the measure,
+or never put a number next to the thing counted, do not answer: ``unstated`` names what no candidate
+sentence states, and ``assistant.grounded`` then says that the indexed literature does not say.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from assistant.lexicon import fold_plural, normalize
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure studies report, the pattern of its forms, and the examples that must match it."""
+
+    name: str
+    pattern: re.Pattern[str]
+    asks: tuple[str, ...]
+    states: tuple[str, ...]
+
+
+@cache
+def measures() -> tuple[Measure, ...]:
+    """The measures of ``assistant/measures.toml``."""
+    raw: Mapping[str, Mapping[str, list[str]]] = tomllib.loads(
+        resources.files("assistant").joinpath("measures.toml").read_text(encoding="utf-8")
+    )
+    return tuple(
+        Measure(
+            name, re.compile(r"\b(?:" + "|".join(entry["forms"]) + ")"), tuple(entry["asks"]), tuple(entry["states"])
+        )
+        for name, entry in raw.items()
+    )
+
+
+def asked_measures(question: str) -> list[Measure]:
+    """The measures a question names."""
+    text = normalize(question)
+    return [m for m in measures() if m.pattern.search(text)]
+
+
+# "how many physicians took part": up to three words after it; the thing counted is among them
+_HOW_MANY = re.compile(r"\bhow many ((?:[a-z][\w-]{0,40}\s?){1,3})")
+_NOT_COUNTED = frozenset(
+    str.split(
+        "of the a an did do does were was are is have has had will would could can should in on at for by to "
+        "from with times more less different separate other such these those they we you it there their its"
+    )
+)
+_NUMBER_WORDS = frozenset(
+    str.split(
+        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen twenty "
+        "thirty forty fifty hundred hundreds thousand thousands million millions billion billions dozen dozens"
+    )
+)
+_TOKEN = re.compile(r"[\w.,%+]*\w")  # "4-point" is a number and a word
+_SAMPLE_SIZE = re.compile(r"^\(?n\s?=?$")
+WORDS_BEFORE = 3  # "10 board-certified radiation oncologists": the number may stand a few words before
+
+
+def counted_things(question: str) -> list[str]:
+    """The words an English "how many" question counts ("how many chest X-rays were used" -> chest, x-rays)."""
+    match = _HOW_MANY.search(normalize(question))
+    if not match:
+        return []
+    words = []
+    for word in match.group(1).split():
+        if word in _NOT_COUNTED:
+            break
+        words.append(fold_plural(word.rsplit("-", 1)[-1]))  # "x-rays": the sentence's words split at hyphens too
+    return words
+
+
+def _is_number(token: str) -> bool:
+    return any(c.isdigit() for c in token) or token in _NUMBER_WORDS
+
+
+def states_count(sentence: str, things: Sequence[str]) -> bool:
+    """True when the sentence puts a number just before one of the counted things ("12 physicians")."""
+    tokens = _TOKEN.findall(normalize(sentence))
+    for i, token in enumerate(tokens):
+        if fold_plural(token.strip(".,")) in things:
+            before = tokens[max(0, i - WORDS_BEFORE) : i]
+            after = tokens[i + 1 : i + 3]
+            if any(_is_number(t) for t in before) or (after and _SAMPLE_SIZE.match(after[0]) and len(after) > 1):
+                return True
+    return False
+
+
+def unstated(question: str, sentences: Sequence[str], *, english: bool) -> str | None:
+    """What the question asks that none of the sentences states (a measure's name, or "how many" and the
+    thing counted), or None. Counts are checked only when ``english``: the counted word must be the
+    passages' language."""
+    texts = [normalize(s) for s in sentences]
+    for measure in asked_measures(question):
+        if not any(measure.pattern.search(t) for t in texts):
+            return measure.name
+    things = counted_things(question) if english else []
+    if things and not any(states_count(s, things) for s in sentences):
+        return "how many " + " ".join(things)
+    return None

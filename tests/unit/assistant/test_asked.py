@@ -1,0 +1,79 @@
+"""What a question asks to be told (``assistant/asked.py``, ``assistant/measures.toml``), and the refusal when
+no passage states it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.asked import asked_measures, counted_things, measures, states_count, unstated
+from assistant.grounded import NOT_RELEVANT, select_excerpts
+from assistant.lexicon import normalize
+from tests.unit.dialogue.fakes import passage
+
+MEASURES = measures()
+
+
+@pytest.mark.parametrize("measure", MEASURES, ids=lambda m: m.name)
+def test_every_measure_is_found_in_its_questions_and_its_sentences(measure: object) -> None:
+    from assistant.asked import Measure
+
+    assert isinstance(measure, Measure) and measure.asks and measure.states
+    for question in measure.asks:
+        assert measure in asked_measures(question), question
+    for sentence in measure.states:
+        assert measure.pattern.search(normalize(sentence)), sentence
+
+
+def test_every_form_is_bounded() -> None:
+    for measure in MEASURES:
+        assert not re.search(r"(?<!\\)[*+]", measure.pattern.pattern), measure.name
+
+
+def test_a_question_without_a_measure_asks_none() -> None:
+    assert asked_measures("Which GPU did the letter study fine-tune on?") == []
+    assert asked_measures("What does the primer say about retrieval-augmented generation?") == []
+
+
+def test_the_thing_counted_and_a_number_before_it() -> None:
+    assert counted_things("How many physicians took part in the Turing test?")[0] == "physician"
+    assert counted_things("how many chest X-rays were used?") == ["chest", "ray"]
+    assert counted_things("Which model is best?") == []
+    assert states_count("Ten board-certified physicians rated 60 letters.", ["physician"])
+    assert states_count("The letters were rated by physicians (n = 12).", ["physician"])
+    assert states_count("an average score of 3.44 on a 4-point scale", ["point"])
+    assert not states_count("Physicians' Turing test (1 to 9 scale): readability 6.57", ["physician"])
+
+
+def test_unstated_names_the_measure_or_count_no_sentence_gives() -> None:
+    said = ["RaDialog writes chest X-ray reports and reached a BLEU-4 of 0.095."]
+    assert unstated("What is RaDialog's sensitivity for pneumothorax?", said, english=True) == "sensitivity"
+    assert unstated("What BLEU-4 did RaDialog reach?", said, english=True) is None
+    assert str(unstated("How many radiologists rated it?", said, english=True)).startswith("how many radiologist")
+    # a count is checked only in the passages' language: a German noun would never be found in English text
+    assert unstated("Wie viele Radiologen haben es bewertet?", said, english=False) is None
+    assert unstated("¿Qué sensibilidad alcanzó RaDialog?", said, english=False) == "sensitivity"
+
+
+ABOUT_THE_STUDY = passage(
+    "rd-1",
+    "RaDialog",
+    "RaDialog writes chest X-ray reports from the images. Radiologists preferred its reports in most cases. "
+    "It reached a BLEU-4 of 0.095 on MIMIC-CXR.",
+)
+
+
+def test_passages_about_the_study_that_never_give_the_measure_do_not_answer() -> None:
+    _, relevance = select_excerpts("What sensitivity did RaDialog reach for pneumothorax?", [ABOUT_THE_STUDY], None)
+    assert relevance == NOT_RELEVANT
+    _, relevance = select_excerpts("What BLEU-4 did RaDialog reach on MIMIC-CXR?", [ABOUT_THE_STUDY], None)
+    assert relevance != NOT_RELEVANT
+
+
+def test_a_count_needs_a_number_next_to_the_thing_counted() -> None:
+    _, relevance = select_excerpts("How many radiologists compared RaDialog's reports?", [ABOUT_THE_STUDY], None)
+    assert relevance == NOT_RELEVANT
+    counted = passage("rd-2", "RaDialog", "Five radiologists compared RaDialog's reports with their own reports.")
+    _, relevance = select_excerpts("How many radiologists compared RaDialog's reports?", [counted], None)
+    assert relevance != NOT_RELEVANT
