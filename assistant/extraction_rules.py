@@ -25,7 +25,9 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from assistant.lexicon import (
+    AFFIRMING,
     CLAUSE_SPLIT,
+    CORRECTIONS,
     DOCUMENTS,
     DONT_KNOW,
     GENERAL_CUES,
@@ -121,7 +123,9 @@ class _Text:
         if clause.doubtful:
             return None
         # A bounded window on each side keeps this linear in the text however long its clauses are.
-        before = _words(self.norm[max(clause.start, start - _WINDOW_CHARS) : start])[-_PRE_WINDOW:]
+        # "no problem sending them" affirms: such idioms are taken out before negators are looked for.
+        window = AFFIRMING.sub(" ", self.norm[max(clause.start, start - _WINDOW_CHARS) : start])
+        before = _words(window)[-_PRE_WINDOW:]
         inside = _words(self.norm[start:end])
         rest = self.norm[end : min(max(end, clause.end), end + _WINDOW_CHARS)]
         after = _words(rest)[:_POST_WINDOW]
@@ -281,10 +285,31 @@ def _reply_value(norm: str) -> bool | None:
     return None
 
 
+# Questions that answer one decision together: a correction of one takes back what was said of the other.
+_DECISIONS = (frozenset({"data_sharing", "deploy_local"}), frozenset({"input_text_only", "output_text_only"}))
+
+
+def _after_corrections(
+    norm: str, implied: list[tuple[int, int, str, bool]], stated: list[tuple[int, int, str, bool]]
+) -> list[tuple[int, int, str, bool]]:
+    """The implied answers without those a later correction takes back: one read before a correction marker
+    is withdrawn when the words after the marker answer a question of the same decision ("Hosted API from a
+    vendor - correction: it has to run on our own servers" no longer says the data may be shared). Answers
+    said outright need no such care: of two answers to one question, the later wins anyway."""
+    hits = implied
+    for marker in CORRECTIONS.finditer(norm):
+        after = {qid for start, _e, qid, _v in [*stated, *hits] if start >= marker.end()}
+        corrected = {qid for decision in _DECISIONS if decision & after for qid in decision}
+        hits = [hit for hit in hits if hit[0] >= marker.start() or hit[2] not in corrected]
+    return hits
+
+
 def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Reading:
     """Stage and answers that the phrases of one user turn support (nothing else)."""
     turn = _Text(text)
     general: list[tuple[int, int, str, bool]] = []
+    implied: list[tuple[int, int, str, bool]] = []
+    denied: set[str] = set()
     cued: set[str] = set()
     for start, end, cue in _longest_first(
         [(m.start(), m.end(), c) for c in GENERAL_CUES for m in c.pattern.finditer(turn.norm)],
@@ -297,8 +322,16 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
             continue
         if not cue.polar and turn.verb_denied(start):
             continue  # "we won't run our own servers" says what they will not do, not where it runs
+        if cue.implied and not polarity:
+            # "no cloud services" says where it runs, not whether the data may be shared; and a service
+            # both named and rejected ("Vendor A offers SaaS ... the board rejected SaaS") implies nothing
+            denied.add(qid)
+            continue
         value = cue.value if (polarity or not cue.polar) else not cue.value
-        general.append((start, end, qid, value))
+        (implied if cue.implied else general).append((start, end, qid, value))
+    stated = {qid for _s, _e, qid, _v in general} | denied
+    implied = _after_corrections(turn.norm, [hit for hit in implied if hit[2] not in stated], general)
+    general += implied
 
     tasks = _task_hits(turn)
     task_stages = {next(iter(h.cue.targets)) for h in tasks if h.cue.specific and h.value}

@@ -9,7 +9,8 @@ has collapsed. The data file explains the kinds of entries; this module turns th
 - ``ROLE_CUES`` and ``STAGE_CUES``: who the user is, or a stage named outright; they only point at a stage.
 - guards: ``INJECTION`` (a sentence addressed to the model), ``UNCERTAIN_PHRASES``, ``POST_NEGATIONS`` (a
   negation after the phrase: "images are not needed"), ``MATERIAL``, ``DOCUMENTS`` and ``PRODUCING`` (a
-  document read from is not a task: "pulled from the discharge letters"), ``CLAUSE_SPLIT``, and the replies
+  document read from is not a task: "pulled from the discharge letters"), ``CORRECTIONS`` (what they take
+  back), ``AFFIRMING`` ("no problem" negates nothing), ``CLAUSE_SPLIT``, and the replies
   to a question just asked (``YES_REPLY``, ``NO_REPLY``, ``DONT_KNOW``).
 
 ``examples()`` lists every alternative with the texts that must and must not match it (checked by a test).
@@ -64,6 +65,7 @@ class GeneralCue:
     polar: bool = True  # a negation before the phrase flips the value
     # "just text" names no direction: input by default, output when output_text_only was just asked
     either_modality: bool = False
+    implied: bool = False  # read only when no phrase answers the question outright
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ GENERAL_CUES: tuple[GeneralCue, ...] = tuple(
         bool(cue["value"]),
         polar=bool(cue.get("polar", True)),
         either_modality=bool(cue.get("either_modality", False)),
+        implied=bool(cue.get("implied", False)),
     )
     for i, cue in enumerate(_DATA["general"])
 )
@@ -166,6 +169,8 @@ STAGE_CUES: tuple[StageCue, ...] = _stage_cues()
 INJECTION = _alternatives(_DATA["guards"]["injection"], "injection")
 UNCERTAIN_PHRASES = _alternatives(_DATA["guards"]["uncertain_phrases"], "uncertain_phrases")
 POST_NEGATIONS = _alternatives(_DATA["guards"]["post_negations"], "post_negations")
+CORRECTIONS = _alternatives(_DATA["guards"]["corrections"], "corrections")
+AFFIRMING = _alternatives(_DATA["guards"]["affirming"], "affirming")
 MATERIAL = _alternatives(_DATA["guards"]["material"], "material")
 PRODUCING = _alternatives(_DATA["guards"]["producing"], "producing")
 DOCUMENTS = _alternatives(_DATA["guards"]["documents"], "documents")

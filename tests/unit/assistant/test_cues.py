@@ -14,12 +14,14 @@ from assistant.lexicon import GENERAL_CUES, ROLE_CUES, TASK_CUES, Alternative, e
 
 ALTERNATIVES = list(examples())
 ROOT = Path(__file__).resolve().parents[3]
-# The development sets: the bench's own, the requests written by others beside the checkout, and the
-# scripted conversations of bench/dialogue.py.
+# The development sets: the bench's own, the requests written by others beside the checkout, the spent
+# holdouts, and the scripted conversations of bench/dialogue.py.
 DEV_SETS = [
     ROOT / "bench" / "extraction_devset.jsonl",
     ROOT.parent / "shared" / "data" / "eval" / "intake-dev.jsonl",
     ROOT / "bench" / "followups_devset.jsonl",  # its what-ifs are read by the same rules
+    # the intake holdouts, each run once and development data since
+    *sorted((ROOT / "bench").glob("intake_holdout*.jsonl")),
 ]
 MAX_WIDTH = 2000  # assistant.extraction_rules relies on it (_MAX_SPAN)
 

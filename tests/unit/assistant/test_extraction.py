@@ -268,9 +268,9 @@ def test_whether_after_a_task_verb_is_the_tasks_object_not_a_doubt() -> None:
         ("Podemos enviar los textos a una empresa externa.", {"data_sharing": True}),
         ("The records never leave the clinic.", {"data_sharing": False}),
         ("Nothing may be sent outside the trust.", {"data_sharing": False}),
-        # someone else's hosting, or the organisation's own
-        ("We want a supplier-hosted offering.", {"deploy_local": False}),
-        ("It would go through a commercial API.", {"deploy_local": False}),
+        # someone else's hosting (the data goes to them), or the organisation's own
+        ("We want a supplier-hosted offering.", {"data_sharing": True, "deploy_local": False}),
+        ("It would go through a commercial API.", {"data_sharing": True, "deploy_local": False}),
         ("We will not host anything ourselves.", {"deploy_local": False}),
         ("We plan to buy two GPU servers for this.", {"deploy_local": True}),
         ("It stays on our own equipment.", {"deploy_local": True}),
@@ -381,3 +381,38 @@ def test_a_denied_verb_before_a_phrase_that_carries_no_negation_answers_nothing(
     text: str, expected: bool | None
 ) -> None:
     assert extract(text).answers.get("deploy_local") is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # someone else's hosted service: the data goes to that third party, and the model runs elsewhere
+        ("Scheduling wants it as a service hosted by the booking-system vendor.",
+         {"data_sharing": True, "deploy_local": False}),
+        ("We'd send the letters to a commercial LLM API.", {"data_sharing": True, "deploy_local": False}),
+        ("Lo haríamos con la API de una empresa externa.", {"data_sharing": True, "deploy_local": False}),
+        # a statement about sharing itself wins over what a service implies
+        ("Nothing may be shared with third parties, yet it will be a contracted cloud service.",
+         {"data_sharing": False, "deploy_local": False}),
+        # a rejected service implies nothing about sharing; bare rented GPUs say only where it runs
+        ("No cloud services.", {"deploy_local": True}),
+        ("We rent GPUs on AWS.", {"deploy_local": False}),
+    ],
+)  # fmt: skip
+def test_a_service_someone_else_hosts_implies_sharing_unless_sharing_is_stated(
+    text: str, expected: dict[str, bool]
+) -> None:
+    answers = dict(extract(text).answers)
+    assert {q: answers.get(q) for q in ("data_sharing", "deploy_local") if q in answers} == expected
+
+
+def test_a_correction_takes_back_what_was_said_of_the_same_decision() -> None:
+    text = "We'd call a vendor's hosted API - correction: legal says it must run on our own servers."
+    assert dict(extract(text).answers) == {"deploy_local": True}  # the sharing the API implied is withdrawn
+    stated = "The data may be shared, and we'd use a vendor's API - correction: our own servers."
+    assert dict(extract(stated).answers) == {"data_sharing": True, "deploy_local": True}  # said outright: kept
+
+
+def test_no_problem_is_not_a_negation() -> None:
+    answers = extract("The recordings are de-identified and we have no problem sending them to a cloud service.")
+    assert answers.answers.get("data_sharing") is True and answers.answers.get("deploy_local") is False
