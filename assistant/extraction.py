@@ -593,9 +593,13 @@ def _combine(
             evidence[qid] = Evidence(quote, reader)
         elif model[qid][0] == value:
             evidence[qid] = Evidence(evidence[qid].quote, "both")
-        elif reader == "rules" and (_named_not_text(qid, value) or not _states_outright(model[qid][1], qid, stage)):
+        elif reader == "rules" and (
+            qid == asked or _named_not_text(qid, value) or not _states_outright(model[qid][1], qid, stage)
+        ):
             # The user's own words say it outright; the model only inferred the opposite from a clause
-            # that names nothing of the kind ("summarise the findings" against "from the photos").
+            # that names nothing of the kind ("summarise the findings" against "from the photos"), or it
+            # misread a plain reply to the very question asked ("We use the cloud." to "rather locally than
+            # in the cloud?"): asking that question again would ask it for ever.
             answers[qid] = value
             evidence[qid] = Evidence(quote, reader)
         else:

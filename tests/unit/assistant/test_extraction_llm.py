@@ -549,3 +549,16 @@ def test_a_clause_number_must_be_one_of_the_messages_clauses() -> None:
     jsonschema.validate(reply, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**reply, "text_in": [True, 4]}, schema)
+
+
+def test_a_plain_reply_to_the_question_asked_settles_it_even_when_the_model_misreads_it() -> None:
+    # The 1.5B model read "We use the cloud." as local = yes when asked whether to run it locally; the
+    # assistant then asked the same question again after every reply (bench/conversations.py, h6-49).
+    messages = [
+        {"role": "user", "content": "We want a chatbot that tells patients which department to book with."},
+        {"role": "assistant", "content": "Would you rather run the model on your own hardware? (`deploy_local`)"},
+        {"role": "user", "content": "We use the cloud."},
+    ]
+    found = read_history(messages, backend=FakeBackend({}, reply(local=[True, 1])))
+    assert found.disagreements == ()
+    assert found.answers["deploy_local"].value is False and found.answers["deploy_local"].reader == "rules"
