@@ -67,7 +67,7 @@ from assistant.conversation import content_text
 from assistant.errors import InvalidInput
 from assistant.extraction_llm import CODES, LLMReading, ModelAnswer, answer_schema, build_messages, parse_reply
 from assistant.extraction_rules import STAGE_QUESTION, Reading, read
-from assistant.lexicon import TASK_CUES
+from assistant.lexicon import CORRECTIONS, TASK_CUES, normalize
 from assistant.llm import BackendError, BackendOutputError, ChatBackend
 from assistant.questionnaire import GENERAL_QUESTIONS, STAGE_IDS, all_question_ids, parse_stage, question_ids
 from assistant.support import supports
@@ -594,12 +594,17 @@ def _combine(
         elif model[qid][0] == value:
             evidence[qid] = Evidence(evidence[qid].quote, "both")
         elif reader == "rules" and (
-            qid == asked or _named_not_text(qid, value) or not _states_outright(model[qid][1], qid, stage)
+            qid == asked
+            or _named_not_text(qid, value)
+            or not _states_outright(model[qid][1], qid, stage)
+            or _said_after_a_correction(text, phrase)
         ):
             # The user's own words say it outright; the model only inferred the opposite from a clause
             # that names nothing of the kind ("summarise the findings" against "from the photos"), or it
             # misread a plain reply to the very question asked ("We use the cloud." to "rather locally than
-            # in the cloud?"): asking that question again would ask it for ever.
+            # in the cloud?"): asking that question again would ask it for ever. After a correction the
+            # rules keep the later statement, where a small model often keeps the first ("on-prem - no
+            # wait, it's going to be Vertex AI").
             answers[qid] = value
             evidence[qid] = Evidence(quote, reader)
         else:
@@ -607,6 +612,13 @@ def _combine(
             del answers[qid]
             del evidence[qid]
     return answers, evidence, disagreements
+
+
+def _said_after_a_correction(text: str, phrase: str) -> bool:
+    """True when the rules' phrase stands after a correction marker ("no wait", "correction:")."""
+    norm = normalize(text)
+    at = norm.rfind(phrase) if phrase else -1
+    return at >= 0 and any(marker.end() <= at for marker in CORRECTIONS.finditer(norm))
 
 
 def _named_not_text(qid: str, value: bool) -> bool:

@@ -562,3 +562,13 @@ def test_a_plain_reply_to_the_question_asked_settles_it_even_when_the_model_misr
     found = read_history(messages, backend=FakeBackend({}, reply(local=[True, 1])))
     assert found.disagreements == ()
     assert found.answers["deploy_local"].value is False and found.answers["deploy_local"].reader == "rules"
+
+
+def test_after_a_correction_the_later_statement_wins_over_a_model_that_kept_the_first() -> None:
+    text = (
+        "We want a chatbot that tells patients which department to book with. "
+        "We'd run it on-prem - no wait, it's going to be a vendor's hosted API."
+    )
+    found = extract(text, backend=FakeBackend(reply(local=[True, 2], route_patient=[True, 1])))
+    assert found.answers["deploy_local"] is False and found.evidence["deploy_local"].reader == "rules"
+    assert found.disagreements == ()
