@@ -416,3 +416,19 @@ def test_a_correction_takes_back_what_was_said_of_the_same_decision() -> None:
 def test_no_problem_is_not_a_negation() -> None:
     answers = extract("The recordings are de-identified and we have no problem sending them to a cloud service.")
     assert answers.answers.get("data_sharing") is True and answers.answers.get("deploy_local") is False
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("After each shift the nurses record a voice memo and the model writes the note.", False),
+        ("Las pacientes nos mandan notas de voz y el modelo contesta por escrito.", False),
+        ("Die Pflegekräfte sollen den Bericht per Smartphone einsprechen.", False),
+        ("Predict sepsis from the continuous heart-rate signal of the monitor.", False),
+        # a named input wins, and a negated signal says nothing of text
+        ("ECGs arrive only as scanned PDF printouts (image, no raw signal).", False),
+        ("Text only, though the ward also keeps voice memos.", True),
+    ],
+)
+def test_spoken_input_and_device_signals_are_not_text(text: str, expected: bool) -> None:
+    assert extract(text).answers.get("input_text_only") is expected
