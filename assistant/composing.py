@@ -19,6 +19,7 @@ from assistant.evidence import Citation, Passage, Retriever, cite, format_refere
 from assistant.guard import Facts, problems
 from assistant.i18n import disclaimer, question_text, t, task_name, yes_no
 from assistant.intake import IntakeState, selected_tasks, spanned_stages
+from assistant.language import detect_language
 from assistant.llm import BackendError, ChatBackend
 from assistant.passages import retrieve
 from assistant.questionnaire import question_ids
@@ -35,7 +36,10 @@ from assistant.sentences import SentenceBuffer
 
 LLM_MAX_TOKENS = 200  # two to four sentences
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "de": "German"}
-GUARD_KINDS = {"name": "model", "model": "model", "number": "number", "citation": "citation", "link": "link"}
+GUARD_KINDS = {
+    "name": "model", "model": "model", "number": "number", "citation": "citation", "link": "link",
+    "language": "language",
+}  # fmt: skip
 
 
 @dataclass
@@ -194,10 +198,10 @@ def prose_stream(
     try:
         for piece in backend.stream(messages, max_tokens=LLM_MAX_TOKENS, temperature=0.0):
             for sentence in sentences.feed(piece):
-                if _passes(sentence, facts, catalog, rejected):
+                if _passes(sentence, facts, catalog, rejected, draft.lang):
                     yield ("" if not sent else " ") + sentence
                     sent += 1
-        if (rest := sentences.rest()) and _passes(rest, facts, catalog, rejected):
+        if (rest := sentences.rest()) and _passes(rest, facts, catalog, rejected, draft.lang):
             yield ("" if not sent else " ") + rest
             sent += 1
     except BackendError as exc:
@@ -218,7 +222,9 @@ def prose_stream(
     yield ProseOutcome(backend.name, tuple(notices))
 
 
-def _passes(sentence: str, facts: Facts, catalog: Catalog, rejected: set[str]) -> bool:
-    found = problems(sentence, facts, catalog)
+def _passes(sentence: str, facts: Facts, catalog: Catalog, rejected: set[str], lang: str = "en") -> bool:
+    found = list(problems(sentence, facts, catalog))
+    if lang != "en" and detect_language([sentence], default=lang) == "en":
+        found.append("language")  # a small model writes English under a German prompt now and then
     rejected.update(GUARD_KINDS.get(p.split(" ", 1)[0], p.split(" ", 1)[0]) for p in found)
     return not found

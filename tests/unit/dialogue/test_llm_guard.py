@@ -136,3 +136,19 @@ def test_prose_streams_sentence_by_sentence_and_only_the_bad_sentence_is_dropped
     assert good in texts and " Readers preferred its drafts [1]." in texts  # each sentence sent on its own
     assert "MegaDoc" not in reply.text and reply.backend == "fake"
     assert any("model" in n and "it was left out" in n for n in reply.notices)
+
+
+def test_english_prose_under_a_german_conversation_is_dropped(catalog: Catalog) -> None:
+    messages = [
+        user("Ich bin Radiologe und möchte CT-Befunde entwerfen lassen; die Daten dürfen das Haus nicht verlassen.")
+    ]
+    first = respond(catalog, messages)
+    messages += [assistant(first.text), user("Nur Text rein und raus, wir betreiben es auf unseren eigenen Servern.")]
+    templated = respond(catalog, messages)
+    assert templated.recommendation is not None
+    english = (
+        f"The recommended models cover all selected tasks and {templated.recommendation.matches[0].label} is first."
+    )
+    reply = respond(catalog, messages, backend=FakeBackend([english]))
+    assert english not in reply.text
+    assert reply.backend == "none" and any("language" in n for n in reply.notices)
