@@ -228,6 +228,21 @@ def _covered(term: str, passages: Sequence[Passage]) -> bool:
     return spelled is not None and any(spelled.search(f"{p.title} {p.text}") for p in passages)
 
 
+_DOCUMENT_NOUN = (
+    r"(?:paper|review|article|study|guide|guideline|tutorial|primer|document|doc|journal|report|publication"
+    r"|artículo|articulo|revisión|revision|estudio|guía|guia|documento|studie|artikel|leitfaden|dokument)s?"
+)
+
+
+def _describes_a_document(term: str, question: str) -> bool:
+    """True when the question uses the name to point at a document ("the RSNA paper", "el artículo de la
+    RSNA"): retrieval picks the document by it, and its text need not repeat a publisher's name."""
+    name = re.escape(term)
+    before = rf"\b{name}(?:'s)?\s+(?:[\w-]+\s+){{0,1}}{_DOCUMENT_NOUN}\b"
+    after = rf"\b{_DOCUMENT_NOUN}\s+(?:de|del|von|der|des|from|by)\s+(?:la\s+|el\s+|the\s+)?{name}\b"
+    return bool(re.search(before, question, re.IGNORECASE) or re.search(after, question, re.IGNORECASE))
+
+
 # a title in quotes (a mark inside a word, as in "RaDialog's", opens and closes nothing)
 _QUOTE_MARKS = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e"
 _QUOTED = re.compile(f'(?<!\\w)[{_QUOTE_MARKS}]([^"\u201c\u201d\u00ab\u00bb\u201e]{{12,200}})[{_QUOTE_MARKS}](?!\\w)')
@@ -301,7 +316,9 @@ def select_excerpts(
         Excerpt(n, passages[i], tuple(candidates[j][1] for j in sorted(chosen[i])), max(scores[j] for j in chosen[i]))
         for n, i in enumerate(order, start=1)
     ]
-    covered = all(_covered(term, passages) for term in named_terms(question, lang))
+    covered = all(
+        _covered(term, passages) for term in named_terms(question, lang) if not _describes_a_document(term, question)
+    )
     # a measure or a count the question asks for must be stated by a sentence that matches the question:
     # passages about the right study that never give the figure asked do not answer it
     relevant = [texts[j] for j in ranked if scores[j] >= threshold or j in forced]  # each part's best counts

@@ -77,3 +77,12 @@ def test_a_count_needs_a_number_next_to_the_thing_counted() -> None:
     counted = passage("rd-2", "RaDialog", "Five radiologists compared RaDialog's reports with their own reports.")
     _, relevance = select_excerpts("How many radiologists compared RaDialog's reports?", [counted], None)
     assert relevance != NOT_RELEVANT
+
+
+def test_a_name_that_points_at_a_document_need_not_occur_in_its_text() -> None:
+    table = passage("rs-1", "Open-source LLMs in radiology", "Llama 2 Chat has a context length of 4096 tokens.")
+    _, relevance = select_excerpts("In the RSNA paper, what context length does Llama 2 Chat have?", [table], None)
+    assert relevance != NOT_RELEVANT
+    # a name asked about, not a document's, must still occur
+    _, relevance = select_excerpts("What context length does Llama 2 Chat have on RSNA hardware?", [table], None)
+    assert relevance == NOT_RELEVANT
