@@ -229,14 +229,17 @@ def _covered(term: str, passages: Sequence[Passage]) -> bool:
 
 
 _DOCUMENT_NOUN = (
-    r"(?:paper|review|article|study|guide|guideline|tutorial|primer|document|doc|journal|report|publication"
+    r"(?:paper|review|article|study|tutorial|primer|document|journal|publication"
     r"|artículo|articulo|revisión|revision|estudio|guía|guia|documento|studie|artikel|leitfaden|dokument)s?"
 )
 
 
 def _describes_a_document(term: str, question: str) -> bool:
-    """True when the question uses the name to point at a document ("the RSNA paper", "el artículo de la
-    RSNA"): retrieval picks the document by it, and its text need not repeat a publisher's name."""
+    """True when the question uses an acronym to point at a document ("the RSNA paper", "el artículo de la
+    RSNA"): retrieval picks the document by it, and its text need not repeat a publisher's name. Only letter
+    acronyms count: "the GPT-5 study" still asks about GPT-5."""
+    if not (term.isalpha() and term.isupper()):
+        return False
     name = re.escape(term)
     before = rf"\b{name}(?:'s)?\s+(?:[\w-]+\s+){{0,1}}{_DOCUMENT_NOUN}\b"
     after = rf"\b{_DOCUMENT_NOUN}\s+(?:de|del|von|der|des|from|by)\s+(?:la\s+|el\s+|the\s+)?{name}\b"
