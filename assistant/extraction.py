@@ -67,7 +67,7 @@ from assistant.conversation import content_text
 from assistant.errors import InvalidInput
 from assistant.extraction_llm import CODES, LLMReading, ModelAnswer, answer_schema, build_messages, parse_reply
 from assistant.extraction_rules import STAGE_QUESTION, Reading, read
-from assistant.lexicon import CORRECTIONS, TASK_CUES, normalize
+from assistant.lexicon import TASK_CUES
 from assistant.llm import BackendError, BackendOutputError, ChatBackend
 from assistant.questionnaire import GENERAL_QUESTIONS, STAGE_IDS, all_question_ids, parse_stage, question_ids
 from assistant.support import supports
@@ -597,7 +597,7 @@ def _combine(
             qid == asked
             or _named_not_text(qid, value)
             or not _states_outright(model[qid][1], qid, stage)
-            or _said_after_a_correction(text, phrase)
+            or qid in rules.corrected
         ):
             # The user's own words say it outright; the model only inferred the opposite from a clause
             # that names nothing of the kind ("summarise the findings" against "from the photos"), or it
@@ -612,13 +612,6 @@ def _combine(
             del answers[qid]
             del evidence[qid]
     return answers, evidence, disagreements
-
-
-def _said_after_a_correction(text: str, phrase: str) -> bool:
-    """True when the rules' phrase stands after a correction marker ("no wait", "correction:")."""
-    norm = normalize(text)
-    at = norm.rfind(phrase) if phrase else -1
-    return at >= 0 and any(marker.end() <= at for marker in CORRECTIONS.finditer(norm))
 
 
 def _named_not_text(qid: str, value: bool) -> bool:

@@ -75,6 +75,7 @@ class Reading:
     quotes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     replied: frozenset[str] = frozenset()  # answers that are a bare reply to the question just asked
     roles: tuple[str, ...] = ()  # the stages the user's role points at, whatever else the text says
+    corrected: frozenset[str] = frozenset()  # answers read after a correction marker ("no wait, ...")
 
 
 @dataclass(frozen=True)
@@ -357,9 +358,13 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
                 found.append((hit.start, hit.end, task_id, hit.value))
     answers: dict[str, bool] = {}
     quotes: dict[str, str] = {}
+    starts: dict[str, int] = {}
     for start, end, qid, value in sorted(found, key=lambda f: f[0]):
         answers[qid] = value  # the later phrase wins
         quotes[qid] = turn.norm[start:end]
+        starts[qid] = start
+    first_marker = next((m.end() for m in CORRECTIONS.finditer(turn.norm)), None)
+    corrected = {q for q, at in starts.items() if first_marker is not None and at >= first_marker}
 
     valid = set(question_ids(chosen)) if chosen is not None else set(all_question_ids())
     replied: set[str] = set()
@@ -381,4 +386,5 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
         MappingProxyType({q: quotes[q] for q in answers}),
         frozenset(replied & set(answers)),
         _ordered(roles),
+        frozenset(corrected & set(answers)),
     )

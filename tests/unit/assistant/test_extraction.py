@@ -432,3 +432,12 @@ def test_no_problem_is_not_a_negation() -> None:
 )
 def test_spoken_input_and_device_signals_are_not_text(text: str, expected: bool) -> None:
     assert extract(text).answers.get("input_text_only") is expected
+
+
+def test_the_rules_mark_answers_read_after_a_correction() -> None:
+    from assistant.extraction_rules import read
+
+    reading = read("We'd run it on-prem - no wait, it's going to be a vendor's hosted API. Text only.")
+    assert reading.answers["deploy_local"] is False
+    assert reading.corrected == {"deploy_local", "data_sharing", "input_text_only"}
+    assert read("Text only, on our own servers.").corrected == frozenset()
