@@ -236,6 +236,11 @@ class _Cache(Generic[_V]):
 
 
 _CACHE: _Cache[LLMReading] = _Cache(CACHE_SIZE)
+# Readings under way, by cache key: a second request for the same turn (a chat client that asks for a title
+# with the same history, a user who sends again before the first reply came) waits for the reading already
+# running instead of queueing a second call behind it on the one model.
+_IN_FLIGHT: dict[str, threading.Event] = {}
+_IN_FLIGHT_LOCK = threading.Lock()
 # The rules' readings: a chat reads each turn several times on every request (to find the stage, under the
 # final stage, and the history before the last turn), and a long message costs tenths of a second each time.
 _RULES_CACHE: _Cache[Reading] = _Cache(512)
@@ -328,15 +333,19 @@ def _call_in_time(
     def work() -> None:
         try:
             box["reply"] = backend.complete_json(messages, answer_schema(len(clauses)), max_tokens=MAX_TOKENS)
-            if box.get("abandoned"):
-                # Nobody waits any more; keep the reading, so the same turn is instant on the next request.
-                with contextlib.suppress(BackendOutputError):
-                    _CACHE.put(key, parse_reply(box["reply"], clauses))
+            # Kept before anyone is woken: a late reply makes the same turn instant on the next request, and
+            # a request that waited for this reading finds it.
+            with contextlib.suppress(BackendOutputError):
+                _CACHE.put(key, parse_reply(box["reply"], clauses))
         except BaseException as exc:  # handed to the waiting thread
             box["error"] = exc
         finally:
+            with _IN_FLIGHT_LOCK:
+                _IN_FLIGHT.pop(key, None)
             done.set()
 
+    with _IN_FLIGHT_LOCK:
+        _IN_FLIGHT[key] = done
     threading.Thread(target=work, name="extraction-llm", daemon=True).start()
     if not done.wait(max(0.0, deadline - time.monotonic())):
         box["abandoned"] = True
@@ -351,9 +360,15 @@ def _model_reading(
 ) -> tuple[LLMReading | None, tuple[str, ...]]:
     """The model's checked-shape reading of one turn (cached), or None with the notice saying why."""
     key = _cache_key(text, asked, stage, backend)
+    with _IN_FLIGHT_LOCK:
+        running = _IN_FLIGHT.get(key)
+    if running is not None:  # the same turn is being read for another request: its reading will do
+        running.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
     cached = _CACHE.get(key)
     if cached is not None:
         return cached, ()
+    if running is not None and deadline is not None and time.monotonic() >= deadline:
+        return None, (NOTICE_SLOW.format(budget=budget if budget is not None else 0),)
     messages, clauses = build_messages(text, asked=asked, stage=stage)
     for _attempt in range(2):
         if deadline is not None and time.monotonic() >= deadline:

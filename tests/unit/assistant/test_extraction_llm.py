@@ -272,6 +272,38 @@ def test_a_slow_model_runs_out_of_time_and_the_rules_answer() -> None:
     assert again.backend == "embedded"
 
 
+def test_a_second_request_for_a_turn_being_read_waits_for_that_reading() -> None:
+    # Open WebUI asks for a title with the same history while the chat reply is being made: one model call.
+    slow = FakeBackend(reply(write_discharge_doc=[True, 1], local=[True, 1]), delay=0.5)
+    found: list[Any] = []
+
+    def read_it() -> None:
+        found.append(extract("Write discharge letters, no cloud.", backend=slow, budget_s=5))
+
+    threads = [threading.Thread(target=read_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.1)
+    for thread in threads:
+        thread.join()
+    assert len(slow.calls) == 1
+    assert [f.backend for f in found] == ["embedded", "embedded"]
+    assert found[0].answers == found[1].answers
+
+
+def test_a_request_waiting_for_another_reading_still_keeps_its_own_budget() -> None:
+    slow = FakeBackend(reply(write_discharge_doc=[True, 1]), delay=0.8)
+    first = threading.Thread(target=lambda: extract("Write discharge letters.", backend=slow, budget_s=5))
+    first.start()
+    time.sleep(0.1)
+    start = time.monotonic()
+    found = extract("Write discharge letters.", backend=slow, budget_s=0.2)
+    assert time.monotonic() - start < 0.6
+    assert found.backend == "none" and "longer than 0.2 s" in found.notices[0]
+    first.join()
+    assert len(slow.calls) == 1
+
+
 def test_the_model_reads_each_turn_once_and_a_stage_correction_rereads_earlier_turns() -> None:
     backend = FakeBackend(
         reply(text_in=[True, 1], extract_disease_info=[True, 1]),  # first turn, read with no stage known
