@@ -44,9 +44,13 @@ MAX_EVIDENCE_QUOTES = 2  # quoted under a written answer
 NEW_SHARE_TO_QUOTE = 0.4  # of a sentence's words, the share the written answer must lack for it to be quoted
 MIN_SENTENCE_WORDS = 3
 MIN_SUPPORTED_SHARE = 0.5  # of an English sentence's own words, the share its cited passages must hold
-# Words an answer uses about the excerpts themselves, not about the subject.
+# Words an answer uses about the excerpts themselves, not about the subject, and verbs that carry no fact of
+# their own ("the paper recommends using parameter-efficient tricks" adds nothing to the question's words).
 _META_WORDS = frozenset(
-    str.split("excerpt excerpts passage passages stated state says mentioned mention according text")
+    str.split(
+        "excerpt excerpts passage passages stated state says mentioned mention according text "
+        "use using used help helps helping allow allows make makes include includes including"
+    )
 )
 MAX_SENTENCES_PER_PASSAGE = 12  # a long chunk's first sentences; scoring every sentence of every passage is slow
 MAX_SCORED_PASSAGES = 10
@@ -381,6 +385,8 @@ def check_sentence(
         return False, _missing_numbers(bare, "\n".join([*(e.passage.text for e in excerpts), facts]))
     if len(_WORD.findall(bare)) < MIN_SENTENCE_WORDS:
         return False, 0  # a citation mark with next to nothing around it says nothing
+    if question and not _content_words(bare) - _content_words(question) - _META_WORDS:
+        return False, 0  # in any language: it only says the question back ("En el hospital de [1], se hizo ...")
     if question and lang == "en" and _adds_nothing_cited(bare, source, question):
         return False, 0
     found = problems(sentence, Facts(text=source, citations=len(excerpts), keys=frozenset()), catalog)

@@ -231,6 +231,17 @@ def test_an_english_sentence_that_adds_nothing_its_passage_holds_is_dropped(cata
     assert "Insurance" not in reply.text and "They used LoRA at rank 16 [1]." in reply.text
 
 
+def test_a_sentence_that_only_says_the_question_back_is_dropped_in_any_language(catalog: Catalog) -> None:
+    excerpts, _ = select_excerpts("LoRA rank", [PAPER], None)
+    question = "¿Con qué rango de LoRA se ajustó el generador de informes?"
+    echo = "Con el rango de LoRA se ajustó el generador de informes [1]."
+    assert check_sentence(echo, excerpts, catalog, question=question, lang="es") == (False, 0)
+    assert check_sentence("Se usó LoRA con rango 16 [1].", excerpts, catalog, question=question, lang="es") == (True, 0)
+    vacuous = "The paper recommends using LoRA rank tricks [1]."
+    assert check_sentence(vacuous, excerpts, catalog, question="Which LoRA rank tricks does the paper recommend?",
+                          lang="en") == (False, 0)  # fmt: skip
+
+
 def test_a_question_naming_the_users_documents_prefers_them(catalog: Catalog) -> None:
     card = passage("card-lora", "LoRA card", "LoRA fine-tuning adds small rank matrices to a frozen model.")
     own = passage("own-lora", "My paper", "LoRA at rank 16 was used for the report model in our study.")
