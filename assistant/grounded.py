@@ -219,7 +219,8 @@ def _spelled_out(acronym: str) -> re.Pattern[str] | None:
 def _covered(term: str, passages: Sequence[Passage]) -> bool:
     """True when some passage names the term as a word (case, accents, spaces and hyphens inside it aside), or,
     for an acronym, spells it out (a paper writes "American College of Radiology" where a user asks "ACR")."""
-    pieces = [re.escape(p) for p in re.split(r"[\W_]+", normalize(term)) if p]
+    # split at hyphens and spaces, and where letters meet digits: "rouge1" names "ROUGE-1", "llama2" "Llama 2"
+    pieces = [re.escape(p) for p in re.split(r"[\W_]+|(?<=[^\W\d_])(?=\d)", normalize(term)) if p]
     if not pieces:
         return True
     plural = r"s?" if any(c.isdigit() for c in term) else ""  # "H100s" names the H100

@@ -480,6 +480,11 @@ def test_a_tables_header_row_is_no_sentence_but_its_data_rows_are() -> None:
             "How many H100s does fine-tuning PaLM-E-84B need?",
             "How many B200s does fine-tuning PaLM-E-84B need?",
         ),
+        (  # a name typed without its hyphen
+            "Radiology-Llama2 reached a ROUGE-1 of 0.4834 on MIMIC-CXR.",
+            "radiology-llama2 rouge1 on mimic cxr??",
+            "radiology-llama2 rouge2 on mimic cxr??",
+        ),
     ],
 )
 def test_a_name_written_in_another_form_is_covered_and_another_name_is_not(text: str, named: str, other: str) -> None:
