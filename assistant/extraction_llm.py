@@ -36,8 +36,9 @@ _TABLE: tuple[tuple[str, str | None, str, str], ...] = (
     ("share", None, "data_sharing", ""),
     ("local", None, "deploy_local", ""),
     ("route_patient", "I", "registration_recommendation",
-     "send a patient to the right department, clinic, team or appointment, from what they or the front desk "
-     "type or say"),
+     "say which department, clinic, specialty, service, pathway or receiving unit a patient or a referral "
+     "should go to (sorting requests, booking, triage to a service), from what the patient, the front desk or "
+     "a caller types or says"),
     ("write_exam_report", "II", "radiology_text_generation",
      "draft, rewrite or check radiology, ECG, pathology or lab reports"),
     ("summarise_exam_report", "II", "radiology_report_summarization",
@@ -49,7 +50,8 @@ _TABLE: tuple[tuple[str, str | None, str, str], ...] = (
      "flag findings in examinations (an infarct on an ECG, a nodule on a CT) or sort them by category or urgency"),
     ("process_images", "II", "medical_image_processing",
      "work on the images themselves: classify, caption, outline or detect"),
-    ("suggest_diagnosis", "III", "disease_diagnosis", "suggest a diagnosis or a differential diagnosis"),
+    ("suggest_diagnosis", "III", "disease_diagnosis",
+     "suggest which disease the patient has (a diagnosis or a differential diagnosis), not where to send them"),
     ("extract_disease_info", "III", "medical_information_extraction",
      "extract diagnoses, problems or medications from records; summarise medical questions"),
     ("answer_medical_question", "III", "medical_qa",
