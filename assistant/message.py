@@ -116,13 +116,32 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
 
 
+# An English yes/no question opening with its verb ("was the 13B model better ...", "does it run on ...").
+_VERB_FIRST = re.compile(
+    r"^\W*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\s+"
+    r"(?:the|a|an|it|this|that|these|those|there|they|we|you|i|any|its|their|our|my|his|her)\b"
+)
+# A topic set before the question: "the RSNA paper - what VRAM do they give", "radonc letters: was the 13B ..."
+_TOPIC_FIRST = re.compile(r"\s[-\u2013\u2014]\s|:\s")
+
+
 def is_question(sentence: str) -> bool:
-    """True when the sentence asks something: a question mark, a question word, a tag ("..., isn't it"), or a
-    request to explain."""
+    """True when the sentence asks something: a question mark, a question word, a verb first, a tag ("..., isn't
+    it"), or a request to explain; also when a topic is set before it ("the RSNA paper - what VRAM ...")."""
     stripped = sentence.strip()
     if stripped.endswith("?") or stripped.startswith("¿"):
         return True
+    parts = _TOPIC_FIRST.split(stripped)
+    return any(_asks(part) for part in (stripped, parts[-1] if len(parts) > 1 else ""))
+
+
+def _asks(stripped: str) -> bool:
+    """The question tests of ``is_question`` on one stretch of text without a question mark."""
+    if not stripped:
+        return False
     norm = normalize(stripped)
+    if _VERB_FIRST.match(norm):
+        return True
     if _TAG_QUESTION.search(norm):
         return True
     if _CONTRACTED.match(norm):

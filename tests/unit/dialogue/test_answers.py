@@ -66,6 +66,16 @@ def test_questions_without_a_question_mark_and_statements_that_open_with_a_quest
     assert parse_message("Was wäre, wenn die Daten geteilt werden dürfen?").what_if == "die Daten geteilt werden dürfen"
 
 
+def test_a_question_with_its_verb_first_or_after_a_topic_needs_no_question_mark() -> None:
+    assert parse_message("Does it run on one GPU").questions
+    topic = "the RSNA tutorial paper i uploaded - what vram do they give for mixtral 8x22b at 4bit"
+    assert parse_message(topic).questions == (topic,)
+    assert parse_message("radonc letters: was the 13b llama 2 better than the 8b llama 3 on rouge").questions
+    # a colon or a dash inside a statement still states
+    for statement in ("Text in, text out: the data cannot be shared.", "We run it locally - no cloud."):
+        assert parse_message(statement).questions == ()
+
+
 def test_a_claim_someone_else_made_is_the_subject_of_the_question_asked_about_it_not_a_statement() -> None:
     claim = "A colleague claimed an open 7B model summarised radiology reports as well as GPT-3.5."
     asked = parse_message(f"{claim} Is there anything on that in the papers?")
