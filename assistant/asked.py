@@ -85,8 +85,16 @@ def _is_number(token: str) -> bool:
     return any(c.isdigit() for c in token) or token in _NUMBER_WORDS
 
 
+# A model's parameters are counted in its size: "340 billion", "540B", "7b", "1.76 trillion".
+_PARAMETER_WORDS = frozenset(("param", "parameter", "weight"))
+_MODEL_SIZE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s?(?:b|m|t|billion|million|trillion)\b")
+
+
 def states_count(sentence: str, things: Sequence[str]) -> bool:
-    """True when the sentence puts a number just before one of the counted things ("12 physicians")."""
+    """True when the sentence puts a number just before one of the counted things ("12 physicians"); for a
+    model's parameters, when it gives a size ("340 billion", "540B")."""
+    if _PARAMETER_WORDS & set(things) and _MODEL_SIZE.search(normalize(sentence)):
+        return True
     tokens = _TOKEN.findall(normalize(sentence))
     for i, token in enumerate(tokens):
         if fold_plural(token.strip(".,")) in things:

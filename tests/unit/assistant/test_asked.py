@@ -44,6 +44,10 @@ def test_the_thing_counted_and_a_number_before_it() -> None:
     assert states_count("The letters were rated by physicians (n = 12).", ["physician"])
     assert states_count("an average score of 3.44 on a 4-point scale", ["point"])
     assert not states_count("Physicians' Turing test (1 to 9 scale): readability 6.57", ["physician"])
+    # a model's parameters are counted in its size
+    assert counted_things("how many params does med palm 2 have") == ["param"]
+    assert states_count("Catalog size 540B; a Radiology review quotes 340 billion instead", ["param"])
+    assert not states_count("It was used by 5 studies and reported best by 3.", ["param"])
 
 
 def test_unstated_names_the_measure_or_count_no_sentence_gives() -> None:
