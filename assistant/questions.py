@@ -104,9 +104,12 @@ _USER_DOCS = re.compile(
 # literature, whatever else it mentions (memory, prices, a model).
 _SOURCE_CITED = re.compile(
     r"\b(?:according to|as (?:stated|reported|listed) (?:in|by)|(?:the|this|that) (?:\w+(?:'s)?[- ]){0,4}"
-    r"(?:review|paper|study|article|tutorial|guide|primer|preprint|publication)\b(?:'s)?|"
-    r"segun|de acuerdo con|(?:el|la|este|esta) (?:\w+ ){0,2}(?:revision|articulo|estudio|guia|tutorial)|"
-    r"laut|gemass|(?:der|die|das|dem|den) (?:\w+[- ]){0,2}(?:review|artikel|studie|leitfaden|tutorial|ubersicht)\b)"
+    r"(?:review|paper|study|article|tutorial|guide|guidelines|primer|preprint|publication|doc|document|"
+    r"documentation|manual|handbook)\b(?:'s)?|"
+    r"segun|de acuerdo con|(?:el|la|este|esta) (?:\w+ ){0,2}"
+    r"(?:revision|articulo|estudio|guia|tutorial|documento|manual)|"
+    r"laut|gemass|(?:der|die|das|dem|den) (?:\w+[- ]){0,2}(?:review|artikel|studie|leitfaden|tutorial|ubersicht|"
+    r"dokument|handbuch|anleitung)\b)"
 )
 # A definition ("what is GGUF?", "was ist QLoRA?"): the glossary or the literature, not a calculation.
 _DEFINITION = re.compile(
