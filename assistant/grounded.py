@@ -219,15 +219,18 @@ def _spelled_out(acronym: str) -> re.Pattern[str] | None:
 def _covered(term: str, passages: Sequence[Passage]) -> bool:
     """True when some passage names the term as a word (case, accents, spaces and hyphens inside it aside), or,
     for an acronym, spells it out (a paper writes "American College of Radiology" where a user asks "ACR")."""
-    # split at hyphens and spaces, and where letters meet digits: "rouge1" names "ROUGE-1", "llama2" "Llama 2"
-    pieces = [re.escape(p) for p in re.split(r"[\W_]+|(?<=[^\W\d_])(?=\d)", normalize(term)) if p]
+    # split at hyphens and spaces, and where letters meet digits: "rouge1" names "ROUGE-1", "llama2" "Llama 2";
+    # a times sign between digits is an x ("8x22b" names "8 \u00d7 22B")
+    named = re.sub(r"(?<=\d)x(?=\d)", " x ", normalize(term))
+    pieces = [re.escape(p) for p in re.split(r"[\W_]+|(?<=[^\W\d_])(?=\d)", named) if p]
     if not pieces:
         return True
     plural = r"s?" if any(c.isdigit() for c in term) else ""  # "H100s" names the H100
     if plural and pieces[-1].endswith("s") and any(c.isdigit() for c in pieces[-1]):
         pieces[-1] = pieces[-1][:-1]
     pattern = re.compile(r"(?<![^\W_])" + r"[\W_]{0,2}".join(pieces) + plural + r"(?![^\W_])")
-    if any(pattern.search(normalize(f"{p.title} {' '.join(p.authors)} {p.text}")) for p in passages):
+    texts = (normalize(f"{p.title} {' '.join(p.authors)} {p.text}").replace("\u00d7", "x") for p in passages)
+    if any(pattern.search(text) for text in texts):
         return True
     spelled = _spelled_out(term)
     return spelled is not None and any(spelled.search(f"{p.title} {p.text}") for p in passages)

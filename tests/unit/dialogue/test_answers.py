@@ -497,6 +497,11 @@ def test_a_tables_header_row_is_no_sentence_but_its_data_rows_are() -> None:
             "radiology-llama2 rouge1 on mimic cxr??",
             "radiology-llama2 rouge2 on mimic cxr??",
         ),
+        (  # a times sign typed as an x
+            "Mixtral 8\u00d722B needs about 282 GB of GPU memory at 16 bits and 141 GB at 4 bits.",
+            "how much GPU memory does mixtral 8x22b need at 4 bits",
+            "how much GPU memory does mixtral 8x13b need at 4 bits",
+        ),
     ],
 )
 def test_a_name_written_in_another_form_is_covered_and_another_name_is_not(text: str, named: str, other: str) -> None:
