@@ -219,15 +219,15 @@ def _spelled_out(acronym: str) -> re.Pattern[str] | None:
 def _covered(term: str, passages: Sequence[Passage]) -> bool:
     """True when some passage names the term as a word (case, accents, spaces and hyphens inside it aside), or,
     for an acronym, spells it out (a paper writes "American College of Radiology" where a user asks "ACR")."""
-    # split at hyphens and spaces, and where letters meet digits: "rouge1" names "ROUGE-1", "llama2" "Llama 2";
+    # split at hyphens and spaces, and where letters meet digits: "rouge1" names "ROUGE-1", "4bit" "4-bit";
     # a times sign between digits is an x ("8x22b" names "8 \u00d7 22B")
     named = re.sub(r"(?<=\d)x(?=\d)", " x ", normalize(term))
-    pieces = [re.escape(p) for p in re.split(r"[\W_]+|(?<=[^\W\d_])(?=\d)", named) if p]
+    pieces = [re.escape(p) for p in re.split(r"[\W_]+|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])", named) if p]
     if not pieces:
         return True
     plural = r"s?" if any(c.isdigit() for c in term) else ""  # "H100s" names the H100
-    if plural and pieces[-1].endswith("s") and any(c.isdigit() for c in pieces[-1]):
-        pieces[-1] = pieces[-1][:-1]
+    if plural and len(pieces) > 1 and pieces[-1] == "s" and pieces[-2].isdigit():
+        pieces.pop()
     pattern = re.compile(r"(?<![^\W_])" + r"[\W_]{0,2}".join(pieces) + plural + r"(?![^\W_])")
     texts = (normalize(f"{p.title} {' '.join(p.authors)} {p.text}").replace("\u00d7", "x") for p in passages)
     if any(pattern.search(text) for text in texts):

@@ -498,9 +498,9 @@ def test_a_tables_header_row_is_no_sentence_but_its_data_rows_are() -> None:
             "radiology-llama2 rouge2 on mimic cxr??",
         ),
         (  # a times sign typed as an x
-            "Mixtral 8\u00d722B needs about 282 GB of GPU memory at 16 bits and 141 GB at 4 bits.",
-            "how much GPU memory does mixtral 8x22b need at 4 bits",
-            "how much GPU memory does mixtral 8x13b need at 4 bits",
+            "Mixtral 8\u00d722B needs about 282 GB of GPU memory at 16-bit and 141 GB at 4-bit.",
+            "how much GPU memory does mixtral 8x22b need at 4bit",
+            "how much GPU memory does mixtral 8x13b need at 4bit",
         ),
     ],
 )
