@@ -48,7 +48,6 @@ stage, `` `stage` ``; ``asked_in`` finds it in the assistant's message, and a ba
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
@@ -315,10 +314,14 @@ def _deadline(budget_s: float | None) -> float | None:
 
 def _call_in_time(
     backend: ChatBackend, messages: Sequence[Mapping[str, str]], deadline: float | None, key: str, clauses: Any
-) -> Any:
-    """The model's JSON, or TimeoutError when the deadline passes first (a late reply is still cached)."""
+) -> LLMReading:
+    """The model's reading, checked in shape and cached, or TimeoutError when the deadline passes first (a late
+    reading is still cached); BackendOutputError for a reply of the wrong shape."""
     if deadline is None:
-        return backend.complete_json(messages, answer_schema(len(clauses)), max_tokens=MAX_TOKENS)
+        raw = backend.complete_json(messages, answer_schema(len(clauses)), max_tokens=MAX_TOKENS)
+        reading = parse_reply(raw, clauses)
+        _CACHE.put(key, reading)
+        return reading
     # A backend that loads a model on first use does it here, outside the budget and on this thread:
     # llama-cpp-python silences the whole process's stdout while it loads, so a load left running on the
     # worker could swallow what this thread prints next (the CLI printed nothing after a time-out).
@@ -332,11 +335,11 @@ def _call_in_time(
 
     def work() -> None:
         try:
-            box["reply"] = backend.complete_json(messages, answer_schema(len(clauses)), max_tokens=MAX_TOKENS)
+            raw = backend.complete_json(messages, answer_schema(len(clauses)), max_tokens=MAX_TOKENS)
+            box["reading"] = parse_reply(raw, clauses)
             # Kept before anyone is woken: a late reply makes the same turn instant on the next request, and
             # a request that waited for this reading finds it.
-            with contextlib.suppress(BackendOutputError):
-                _CACHE.put(key, parse_reply(box["reply"], clauses))
+            _CACHE.put(key, box["reading"])
         except BaseException as exc:  # handed to the waiting thread
             box["error"] = exc
         finally:
@@ -348,11 +351,11 @@ def _call_in_time(
         _IN_FLIGHT[key] = done
     threading.Thread(target=work, name="extraction-llm", daemon=True).start()
     if not done.wait(max(0.0, deadline - time.monotonic())):
-        box["abandoned"] = True
-        raise TimeoutError
+        raise TimeoutError  # the worker goes on and caches its reading
     if "error" in box:
         raise box["error"]
-    return box["reply"]
+    found: LLMReading = box["reading"]
+    return found
 
 
 def _model_reading(
@@ -374,15 +377,13 @@ def _model_reading(
         if deadline is not None and time.monotonic() >= deadline:
             break
         try:
-            reading = parse_reply(_call_in_time(backend, messages, deadline, key, clauses), clauses)
+            return _call_in_time(backend, messages, deadline, key, clauses), ()
         except TimeoutError:
             break
         except BackendOutputError:
             continue  # one retry: a sampled reply may be fine the second time
         except BackendError as exc:
             return None, (f"the language model is unavailable ({exc}); used the rule-based reader",)
-        _CACHE.put(key, reading)
-        return reading, ()
     else:
         return None, (NOTICE_INVALID,)
     return None, (NOTICE_SLOW.format(budget=budget if budget is not None else 0),)
