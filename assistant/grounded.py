@@ -363,14 +363,11 @@ def _missing_numbers(text: str, source: str) -> int:
     return sum(1 for m in _NUMBER.finditer(text) if not number_values(m.group(0)) & allowed)
 
 
-def _adds_nothing_cited(sentence: str, source: str, question: str) -> bool:
-    """True when an English sentence says nothing its cited passages hold: fewer than half of its words that the
-    question does not already have occur there ("Insurance covers AI in radiology in the Excerpt [1]")."""
-    own = _content_words(sentence) - _content_words(question) - _META_WORDS
-    if not own:
-        return True  # it only repeats the question
+def _mostly_uncited(added: set[str], source: str) -> bool:
+    """True when fewer than half of the words a sentence adds to the question occur in its cited passages
+    ("Insurance covers AI in radiology in the Excerpt [1]")."""
     held = _content_words(source)
-    return sum(w in held for w in own) / len(own) < MIN_SUPPORTED_SHARE
+    return sum(w in held for w in added) / len(added) < MIN_SUPPORTED_SHARE
 
 
 def check_sentence(
@@ -389,10 +386,12 @@ def check_sentence(
         return False, _missing_numbers(bare, "\n".join([*(e.passage.text for e in excerpts), facts]))
     if len(_WORD.findall(bare)) < MIN_SENTENCE_WORDS:
         return False, 0  # a citation mark with next to nothing around it says nothing
-    if question and not _content_words(bare) - _content_words(question) - _META_WORDS:
-        return False, 0  # in any language: it only says the question back ("En el hospital de [1], se hizo ...")
-    if question and lang == "en" and _adds_nothing_cited(bare, source, question):
-        return False, 0
+    if question:
+        added = _content_words(bare) - _content_words(question) - _META_WORDS
+        if not added:
+            return False, 0  # in any language: it only says the question back ("En el hospital de [1], se hizo")
+        if lang == "en" and _mostly_uncited(added, source):
+            return False, 0  # an English sentence's news must be in its passages (others are in another language)
     found = problems(sentence, Facts(text=source, citations=len(excerpts), keys=frozenset()), catalog)
     return not found, 0
 
