@@ -34,6 +34,9 @@ def test_card_header_and_sections(path: object, catalog: Catalog) -> None:
     assert isinstance(path, Path)
     doc = load_card(path)
     assert doc.title and doc.year and doc.url and doc.url.startswith("http")
+    # authors start with a name (references print them), never with a note that the names were not captured
+    assert doc.authors and not doc.authors[0].startswith("("), doc.authors
+    assert not any("not captured" in a for a in doc.authors), doc.authors
     assert doc.extra.get("kind") in {"model", "review", "catalog-only"}
     headings = {s.heading for s in doc.sections}
     assert headings >= SECTIONS, f"missing sections: {SECTIONS - headings}"
