@@ -31,8 +31,10 @@ _WHAT_IF = re.compile(
 # A question word opening a sentence asks something unless a subject follows it: "what we need is..." states.
 _WH_WORD = re.compile(
     r"^\W*(?:(?:and|but|so|also|ok|okay|y|pero|und|aber)\b\W*)?"
+    # a preposition may come first: "on what kind of machine ...", "in which study ...", "¿en qué hospital ..."
+    r"(?:(?:on|in|at|for|with|from|by|to|of|about|en|con|para|de|desde|auf|mit|fur|von|bei|an|aus)\s+)?"
     r"(what|which|who|whose|why|how|when|where|que|cual|cuales|quien|quienes|por que|como|cuando|donde|"
-    r"cuanto|cuanta|cuantos|cuantas|was|welche|welcher|welches|wer|warum|wieso|weshalb|wie|wann|wo|wieviel)"
+    r"cuanto|cuanta|cuantos|cuantas|was|welche|welcher|welches|welchem|welchen|wer|warum|wieso|weshalb|wie|wann|wo|wieviel)"
     r"(?:'s|'re|s)?\s+(\w+)"  # "what's the power draw", "whats the difference"
 )
 _CONTRACTED = re.compile(r"^\W*(?:what|who|where|how|when)(?:'s|s)\s")

@@ -71,6 +71,9 @@ def test_a_question_with_its_verb_first_or_after_a_topic_needs_no_question_mark(
     topic = "the RSNA tutorial paper i uploaded - what vram do they give for mixtral 8x22b at 4bit"
     assert parse_message(topic).questions == (topic,)
     assert parse_message("radonc letters: was the 13b llama 2 better than the 8b llama 3 on rouge").questions
+    assert parse_message("that llama 3 letters study - on what kind of machine did they tune it").questions
+    assert parse_message("Von welchem Hersteller kommt das Modell").questions
+    assert parse_message("In what we call stage II, reports are drafted.").questions == ()
     # a colon or a dash inside a statement still states
     for statement in ("Text in, text out: the data cannot be shared.", "We run it locally - no cloud."):
         assert parse_message(statement).questions == ()
