@@ -87,15 +87,25 @@ def chat(url: str | None, api_key: str | None, backend: str | None, no_index: bo
             continue
         history.append({"role": "user", "content": line})
         pieces: list[str] = []
-        for piece in send(history):
-            pieces.append(piece)
-            click.echo(piece, nl=False)
+        try:
+            for piece in send(history):
+                pieces.append(piece)
+                click.echo(piece, nl=False)
+        except TurnRefused as refused:  # the server said no to this turn: say why, forget it, go on
+            click.echo(f"error: {refused}", err=True)
+            history.pop()
+            continue
         click.echo("\n")
         history.append({"role": "assistant", "content": "".join(pieces)})
 
 
+class TurnRefused(Exception):
+    """The server answered a turn with an error (a bad key, a message it refuses)."""
+
+
 def _remote(url: str, api_key: str | None) -> Any:
     try:
+        import openai
         from openai import OpenAI
     except ImportError:
         click.echo("error: --url needs the openai package: pip install -e '.[serve]'", err=True)
@@ -104,12 +114,27 @@ def _remote(url: str, api_key: str | None) -> Any:
 
     def send(history: list[dict[str, Any]]) -> Iterator[str]:
         messages: Any = history  # the client's message type is a union of TypedDicts
-        stream = client.chat.completions.create(model="clinadvisor", messages=messages, stream=True)
-        for chunk in stream:
-            if chunk.choices and chunk.choices[0].delta.content:
-                yield chunk.choices[0].delta.content
+        try:
+            stream = client.chat.completions.create(model="clinadvisor", messages=messages, stream=True)
+            for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+        except openai.APIConnectionError:
+            raise click.ClickException(f"cannot reach the server at {url}: is `clinadvisor serve` running?") from None
+        except openai.APIStatusError as exc:
+            raise TurnRefused(f"the server answered {exc.status_code}: {_message_of(exc)}") from None
 
     return send
+
+
+def _message_of(exc: Any) -> str:
+    """The OpenAI-shaped error's message, or the exception's own text."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+    return str(exc)
 
 
 def _local(backend: str | None, no_index: bool) -> Any:

@@ -133,3 +133,35 @@ def test_terminal_chat_against_the_server(api_server: Server) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Stage II" in done.stdout and done.stdout.count("Technical guidance only") == 2
+
+
+def test_terminal_chat_says_why_the_server_refused_a_turn_and_goes_on(api_server: Server) -> None:
+    import subprocess
+
+    from tests.integration.serving.conftest import base_env, clinadvisor_command
+
+    env = {**base_env(api_server.home), "CLINADVISOR_API_KEY": "not-the-key"}
+    done = subprocess.run(
+        [*clinadvisor_command(), "chat", "--url", api_server.v1],
+        input="I'm a radiologist drafting CT reports\n/quit\n",
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "error: the server answered 401" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_terminal_chat_with_no_server_behind_the_url_says_so() -> None:
+    import socket
+    import subprocess
+
+    from tests.integration.serving.conftest import clinadvisor_command
+
+    with socket.socket() as free:  # a port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    done = subprocess.run(
+        [*clinadvisor_command(), "chat", "--url", f"http://127.0.0.1:{port}/v1"],
+        input="hello\n", capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "cannot reach the server" in done.stderr and "Traceback" not in done.stderr
