@@ -30,6 +30,7 @@ from assistant.lexicon import (
     CORRECTIONS,
     DOCUMENTS,
     DONT_KNOW,
+    EXAMINATIONS,
     GENERAL_CUES,
     INJECTION,
     MATERIAL,
@@ -53,6 +54,8 @@ from assistant.questionnaire import STAGE_IDS, all_question_ids, question_ids
 
 STAGE_QUESTION = "stage"  # pseudo question id: the assistant asked which stage the need belongs to
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# "Phase 1 ... phase 2" in one message numbers a project's phases, not the workflow's stages.
+_PROJECT_PHASE = re.compile(r"\b(?:phase|fase)\s{1,3}(i{1,3}|iv|v|[1-5]|one|two|three|four|five)\b")
 _BARE_STAGE = re.compile(r"^\W*(?:(?:it'?s|it is|the|stage|phase|stufe|etapa|fase)\s+)*(i|ii|iii|iv|v|[1-5])\W*$")
 _ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V"}
 _VERB_WINDOW = 4  # words before a phrase where "won't run" denies it
@@ -245,8 +248,28 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
     return hits
 
 
-def _longest_stage_hits(text: _Text, cues: tuple[object, ...]) -> list[str]:
-    found = [(m.start(), m.end(), cue.stage) for cue in cues for m in cue.pattern.finditer(text.norm)]  # type: ignore[attr-defined]
+def _diagnosis_from_examinations(
+    norm: str, tasks: list[_TaskHit], general: list[tuple[int, int, str, bool]]
+) -> bool:
+    """True when the one stage-III task wanted is a diagnosis made from examinations that are not text
+    (radiographs, slides, ECG tracings): the review files that under examinations, stage II."""
+    wanted = {h.cue.targets["III"] for h in tasks if h.cue.specific and h.value and "III" in h.cue.targets}
+    not_text = any(qid == "input_text_only" and not value for _s, _e, qid, value in general)
+    return wanted == {"disease_diagnosis"} and not_text and EXAMINATIONS.search(norm) is not None
+
+
+def _project_phases(norm: str) -> bool:
+    """True when the text numbers more than one phase: a project plan ("phase 1 scope ... phase 2")."""
+    return len({m.group(1) for m in _PROJECT_PHASE.finditer(norm)}) > 1
+
+
+def _longest_stage_hits(text: _Text, cues: tuple[object, ...], skip: re.Pattern[str] | None = None) -> list[str]:
+    found = [
+        (m.start(), m.end(), cue.stage)  # type: ignore[attr-defined]
+        for cue in cues
+        for m in cue.pattern.finditer(text.norm)  # type: ignore[attr-defined]
+        if skip is None or not skip.match(m.group(0))
+    ]
     found.sort(key=lambda f: (f[0] - f[1], f[0]))
     taken = _Spans()
     stages = []
@@ -336,7 +359,10 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
 
     tasks = _task_hits(turn)
     task_stages = {next(iter(h.cue.targets)) for h in tasks if h.cue.specific and h.value}
-    named = set(_longest_stage_hits(turn, STAGE_CUES))
+    from_examinations = _diagnosis_from_examinations(turn.norm, tasks, general)
+    if from_examinations:
+        task_stages = (task_stages - {"III"}) | {"II"}
+    named = set(_longest_stage_hits(turn, STAGE_CUES, _PROJECT_PHASE if _project_phases(turn.norm) else None))
     roles = set(_longest_stage_hits(turn, ROLE_CUES))
     chosen, stages, source = _decide_stage(stage, named, task_stages, roles)
 
@@ -351,6 +377,8 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
     if chosen is not None:
         for hit in tasks:
             task_id = hit.cue.targets.get(chosen)
+            if task_id is None and from_examinations and chosen == "II":
+                task_id = "disease_diagnosis" if hit.cue.targets.get("III") == "disease_diagnosis" else None
             if task_id is None:
                 continue
             cued.add(task_id)

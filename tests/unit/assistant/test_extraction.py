@@ -162,6 +162,31 @@ def test_roles_and_named_stages_point_at_a_stage() -> None:
     assert extract("I'm a ward nurse and want to write discharge letters.").stage == "V"
 
 
+def test_a_project_s_numbered_phases_name_no_stage() -> None:
+    plan = "Phase 1 scope: pull the pain scores out of the nursing notes. Discharge letters are phase 2."
+    assert "I" not in extract(plan).stages and "II" not in extract(plan).stages
+    assert extract("Phase 2, please.").stage == "II"  # one phase named is the workflow's stage
+
+
+def test_a_diagnosis_read_from_examinations_is_stage_ii() -> None:
+    found = extract("The model should look at the panoramic radiographs and give a diagnosis for each tooth.")
+    assert (found.stage, dict(found.answers)) == ("II", {"input_text_only": False, "disease_diagnosis": True})
+    # from the history and a clinical photo it stays a diagnosis of stage III
+    assert extract("Suggest a diagnosis from the history and a photo of the rash.").stage == "III"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We want it to read the self-referral forms and suggest which team should pick them up.",
+        "Das System soll vorschlagen, in welchen Bereich der Patient kommt.",
+        "queremos q el sistema les diga a q consulta tienen q pedir cita",
+    ],
+)
+def test_a_team_or_unit_to_send_the_patient_to_is_routing(text: str) -> None:
+    assert extract(text).stage == "I"
+
+
 def test_stage_reply() -> None:
     assert extract("2", asked="stage").stage == "II"
     assert extract("V", asked="stage").stage == "V"
