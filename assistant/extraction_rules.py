@@ -33,7 +33,9 @@ from assistant.lexicon import (
     EXAMINATIONS,
     GENERAL_CUES,
     INJECTION,
+    LABEL_VALUE_NO,
     MATERIAL,
+    NEGATED_LABEL,
     NEGATORS,
     NO_REPLY,
     POST_NEGATIONS,
@@ -139,6 +141,8 @@ class _Text:
             or any(w in POST_NEGATORS for w in after)
             or after == ["no"]
             or bool(POST_NEGATIONS.match(rest))
+            or bool(LABEL_VALUE_NO.match(self.norm[end : end + _WINDOW_CHARS]))
+            or bool(NEGATED_LABEL.search(self.norm[max(0, start - _WINDOW_CHARS) : start]))
         )
         return not negated
 

@@ -187,6 +187,18 @@ def test_a_team_or_unit_to_send_the_patient_to_is_routing(text: str) -> None:
     assert extract(text).stage == "I"
 
 
+def test_a_form_field_answered_no_negates_its_task() -> None:
+    assert dict(extract("Readmission prediction: no.", stage="V").answers) == {"disease_prediction": False}
+    assert dict(extract("Suizidrisiko-Vorhersage: nein, nicht gewünscht.", stage="IV").answers) == {
+        "disease_prediction": False
+    }
+    not_needed = "NOT needed: writing the reports themselves, our dictation system is fine."
+    assert dict(extract(not_needed, stage="II").answers) == {"radiology_text_generation": False}
+    assert dict(extract("Readmission prediction: now the main ask.", stage="V").answers) == {
+        "disease_prediction": True
+    }
+
+
 def test_stage_reply() -> None:
     assert extract("2", asked="stage").stage == "II"
     assert extract("V", asked="stage").stage == "V"
