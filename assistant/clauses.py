@@ -43,6 +43,16 @@ class Clause:
         return normalize(self.text)
 
 
+# A line quoted from an earlier e-mail ("> Could it also write the letters?") holds someone else's words.
+_QUOTED_LINE = re.compile(r"^[ \t]{0,8}>[^\n]{0,5000}(?:\n|$)", re.MULTILINE)
+
+
+def own_words(text: str) -> str:
+    """The message without the lines it quotes from an earlier e-mail; the whole text when it is all quoted."""
+    kept = _QUOTED_LINE.sub("", text)
+    return kept if kept.strip() else text
+
+
 def split_clauses(text: str, *, max_clauses: int = MAX_CLAUSES, max_chars: int = MAX_CHARS) -> list[Clause]:
     """The message's clauses in order (empty ones dropped), within ``max_clauses`` and ``max_chars``."""
     head = text[:max_chars]

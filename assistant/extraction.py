@@ -61,7 +61,15 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
-from assistant.clauses import Clause, asks_for_a_task, is_doubtful, is_injection, is_question, split_clauses
+from assistant.clauses import (
+    Clause,
+    asks_for_a_task,
+    is_doubtful,
+    is_injection,
+    is_question,
+    own_words,
+    split_clauses,
+)
 from assistant.conversation import content_text
 from assistant.errors import InvalidInput
 from assistant.extraction_llm import CODES, LLMReading, ModelAnswer, answer_schema, build_messages, parse_reply
@@ -665,6 +673,7 @@ def _read_turn(
     deadline: float | None,
     budget: float | None,
 ) -> _Turn:
+    text = own_words(text)  # the lines an e-mail quotes are someone else's words
     clauses = tuple(split_clauses(text))
     if backend is None or policy == "rules":
         return _Turn(text, asked, clauses, (), "none", ())
@@ -681,7 +690,7 @@ def _rules_read(text: str, asked: str | None, stage: str | None) -> Reading:
     key = hashlib.sha256(json.dumps([_CALLER.get(), text, asked, stage], ensure_ascii=False).encode()).hexdigest()
     reading = _RULES_CACHE.get(key)
     if reading is None:
-        reading = read(text, asked=asked, stage=stage)
+        reading = read(own_words(text), asked=asked, stage=stage)
         _RULES_CACHE.put(key, reading)
     return reading
 

@@ -199,6 +199,13 @@ def test_a_form_field_answered_no_negates_its_task() -> None:
     }
 
 
+def test_lines_quoted_from_an_earlier_e_mail_are_not_read() -> None:
+    reply = "We want the discharge letters written, on our own servers.\n\n> Tom wrote:\n> The cloud."
+    assert dict(extract(reply).answers) == {"deploy_local": True, "discharge_text_generation": True}
+    # a message that is all quotation is read as it is
+    assert dict(extract("> We'd use the cloud.").answers) == {"deploy_local": False}
+
+
 def test_stage_reply() -> None:
     assert extract("2", asked="stage").stage == "II"
     assert extract("V", asked="stage").stage == "V"
