@@ -125,6 +125,19 @@ _VERB_FIRST = re.compile(
 )
 # A topic set before the question: "the RSNA paper - what VRAM do they give", "radonc letters: was the 13B ..."
 _TOPIC_FIRST = re.compile(r"\s[-\u2013\u2014]\s|:\s")
+# After a comma, only words that cannot open a relative clause start a question ("claude is on the list, what
+# would it cost"); "..., which is fine" states.
+_AFTER_COMMA = re.compile(r"^\W*(?:what|how|why|whats|hows)\b")
+# The verb before its subject inside a sentence: "in that study how many cases did the physicians evaluate",
+# "if we train an adapter on our reports can we reuse it". The word before the verb is no subject ("if that
+# is the case" states), and the word after a question word is none either ("what we need is the summary").
+_INVERTED = re.compile(
+    r"(?:\b(?:what|how|which|why)\s+(?!(?:we|i|you|they|it|the|this|that|our|my)\b)|^\W*if\s+)"
+    r"(?:[\w'/.-]{1,40}\s+){0,12}?(?<!\bwe )(?<!\bi )(?<!\byou )(?<!\bthey )(?<!\bit )(?<!\bthat )(?<!\bthis )"
+    r"(?<!\bthere )(?<!\bwhich )(?<!\bwho )"
+    r"(?:do|does|did|is|are|was|were|can|could|would|will|should|has|have|had)\s+"
+    r"(?:the|they|it|we|you|i|this|that|these|those|its|their|our|my|he|she)\b"
+)
 
 
 def is_question(sentence: str) -> bool:
@@ -134,7 +147,13 @@ def is_question(sentence: str) -> bool:
     if stripped.endswith("?") or stripped.startswith("¿"):
         return True
     parts = _TOPIC_FIRST.split(stripped)
-    return any(_asks(part) for part in (stripped, parts[-1] if len(parts) > 1 else ""))
+    if any(_asks(part) for part in (stripped, parts[-1] if len(parts) > 1 else "")):
+        return True
+    after_comma = stripped.rsplit(",", 1)[-1] if "," in stripped else ""
+    norm = normalize(stripped)
+    if after_comma and (_AFTER_COMMA.match(normalize(after_comma)) or _VERB_FIRST.match(normalize(after_comma))):
+        return _asks(after_comma)
+    return _INVERTED.search(norm) is not None
 
 
 def _asks(stripped: str) -> bool:

@@ -79,6 +79,19 @@ def test_a_question_with_its_verb_first_or_after_a_topic_needs_no_question_mark(
         assert parse_message(statement).questions == ()
 
 
+def test_a_question_after_a_comma_or_with_its_verb_before_the_subject_needs_no_question_mark() -> None:
+    assert parse_message("claude instant is on the list, what would it cost per 1k tokens").questions
+    assert parse_message("in that letters study how many cases did the physicians evaluate").questions
+    assert parse_message("if we train an adapter on our reports can we reuse it on mistral").questions
+    for statement in (
+        "We use GPT-4, which is fine.",
+        "If that is the case, we would buy GPUs.",
+        "The data may be shared, how we host it is not decided.",
+        "When the data is ready, we will start.",
+    ):
+        assert parse_message(statement).questions == (), statement
+
+
 def test_a_claim_someone_else_made_is_the_subject_of_the_question_asked_about_it_not_a_statement() -> None:
     claim = "A colleague claimed an open 7B model summarised radiology reports as well as GPT-3.5."
     asked = parse_message(f"{claim} Is there anything on that in the papers?")
