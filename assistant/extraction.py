@@ -427,7 +427,12 @@ def _checked(reading: LLMReading, asked: str | None) -> list[tuple[ModelAnswer, 
         if answer.question_id == asked and cited is not None and not _answers_another(reading, answer, cited):
             kept.append((answer, cited))  # a reply to the question just asked ("sure", "that's fine")
             continue
-        candidates = ([cited] if cited is not None else []) + [c for c in reading.clauses if c is not cited]
+        # A task is looked for first in clauses no earlier task was read in: a message that asks for several
+        # tasks says each in its own words, and a loose topic word ("scores") may also stand in another's.
+        taken = {c.number for a, c in kept if a.stage is not None and a.value} if answer.stage is not None else set()
+        others = [c for c in reading.clauses if c is not cited]
+        others.sort(key=lambda c: c.number in taken)
+        candidates = ([cited] if cited is not None else []) + others
         found = next((c for c in candidates if _states(c) and supports(answer.code, c.text, answer.value)), None)
         if found is not None:
             kept.append((answer, found))

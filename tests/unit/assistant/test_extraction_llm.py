@@ -550,6 +550,15 @@ def test_the_model_gets_one_task_per_clause_unless_the_phrases_read_more_there()
     assert found.answers["medical_qa"] is True and found.answers["decision_text_generation"] is True
 
 
+def test_a_second_task_cited_to_the_wrong_clause_is_looked_for_first_where_no_task_was_read() -> None:
+    # "scores" in the first clause is a loose word of the risk topic; the risk is asked for in the second
+    backend = FakeBackend(reply(code_clinical_notes=[True, 9], predict_inpatient_risk=[True, 9]))
+    text = "Pull the pain scores out of the nursing notes. Flag who will go septic in the next 48 hours."
+    found = extract(text, stage="IV", backend=backend)
+    assert found.answers["clinical_text_extraction"] is True and found.answers["disease_prediction"] is True
+    assert found.evidence["disease_prediction"].quote.startswith("Flag who will go septic")
+
+
 def test_a_message_that_only_gives_background_gives_nothing() -> None:
     # "writes to you" is about the conversation, not about what goes into the model
     backend = FakeBackend(reply(text_in=[True, 2], text_out=[True, 2], share=[True, 2], route_patient=[True, 1]))
