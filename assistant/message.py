@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.clauses import own_words
 from assistant.lexicon import normalize
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")  # "e.g." inside a sentence and decimals stay whole
@@ -190,7 +191,7 @@ def parse_message(text: str) -> MessageParts:
     questions: list[str] = []
     supposed: list[str] = []
     reported: list[str] = []
-    for sentence in sentences(text):
+    for sentence in sentences(own_words(text)):  # a question an e-mail quotes was someone else's
         clause = what_if_clause(sentence)
         if clause is not None:
             supposed.append(clause)  # may be empty ("what if?"): the answer then says what to try

@@ -206,6 +206,11 @@ def test_lines_quoted_from_an_earlier_e_mail_are_not_read() -> None:
     assert dict(extract("> We'd use the cloud.").answers) == {"deploy_local": False}
 
 
+def test_a_task_deferred_to_a_later_phase_is_not_wanted_now() -> None:
+    found = extract("We need summaries of the stay. Discharge letters are phase 2.", stage="V")
+    assert found.answers.get("discharge_text_generation") is not True
+
+
 def test_stage_reply() -> None:
     assert extract("2", asked="stage").stage == "II"
     assert extract("V", asked="stage").stage == "V"

@@ -92,6 +92,13 @@ def test_a_question_after_a_comma_or_with_its_verb_before_the_subject_needs_no_q
         assert parse_message(statement).questions == (), statement
 
 
+def test_a_question_an_e_mail_quotes_is_not_asked() -> None:
+    parts = parse_message("We want summaries of the ward notes.\n\n> Tom wrote:\n> Could it also write letters?")
+    assert parts.questions == ()
+    asked = parse_message("Which model is best for this?\n\n> Tom wrote:\n> Could it also write letters?")
+    assert asked.questions == ("Which model is best for this?",)
+
+
 def test_a_claim_someone_else_made_is_the_subject_of_the_question_asked_about_it_not_a_statement() -> None:
     claim = "A colleague claimed an open 7B model summarised radiology reports as well as GPT-3.5."
     asked = parse_message(f"{claim} Is there anything on that in the papers?")
