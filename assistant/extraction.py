@@ -74,7 +74,7 @@ from assistant.conversation import content_text
 from assistant.errors import InvalidInput
 from assistant.extraction_llm import CODES, LLMReading, ModelAnswer, answer_schema, build_messages, parse_reply
 from assistant.extraction_rules import STAGE_QUESTION, Reading, read
-from assistant.lexicon import TASK_CUES
+from assistant.lexicon import EXAMINATIONS, TASK_CUES, normalize
 from assistant.llm import BackendError, BackendOutputError, ChatBackend
 from assistant.questionnaire import GENERAL_QUESTIONS, STAGE_IDS, all_question_ids, parse_stage, question_ids
 from assistant.support import supports
@@ -488,6 +488,8 @@ def _in_stage(answer: ModelAnswer, clause: Clause, stage: str | None) -> str | N
         return answer.question_id
     if stage is None or answer.stage == stage:
         return answer.question_id if answer.stage == stage else None
+    if stage == "II" and answer.stage == "III" and answer.question_id == "disease_diagnosis":
+        return "disease_diagnosis"  # in the examinations' stage a diagnosis is made from the examinations
     for family in _families():
         if family.get(answer.stage) == answer.question_id and stage in family:
             target = family[stage]
@@ -554,6 +556,8 @@ def decide_stage(
     tasks = {a.question_id for a in wanted if a.stage == chosen} | {
         q for q, v in in_stage.items() if v and q not in GENERAL_QUESTIONS
     }
+    if chosen == "III" and tasks == {"disease_diagnosis"} and _reads_examinations(rules, checked, text):
+        return "II", ("II",)  # a diagnosis read off radiographs, slides or tracings: the review's stage II
     if chosen not in rules.roles:
         # The same tasks are asked where the user works. The model's task names are coarse (one "extract"
         # per stage), so a task only the model found also moves to the same kind of task there ("ward
@@ -567,6 +571,14 @@ def decide_stage(
         if len(setting) == 1:
             return setting[0], (setting[0],)
     return chosen, stages
+
+
+def _reads_examinations(rules: Reading, checked: Sequence[tuple[ModelAnswer, Clause]], text: str) -> bool:
+    """True when what goes in is not text and the message names examinations (radiographs, slides, tracings)."""
+    not_text = rules.answers.get("input_text_only") is False or any(
+        a.question_id == "input_text_only" and not a.value for a, _ in checked
+    )
+    return not_text and EXAMINATIONS.search(normalize(own_words(text))) is not None
 
 
 def _same_kind(stage: str, question_id: str, other: str) -> bool:

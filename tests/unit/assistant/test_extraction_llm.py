@@ -559,6 +559,16 @@ def test_a_second_task_cited_to_the_wrong_clause_is_looked_for_first_where_no_ta
     assert found.evidence["disease_prediction"].quote.startswith("Flag who will go septic")
 
 
+def test_a_diagnosis_the_model_reads_off_examinations_that_are_not_text_is_stage_ii() -> None:
+    backend = FakeBackend(reply(text_in=[False, 1], suggest_diagnosis=[True, 1]))
+    text = "The model reads the raw polysomnography signals and names the likely disease."
+    found = extract(text, backend=backend)
+    assert (found.stage, found.answers.get("disease_diagnosis")) == ("II", True)
+    # from a typed history it stays the diagnosis of stage III
+    typed = FakeBackend(reply(text_in=[True, 1], suggest_diagnosis=[True, 1]))
+    assert extract("The model reads the typed history and names the likely disease.", backend=typed).stage == "III"
+
+
 def test_a_message_that_only_gives_background_gives_nothing() -> None:
     # "writes to you" is about the conversation, not about what goes into the model
     backend = FakeBackend(reply(text_in=[True, 2], text_out=[True, 2], share=[True, 2], route_patient=[True, 1]))
