@@ -551,6 +551,14 @@ def decide_stage(
         roles_there = [r for r in rules.roles if r in stages]
         if not by_rules and len(roles_there) == 1:
             return roles_there[0], (roles_there[0],)
+        if not by_rules and _one_kind(wanted):
+            # A small model lists the same kind of task in neighbouring stages ("extract" from exam reports
+            # and from notes), the one it reads best first: the user's setting decides when it has that kind
+            # of task, otherwise the first one listed does.
+            first = wanted[0]
+            setting = [r for r in rules.roles if _same_kind(first.stage or "", first.question_id, r)]
+            picked = setting[0] if len(setting) == 1 else first.stage
+            return picked, (picked,) if picked else stages
         return None, stages
     in_stage = _rules_read(text, None, chosen).answers if text and chosen in by_rules else {}
     tasks = {a.question_id for a in wanted if a.stage == chosen} | {
@@ -571,6 +579,17 @@ def decide_stage(
         if len(setting) == 1:
             return setting[0], (setting[0],)
     return chosen, stages
+
+
+def _one_kind(wanted: Sequence[ModelAnswer]) -> bool:
+    """True when the model's wanted tasks are all the same kind of task, each in another stage."""
+    stage = wanted[0].stage if wanted else None
+    if len(wanted) < 2 or stage is None:
+        return False
+    first = wanted[0].question_id
+    return all(
+        any(f.get(stage) == first and f.get(a.stage or "") == a.question_id for f in _families()) for a in wanted[1:]
+    )
 
 
 def _reads_examinations(rules: Reading, checked: Sequence[tuple[ModelAnswer, Clause]], text: str) -> bool:

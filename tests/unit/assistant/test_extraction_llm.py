@@ -569,6 +569,15 @@ def test_a_diagnosis_the_model_reads_off_examinations_that_are_not_text_is_stage
     assert extract("The model reads the typed history and names the likely disease.", backend=typed).stage == "III"
 
 
+def test_the_same_kind_of_task_listed_in_two_stages_takes_the_setting_or_the_first_listed() -> None:
+    # each task in its own clause, so that both stay; no phrase names a task or a stage
+    text = "Capture the FEV1 and FVC values. Put them into our registry database."
+    listing = reply(extract_from_exam_report=[True, 1], extract_disease_info=[True, 2])
+    assert extract(text, backend=FakeBackend(listing)).stage == "II"
+    ward = reply(extract_from_exam_report=[True, 2], code_clinical_notes=[True, 3])
+    assert extract(f"I'm a ward nurse. {text}", backend=FakeBackend(ward)).stage == "IV"
+
+
 def test_a_message_that_only_gives_background_gives_nothing() -> None:
     # "writes to you" is about the conversation, not about what goes into the model
     backend = FakeBackend(reply(text_in=[True, 2], text_out=[True, 2], share=[True, 2], route_patient=[True, 1]))
