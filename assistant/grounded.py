@@ -396,6 +396,29 @@ def check_sentence(
     return not found, 0
 
 
+def recited(
+    sentence: str, excerpts: Sequence[Excerpt], catalog: Catalog, facts: str = "", question: str = "", lang: str = ""
+) -> str | None:
+    """An English sentence that cites no excerpt or the wrong one, cited instead to the excerpt that holds most
+    of what it adds to the question, when it passes ``check_sentence`` so; otherwise None.
+
+    A small model often writes its answer well and puts one citation mark after the last sentence only, or
+    cites the neighbouring excerpt: the sentence still rests on a passage, and the number is ours to give.
+    Only English: elsewhere the check cannot compare the sentence's words with the (English) passages.
+    """
+    if lang != "en" or not question or not excerpts:
+        return None
+    bare = _SPACES.sub(" ", _CITE.sub(" ", sentence)).strip()
+    added = _content_words(bare) - _content_words(question) - _META_WORDS
+    if not added:
+        return None
+    best = max(excerpts, key=lambda e: sum(w in _content_words(e.passage.text) for w in added))
+    head = bare.rstrip(".!?")
+    candidate = f"{head.rstrip()} [{best.n}]{bare[len(head):]}"
+    ok, _bad = check_sentence(candidate, excerpts, catalog, facts, question, lang)
+    return candidate if ok else None
+
+
 # Where a question asking two things splits: ", and what ...", "; which ...", "? how ..." (en/es/de).
 _SECOND_ASK = re.compile(
     r"(?:[,;?]\s*|\s+)(?:and|also|plus|y|e|und|sowie)\s+(?:(?:on|in|at|for|with|from|by|to|en|con|de|auf|mit|in)\s+)?"
@@ -542,6 +565,10 @@ class _Checker:
 
     def _check(self, sentence: str) -> list[str]:
         ok, bad = check_sentence(sentence, self.excerpts, self.catalog, self.facts, self.question, self.lang)
+        if not ok:
+            mended = recited(sentence, self.excerpts, self.catalog, self.facts, self.question, self.lang)
+            if mended is not None:
+                ok, sentence = True, mended
         if not ok:
             self.dropped += 1
             self.dropped_numbers += bad

@@ -231,6 +231,21 @@ def test_when_every_sentence_fails_the_quotes_answer(catalog: Catalog) -> None:
     assert reply.answer["dropped_sentences"] == 1 and "80 GB" not in reply.text
 
 
+def test_an_english_sentence_without_its_citation_or_with_the_wrong_one_is_cited_to_the_passage_holding_it(
+    catalog: Catalog,
+) -> None:
+    written = "They fine-tuned it with LoRA at rank 16. Radiologists preferred the drafts in 71% of cases [2]."
+    backend = FakeBackend([written])
+    reply = ask(catalog, "How was the report generator fine-tuned?", retriever=FakeRetriever([PAPER]), backend=backend)
+    assert reply.answer is not None and reply.answer["source"] == "retrieval"
+    assert "LoRA at rank 16 [1]." in reply.text and "71% of cases [1]." in reply.text
+    assert reply.answer["dropped_sentences"] == 0
+    # what no passage holds is still dropped, cited or not
+    invented = FakeBackend(["It ran on 8 GPUs for 3 days. The drafts were preferred in 71% of cases [1]."])
+    reply = ask(catalog, "How was the report generator fine-tuned?", retriever=FakeRetriever([PAPER]), backend=invented)
+    assert "8 GPUs" not in reply.text and reply.answer is not None and reply.answer["dropped_sentences"] == 1
+
+
 def test_nothing_relevant_gives_the_refusal_with_the_closest_passages(catalog: Catalog) -> None:
     reply = ask(catalog, "What is the hospital's parking fee policy?", retriever=FakeRetriever([OTHER]))
     assert reply.answer is not None and reply.answer["source"] == "refusal"
