@@ -404,14 +404,17 @@ def recited(
 
     A small model often writes its answer well and puts one citation mark after the last sentence only, or
     cites the neighbouring excerpt: the sentence still rests on a passage, and the number is ours to give.
+    A sentence that cites an excerpt that was not given, or shares no word with the question, gets no second
+    chance.
     Only English: elsewhere the check cannot compare the sentence's words with the (English) passages.
     """
-    if lang != "en" or not question or not excerpts:
-        return None
+    given = {e.n for e in excerpts}
+    if lang != "en" or not question or not excerpts or not set(cited_numbers(sentence)) <= given:
+        return None  # citing an excerpt it was not given, the model is echoing or confused: no second chance
     bare = _SPACES.sub(" ", _CITE.sub(" ", sentence)).strip()
     added = _content_words(bare) - _content_words(question) - _META_WORDS
-    if not added:
-        return None
+    if not added or not _content_words(bare) & _content_words(question):
+        return None  # a sentence sharing no word with the question is an excerpt echoed, not an answer
     best = max(excerpts, key=lambda e: sum(w in _content_words(e.passage.text) for w in added))
     head = bare.rstrip(".!?")
     candidate = f"{head.rstrip()} [{best.n}]{bare[len(head):]}"

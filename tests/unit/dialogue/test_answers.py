@@ -234,12 +234,17 @@ def test_when_every_sentence_fails_the_quotes_answer(catalog: Catalog) -> None:
 def test_an_english_sentence_without_its_citation_or_with_the_wrong_one_is_cited_to_the_passage_holding_it(
     catalog: Catalog,
 ) -> None:
-    written = "They fine-tuned it with LoRA at rank 16. Radiologists preferred the drafts in 71% of cases [2]."
-    backend = FakeBackend([written])
-    reply = ask(catalog, "How was the report generator fine-tuned?", retriever=FakeRetriever([PAPER]), backend=backend)
+    written = "They fine-tuned it with LoRA at rank 16. The fine-tuned model was preferred in 71% of cases [1 ]."
+    backend = FakeBackend([written.replace("[1 ]", "[2]")])
+    question = "How was the report generator fine-tuned, and was the fine-tuned model preferred?"
+    reply = ask(catalog, question, retriever=FakeRetriever([PAPER]), backend=backend)
     assert reply.answer is not None and reply.answer["source"] == "retrieval"
-    assert "LoRA at rank 16 [1]." in reply.text and "71% of cases [1]." in reply.text
-    assert reply.answer["dropped_sentences"] == 0
+    assert "LoRA at rank 16 [1]." in reply.text  # no citation: given the one that holds it
+    assert reply.answer["dropped_sentences"] == 1  # it cites an excerpt it was not given: no second chance
+    # a sentence that shares no word with the question is an excerpt echoed, not an answer
+    echo = FakeBackend(["Radiologists preferred the fine-tuned drafts."])
+    reply = ask(catalog, "Which LoRA rank did they use?", retriever=FakeRetriever([PAPER]), backend=echo)
+    assert reply.answer is not None and reply.answer["source"] == "extractive"
     # what no passage holds is still dropped, cited or not
     invented = FakeBackend(["It ran on 8 GPUs for 3 days. The drafts were preferred in 71% of cases [1]."])
     reply = ask(catalog, "How was the report generator fine-tuned?", retriever=FakeRetriever([PAPER]), backend=invented)
