@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from typing import Any
 
 import openai
@@ -120,32 +121,25 @@ def test_langchain_chat_openai(api_server: Server) -> None:
     assert len(pieces) > 1 and "".join(str(p) for p in pieces).strip()
 
 
-def test_terminal_chat_against_the_server(api_server: Server) -> None:
-    import subprocess
-
+def _terminal_chat(server: Server, key: str, lines: str) -> subprocess.CompletedProcess[str]:
+    """`clinadvisor chat --url` against the server, with ``lines`` as the user's input."""
     from tests.integration.serving.conftest import base_env, clinadvisor_command
 
-    env = {**base_env(api_server.home), "CLINADVISOR_API_KEY": KEY}
-    done = subprocess.run(
-        [*clinadvisor_command(), "chat", "--url", api_server.v1],
-        input="I'm a radiologist drafting CT reports\nthe data must stay here\n",
-        capture_output=True, text=True, env=env, timeout=60,
+    env = {**base_env(server.home), "CLINADVISOR_API_KEY": key}
+    return subprocess.run(
+        [*clinadvisor_command(), "chat", "--url", server.v1],
+        input=lines, capture_output=True, text=True, env=env, timeout=60,
     )  # fmt: skip
+
+
+def test_terminal_chat_against_the_server(api_server: Server) -> None:
+    done = _terminal_chat(api_server, KEY, "I'm a radiologist drafting CT reports\nthe data must stay here\n")
     assert done.returncode == 0, done.stderr
     assert "Stage II" in done.stdout and done.stdout.count("Technical guidance only") == 2
 
 
 def test_terminal_chat_says_why_the_server_refused_a_turn_and_goes_on(api_server: Server) -> None:
-    import subprocess
-
-    from tests.integration.serving.conftest import base_env, clinadvisor_command
-
-    env = {**base_env(api_server.home), "CLINADVISOR_API_KEY": "not-the-key"}
-    done = subprocess.run(
-        [*clinadvisor_command(), "chat", "--url", api_server.v1],
-        input="I'm a radiologist drafting CT reports\n/quit\n",
-        capture_output=True, text=True, env=env, timeout=60,
-    )  # fmt: skip
+    done = _terminal_chat(api_server, "not-the-key", "I'm a radiologist drafting CT reports\n/quit\n")
     assert done.returncode == 0, done.stderr
     assert "error: the server answered 401" in done.stderr and "Traceback" not in done.stderr
 
