@@ -28,6 +28,7 @@ from typing import Any
 
 from assistant.answering import AnswerPlan, literature_passages, plan_answer, plan_what_if
 from assistant.catalog import Catalog
+from assistant.clauses import own_words
 from assistant.composing import (
     Draft,
     ProseOutcome,
@@ -52,7 +53,7 @@ from assistant.intake import (
     recommendation_shown,
 )
 from assistant.llm import ChatBackend
-from assistant.message import parse_message
+from assistant.message import could_be_a_question, parse_message
 from assistant.questions import asks_for_recommendation, read_question
 from assistant.recommendation import Recommendation
 from assistant.replies import ask_block, ask_tasks_block, multi_stage_prompt, question_lines, stage_prompt
@@ -161,6 +162,18 @@ def _plan(
     parts = parse_message(last)
     first_turn = len(conv.user_texts) < 2
     questions = [q for q in parts.questions if not (first_turn and asks_for_recommendation(q))]
+    if (
+        not questions
+        and parts.what_if is None
+        and not state.answered_now
+        and not first_turn
+        and recommendation_shown(conv)
+        and could_be_a_question(last)
+    ):
+        # After the recommendation, a turn that changes no answer and asks in no form we recognise ("quick one
+        # from their paper, in what % of cases ...", "unser DSB fragt: ist X zertifiziert") still wants an
+        # answer: the whole turn is the question, rather than the same table again.
+        questions = [own_words(last).strip()]
     answers = [
         plan_answer(
             catalog,

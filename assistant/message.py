@@ -31,7 +31,7 @@ _WHAT_IF = re.compile(
 )
 # A question word opening a sentence asks something unless a subject follows it: "what we need is..." states.
 _WH_WORD = re.compile(
-    r"^\W*(?:(?:and|but|so|also|ok|okay|y|pero|und|aber)\b\W*)?"
+    r"^\W*(?:(?:and|but|so|also|ok|okay|hey|btw|y|pero|oye|vale|und|aber|sag mal)\b\W*)?"
     # a preposition may come first: "on what kind of machine ...", "in which study ...", "¿en qué hospital ..."
     r"(?:(?:on|in|at|for|with|from|by|to|of|about|en|con|para|de|desde|auf|mit|fur|von|bei|an|aus)\s+)?"
     r"(what|which|who|whose|why|how|when|where|que|cual|cuales|quien|quienes|por que|como|cuando|donde|"
@@ -126,9 +126,25 @@ _VERB_FIRST = re.compile(
 )
 # A topic set before the question: "the RSNA paper - what VRAM do they give", "radonc letters: was the 13B ..."
 _TOPIC_FIRST = re.compile(r"\s[-\u2013\u2014]\s|:\s")
+# After a topic, a verb first asks whatever its subject: "before the board meets: is RaDialog CE marked",
+# "unser DSB fragt: ist Baichuan-7B zugelassen" (German puts the verb first only in a question or a command).
+_VERB_FIRST_AFTER_TOPIC = re.compile(
+    r"^\W*(?:is|are|was|were|does|did|can|could|has|will|would|should|ist|sind|war|hat|haben|kann|konnen|gibt|"
+    r"wird|werden|darf|durfen|braucht)\s+"
+    r"(?!(?:not|to|fine|ok|okay|allowed|possible|required|needed|mandatory|nicht|noch|uns|mir|bei|fur|in|im)\b)\w"
+)
+# "we do not know how many users": not knowing how many is a doubt, not a question
+_KNOWING = re.compile(
+    r"\b(?:know|sure|idea|decided|unclear|clear|estimate\w*|depends on|tell|guess)\b(?:\s+\w+){0,2}\s+how\b"
+)
+# A sentence that ends on "how many ...": "the paper says 1 million tokens is about how many words"
+_HOW_MANY_LAST = re.compile(r"\bhow (?:many|much|long|often|big|large)\b(?:\s+[\w-]+){0,3}\W*$")
 # After a comma, only words that cannot open a relative clause start a question ("claude is on the list, what
 # would it cost"); "..., which is fine" states.
-_AFTER_COMMA = re.compile(r"^\W*(?:what|how|why|whats|hows)\b")
+_AFTER_COMMA = re.compile(
+    r"^\W*(?:what|how|why|whats|hows|(?:de|en|a|hasta|desde|por|para|con)\s+(?:que|cuando|donde)|cuant[oa]s?|cuando|"
+    r"donde|welche\w?|wann|wie viele?|wieviele?)\b"
+)
 # The verb before its subject inside a sentence: "in that study how many cases did the physicians evaluate",
 # "if we train an adapter on our reports can we reuse it". The word before the verb is no subject ("if that
 # is the case" states), and the word after a question word is none either ("what we need is the summary").
@@ -149,6 +165,11 @@ def is_question(sentence: str) -> bool:
         return True
     parts = _TOPIC_FIRST.split(stripped)
     if any(_asks(part) for part in (stripped, parts[-1] if len(parts) > 1 else "")):
+        return True
+    # a form's label ("Scope: is to ...", "Datenschutz: ist uns wichtig") is no topic: a topic has a few words
+    if len(parts) > 1 and len(parts[-2].split()) >= 3 and _VERB_FIRST_AFTER_TOPIC.match(normalize(parts[-1])):
+        return True
+    if _HOW_MANY_LAST.search(normalize(stripped)) and not _KNOWING.search(normalize(stripped)):
         return True
     after_comma = stripped.rsplit(",", 1)[-1] if "," in stripped else ""
     norm = normalize(stripped)
@@ -210,6 +231,20 @@ def parse_message(text: str) -> MessageParts:
     statements = text if not questions and not supposed else " ".join(kept)
     what_if = ". ".join(c for c in supposed if c) if supposed else None
     return MessageParts(statements, tuple(questions), what_if, tuple(reported))
+
+
+# A turn that only thanks or acknowledges ("ok great, thanks!"): nothing to answer.
+_ACKNOWLEDGEMENT = re.compile(
+    r"^\W*(?:(?:ok|okay|k|thanks|thank you|thx|ta|great|perfect|cool|nice|fine|good|got it|understood|noted|bye|cheers|"
+    r"that'?s all|that helps|gracias|vale|perfecto|entendido|danke|super|prima|alles klar|verstanden|genau)\b\W*)+$"
+)
+
+
+def could_be_a_question(text: str) -> bool:
+    """True for a turn of at least three words that is more than a thanks: once a recommendation stands and
+    such a turn changes no answer, what it wants is an answer, even when it asks in no form we recognise."""
+    norm = normalize(own_words(text))
+    return len(norm.split()) >= 3 and not _ACKNOWLEDGEMENT.match(norm)
 
 
 def remarks_on_the_literature(sentence: str) -> bool:

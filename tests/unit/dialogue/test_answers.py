@@ -74,9 +74,20 @@ def test_a_question_with_its_verb_first_or_after_a_topic_needs_no_question_mark(
     assert parse_message("that llama 3 letters study - on what kind of machine did they tune it").questions
     assert parse_message("Von welchem Hersteller kommt das Modell").questions
     assert parse_message("In what we call stage II, reports are drafted.").questions == ()
-    # a colon or a dash inside a statement still states
-    for statement in ("Text in, text out: the data cannot be shared.", "We run it locally - no cloud."):
-        assert parse_message(statement).questions == ()
+    # after a topic of a few words a verb first asks, in English and German
+    assert parse_message("before I take this to our head of department: is RaDialog CE marked").questions
+    assert parse_message("unser Datenschutzbeauftragter fragt: ist Baichuan-7B in Deutschland zugelassen").questions
+    assert parse_message("the rsna paper says 1 million tokens is roughly how many words").questions
+    # a colon or a dash inside a statement still states; so does a form's label, and not knowing how many
+    for statement in (
+        "Text in, text out: the data cannot be shared.",
+        "We run it locally - no cloud.",
+        "Scope: is to summarise the reports.",
+        "Datenschutz: ist uns sehr wichtig.",
+        "Hosting: is not decided yet.",
+        "We do not know how many users.",
+    ):
+        assert parse_message(statement).questions == (), statement
 
 
 def test_a_question_after_a_comma_or_with_its_verb_before_the_subject_needs_no_question_mark() -> None:
@@ -199,6 +210,34 @@ def test_a_follow_up_before_any_recommendation_shows_it_as_it_stands(catalog: Ca
 
 
 # --- answers from the literature ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        "quick one from their paper, in what share of cases did the radiologists prefer the fine-tuned drafts",
+        "before I take this to the board: radiologists preferred the fine-tuned drafts in how many cases",
+        "our head of department asks if radiologists preferred the fine-tuned drafts",
+    ],
+)
+def test_after_the_recommendation_a_turn_that_changes_nothing_is_answered_as_a_question(
+    catalog: Catalog, turn: str
+) -> None:
+    reply = ask(catalog, turn, retriever=FakeRetriever([OTHER, PAPER]))
+    assert reply.answer is not None and reply.answer["source"] == "extractive"
+    assert "71% of cases" in reply.text and "| # |" not in reply.text
+
+
+@pytest.mark.parametrize("turn", ["ok great, thanks!", "Thanks.", "perfect, got it"])
+def test_a_thanks_after_the_recommendation_is_not_answered_from_the_literature(catalog: Catalog, turn: str) -> None:
+    reply = ask(catalog, turn, retriever=FakeRetriever([OTHER, PAPER]))
+    assert reply.answer is None
+
+
+def test_a_turn_that_changes_an_answer_is_applied_not_answered(catalog: Catalog) -> None:
+    reply = ask(catalog, "actually the cloud is fine for us now", retriever=FakeRetriever([OTHER, PAPER]))
+    assert reply.answers["deploy_local"].value is False
+    assert reply.answer is None and "| # |" in reply.text
 
 
 def test_without_a_language_model_the_best_sentences_are_quoted_with_their_citation(catalog: Catalog) -> None:
