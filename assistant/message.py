@@ -133,12 +133,19 @@ _VERB_FIRST_AFTER_TOPIC = re.compile(
     r"wird|werden|darf|durfen|braucht)\s+"
     r"(?!(?:not|to|fine|ok|okay|allowed|possible|required|needed|mandatory|nicht|noch|uns|mir|bei|fur|in|im)\b)\w"
 )
-# "we do not know how many users": not knowing how many is a doubt, not a question
+# "How many" anywhere asks ("the paper says 1 million tokens is about how many words", "in our trial how many
+# notes had to be corrected", "clinicalbert cuantos parametros tiene") unless a word of knowing or of a task
+# governs it: "we do not know how many users", "count how many falls are charted", "no sabemos cuantos".
+_HOW_MANY = re.compile(r"\b(?:how (?:many|much)|how (?:long|often|big|large)\W*$|cuant[oa]s?|wie ?viele?)\b")
 _KNOWING = re.compile(
-    r"\b(?:know|sure|idea|decided|unclear|clear|estimate\w*|depends on|tell|guess)\b(?:\s+\w+){0,2}\s+how\b"
+    # "we'd like to know how many", "quisiera saber cuantos", "ich mochte wissen, wie viele": those ask
+    r"(?<!to )(?<!quiero )(?<!quisiera )(?<!gustaria )(?<!mochte )(?<!mochten )(?<!gern )"
+    r"\b(?:know|knows|sure|idea|decided|unclear|clear|estimate\w*|depends on|matter|tell|guess|count\w*|track\w*|"
+    r"record\w*|report\w*|show\w*|calculat\w*|predict\w*|measur\w*|monitor\w*|see|check\w*|flag\w*|list\w*|"
+    r"sab\w*|segur[oa]s?|depende|contar|cuenta\w*|calcul\w*|predec\w*|estim\w*|indic\w*|weiss|wissen|sicher|"
+    r"hangt|zahl\w*|berechn\w*|vorhersag\w*|schatz\w*|anzeig\w*)\b"
+    r"(?:\W+\w+){0,3}?\W+(?:how|cuant[oa]s?|wie ?viele?)\b"
 )
-# A sentence that ends on "how many ...": "the paper says 1 million tokens is about how many words"
-_HOW_MANY_LAST = re.compile(r"\bhow (?:many|much|long|often|big|large)\b(?:\s+[\w-]+){0,3}\W*$")
 # After a comma, only words that cannot open a relative clause start a question ("claude is on the list, what
 # would it cost"); "..., which is fine" states.
 _AFTER_COMMA = re.compile(
@@ -169,10 +176,12 @@ def is_question(sentence: str) -> bool:
     # a form's label ("Scope: is to ...", "Datenschutz: ist uns wichtig") is no topic: a topic has a few words
     if len(parts) > 1 and len(parts[-2].split()) >= 3 and _VERB_FIRST_AFTER_TOPIC.match(normalize(parts[-1])):
         return True
-    if _HOW_MANY_LAST.search(normalize(stripped)) and not _KNOWING.search(normalize(stripped)):
+    norm = normalize(stripped)
+    if _KNOWING.search(norm):
+        return False  # "wir wissen nicht, wie viele Nutzer es werden"
+    if _HOW_MANY.search(norm):
         return True
     after_comma = stripped.rsplit(",", 1)[-1] if "," in stripped else ""
-    norm = normalize(stripped)
     if after_comma and (_AFTER_COMMA.match(normalize(after_comma)) or _VERB_FIRST.match(normalize(after_comma))):
         return _asks(after_comma)
     return _INVERTED.search(norm) is not None

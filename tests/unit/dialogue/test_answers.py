@@ -78,6 +78,9 @@ def test_a_question_with_its_verb_first_or_after_a_topic_needs_no_question_mark(
     assert parse_message("before I take this to our head of department: is RaDialog CE marked").questions
     assert parse_message("unser Datenschutzbeauftragter fragt: ist Baichuan-7B in Deutschland zugelassen").questions
     assert parse_message("the rsna paper says 1 million tokens is roughly how many words").questions
+    assert parse_message("board wants it by friday: in our trial how many notes had to be corrected").questions
+    assert parse_message("oye clinicalbert cuantos parametros tiene").questions
+    assert parse_message("I'd like to know how many cases they evaluated").questions
     # a colon or a dash inside a statement still states; so does a form's label, and not knowing how many
     for statement in (
         "Text in, text out: the data cannot be shared.",
@@ -86,6 +89,9 @@ def test_a_question_with_its_verb_first_or_after_a_topic_needs_no_question_mark(
         "Datenschutz: ist uns sehr wichtig.",
         "Hosting: is not decided yet.",
         "We do not know how many users.",
+        "Count how many falls are charted in the nursing notes.",
+        "No sabemos cuántos usuarios habrá.",
+        "Wir wissen nicht, wie viele Nutzer es werden.",
     ):
         assert parse_message(statement).questions == (), statement
 
