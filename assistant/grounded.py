@@ -35,6 +35,7 @@ from assistant.i18n import t
 from assistant.lexicon import fold_plural, normalize
 from assistant.llm import BackendError, ChatBackend
 from assistant.sentences import SentenceBuffer
+from assistant.tables import as_sentences
 
 EXCERPT_CHARS = 1200  # about 300 tokens of excerpts for the model to read
 MAX_EXCERPT_PASSAGES = 4
@@ -119,7 +120,7 @@ def split_sentences(text: str) -> list[str]:
     marks removed (a card's source tags such as "[catalog]" and a paper's own reference numbers would be
     confused with our citation numbers)."""
     out = []
-    for part in _SPLIT.split(text):
+    for part in _SPLIT.split(as_sentences(text)):  # a table's rows, each naming its columns
         part = _LEAD.sub("", part.strip())
         part = _SPACES.sub(" ", _BRACKETED.sub("", part)).strip()
         words = _WORD.findall(part)

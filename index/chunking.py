@@ -17,6 +17,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from assistant.evidence import Passage
+from assistant.tables import Table, find_tables
 from corpus.loaders.types import KIND_USER, Document
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 CHUNK_SIZE = 800
 CHUNK_OVERLAP = 120
 # Bump when the splitting changes, so that stored documents are re-chunked on the next build.
-CHUNKER_VERSION = f"1/{CHUNK_SIZE}/{CHUNK_OVERLAP}"
+CHUNKER_VERSION = f"2/{CHUNK_SIZE}/{CHUNK_OVERLAP}"  # 2: a table's chunks each repeat its header
 AUTHOR_SEPARATOR = "; "
 
 
@@ -140,13 +141,39 @@ def _splitter() -> RecursiveCharacterTextSplitter:
     )
 
 
+def _table_pieces(table: Table) -> list[str]:
+    """A table's rows in groups that fit a chunk, each under the table's header: a row alone does not say
+    which column holds what."""
+    pieces: list[str] = []
+    rows: list[str] = []
+    for row in table.rows:
+        if rows and len(table.header_text) + sum(len(r) + 1 for r in [*rows, row]) > CHUNK_SIZE:
+            pieces.append("\n".join([table.header_text, *rows]))
+            rows = []
+        rows.append(row)
+    if rows:
+        pieces.append("\n".join([table.header_text, *rows]))
+    return pieces
+
+
+def split_text(text: str) -> list[str]:
+    """A section's text in chunk-sized pieces; Markdown tables apart, their header in each of their pieces."""
+    pieces: list[str] = []
+    at = 0
+    for table in find_tables(text):
+        pieces += _splitter().split_text(text[at : table.start])
+        pieces += _table_pieces(table)
+        at = table.end
+    return pieces + _splitter().split_text(text[at:])
+
+
 def chunk_document(doc: Document, fingerprint: str | None = None) -> list[Chunk]:
     """The document's chunks, section by section (a chunk never spans two sections or pages)."""
     doc_hash = index_hash(fingerprint or doc.fingerprint())
     seen: Counter[str] = Counter()
     chunks: list[Chunk] = []
     for section in doc.sections:
-        for piece in _splitter().split_text(section.text):
+        for piece in split_text(section.text):
             text = piece.strip()
             if not text:
                 continue
