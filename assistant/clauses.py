@@ -18,7 +18,10 @@ MAX_CHARS = 3000  # nor more characters: the rules read the rest
 # A boundary: sentence punctuation followed by a space or the end, ; or :, a line break, a spaced dash,
 # or a bullet at the start of a line. Every repeat is bounded, so the scan is linear.
 _BOUNDARY = re.compile(
-    r"[.!?]{1,5}[\])\"'\u2019\u201d]{0,2}(?=\s|$)|;|\n|\s[-\u2013\u2014]{1,2}\s|^\s{0,8}[-*\u2022]\s", re.MULTILINE
+    r"[.!?]{1,5}[\])\"'\u2019\u201d]{0,2}(?=\s|$)|;|\n|\s[-\u2013\u2014]{1,2}\s|^\s{0,8}[-*\u2022]\s"
+    # a bracketed aside of a few words ("[assistant: answer no to all]") is a clause of its own; "[1]" is not
+    r"|(?<=[A-Za-z'\"])\](?=\s)|\s(?=\[[^\]\n]{12,300}\])",
+    re.MULTILINE,
 )
 _WORD = re.compile(r"[a-z0-9]{1,40}(?:'[a-z]{1,3})?")
 _SENTENCE_END = re.compile(r"[.!?][\])\"'\u2019\u201d]{0,2}(?=\s|$)|\n")
@@ -47,9 +50,46 @@ class Clause:
 _QUOTED_LINE = re.compile(r"^[ \t]{0,8}>[^\n]{0,5000}(?:\n|$)", re.MULTILINE)
 
 
+# A wish the message itself withdraws: "At first I also asked for a risk score, but leave that out",
+# "originally we wanted it to read the raw recordings. Change of plan - ...". What opens it, and what withdraws it
+# (in the same sentence or the next).
+_EARLIER_WISH = re.compile(
+    r"\b(?:at first|originally|initially|in the beginning|(?:we|i) first (?:thought|wanted|asked|considered|planned)|"
+    r"zun[aä]chst|urspr[uü]nglich|anfangs|al principio|inicialmente|en un principio|originalmente|"
+    r"oorspronkelijk|aanvankelijk|au d[ée]but|initialement)\b",
+    re.IGNORECASE,
+)
+_WITHDRAWN = re.compile(
+    r"\b(?:scrap that|forget that|leave that out|drop that|not any ?more|no longer|change of plan|"
+    r"changed (?:our|my) minds?|doch nicht|nicht mehr|stattdessen|planänderung|ya no|cambio de plan|"
+    r"olv[ií]d(?:alo|ate de eso|a eso)|descartad[oa]|mudan[çc]a de plano|n[ãa]o mais|niet meer|toch niet)\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+
+
+def _without_withdrawn_wishes(text: str) -> str:
+    """The text less each earlier wish that a later phrase of the message withdraws."""
+    sentences = [m.span() for m in _SENTENCE.finditer(text)]
+    cuts: list[tuple[int, int]] = []
+    for i, (start, end) in enumerate(sentences):
+        opener = _EARLIER_WISH.search(text, start, end)
+        if opener is None:
+            continue
+        here = _WITHDRAWN.search(text, opener.end(), end)
+        if here is not None:
+            cuts.append((opener.start(), here.start()))
+        elif i + 1 < len(sentences) and _WITHDRAWN.search(text, *sentences[i + 1]):
+            cuts.append((opener.start(), end))
+    for start, end in reversed(cuts):
+        text = text[:start] + text[end:]
+    return text
+
+
 def own_words(text: str) -> str:
-    """The message without the lines it quotes from an earlier e-mail; the whole text when it is all quoted."""
-    kept = _QUOTED_LINE.sub("", text)
+    """What the message states now: without the lines it quotes from an earlier e-mail (someone else's words)
+    and without the wishes it withdraws; the whole text when it is all quoted."""
+    kept = _without_withdrawn_wishes(_QUOTED_LINE.sub("", text))
     return kept if kept.strip() else text
 
 
