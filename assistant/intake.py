@@ -57,7 +57,7 @@ class IntakeState:
     recommendation: Recommendation | None
     notices: list[str]
     last_turn: int
-    answered_now: bool  # the latest user turn gave or changed answers
+    answered_now: bool  # the latest user turn gave new answers or changed some (the first turn: gave any)
     changed: dict[str, tuple[bool | None, bool | None]]
     situation: Situation | None = None  # the user's GPUs, users, context, workload (read, then clicked on top)
     disagreements: tuple[Disagreement, ...] = ()  # questions the two readers read both ways: asked, not guessed
@@ -131,10 +131,15 @@ def derive_state(
     changed: dict[str, tuple[bool | None, bool | None]] = {}
     if answered_now and len(conv.user_texts) > 1:
         before, _ = _read_state(conv.before_last_user(), backend, overrides.stage)
+        news = False
         for qid, state in states.items():
             old = before.answers[qid].value if qid in before.answers else None
             if state.turn == last_turn and old is not None and old != state.value:
                 changed[qid] = (old, state.value)
+            news = news or (state.turn == last_turn and old != state.value)
+        # a turn that only says again what was already answered ("radialog looks like the pick for our
+        # reports, ...") answers nothing new: the recommendation stands as shown
+        answered_now = news or before.stage != found.stage
     situation = read_situation_of(catalog, conv, overrides)
     values = {q: s.value for q, s in states.items()}
     rec = recommend(catalog, stage, values, situation=situation) if stage else None

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.clauses import own_words
-from assistant.lexicon import normalize
+from assistant.lexicon import DONT_KNOW, NO_REPLY, YES_REPLY, normalize
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")  # "e.g." inside a sentence and decimals stay whole
 _WHAT_IF = re.compile(
@@ -242,10 +242,12 @@ def parse_message(text: str) -> MessageParts:
     return MessageParts(statements, tuple(questions), what_if, tuple(reported))
 
 
-# A turn that only thanks or acknowledges ("ok great, thanks!"): nothing to answer.
+# A turn that only thanks, acknowledges or asks to go on ("ok great, thanks!", "please go on"): nothing to answer.
 _ACKNOWLEDGEMENT = re.compile(
     r"^\W*(?:(?:ok|okay|k|thanks|thank you|thx|ta|great|perfect|cool|nice|fine|good|got it|understood|noted|bye|cheers|"
-    r"that'?s all|that helps|gracias|vale|perfecto|entendido|danke|super|prima|alles klar|verstanden|genau)\b\W*)+$"
+    r"that'?s all|that helps|please|pls|go on|go ahead|carry on|continue|next|proceed|and then|"
+    r"gracias|vale|perfecto|entendido|sigue|adelante|contin[uú]a|por favor|"
+    r"danke|super|prima|alles klar|verstanden|genau|weiter|bitte|mach weiter)\b\W*)+$"
 )
 
 
@@ -253,6 +255,8 @@ def could_be_a_question(text: str) -> bool:
     """True for a turn of at least three words that is more than a thanks: once a recommendation stands and
     such a turn changes no answer, what it wants is an answer, even when it asks in no form we recognise."""
     norm = normalize(own_words(text))
+    if any(reply.match(norm) for reply in (DONT_KNOW, YES_REPLY, NO_REPLY)):
+        return False  # a reply to a question the assistant asked ("I don't know.", "no, keep it local")
     return len(norm.split()) >= 3 and not _ACKNOWLEDGEMENT.match(norm)
 
 

@@ -224,6 +224,8 @@ def test_a_follow_up_before_any_recommendation_shows_it_as_it_stands(catalog: Ca
         "quick one from their paper, in what share of cases did the radiologists prefer the fine-tuned drafts",
         "before I take this to the board: radiologists preferred the fine-tuned drafts in how many cases",
         "our head of department asks if radiologists preferred the fine-tuned drafts",
+        # saying again what was already answered changes nothing either
+        "as I said we run it on our own servers. in what share of cases did radiologists prefer the fine-tuned drafts",
     ],
 )
 def test_after_the_recommendation_a_turn_that_changes_nothing_is_answered_as_a_question(
@@ -234,7 +236,7 @@ def test_after_the_recommendation_a_turn_that_changes_nothing_is_answered_as_a_q
     assert "71% of cases" in reply.text and "| # |" not in reply.text
 
 
-@pytest.mark.parametrize("turn", ["ok great, thanks!", "Thanks.", "perfect, got it"])
+@pytest.mark.parametrize("turn", ["ok great, thanks!", "Thanks.", "perfect, got it", "Please go on.", "I don't know."])
 def test_a_thanks_after_the_recommendation_is_not_answered_from_the_literature(catalog: Catalog, turn: str) -> None:
     reply = ask(catalog, turn, retriever=FakeRetriever([OTHER, PAPER]))
     assert reply.answer is None
