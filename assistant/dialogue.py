@@ -78,7 +78,8 @@ class Reply:
     notices: tuple[str, ...]
     disclaimer: str
     # What the reply does (not part of reply/1): empty | ask_stage | ask_tasks | ask | recommendation |
-    # what_if | why_not | usage | explain | model_fact | literature. For metrics and benchmarks.
+    # what_if | why_not | usage | explain | model_fact | literature | pointer (the same table already shown). For
+    # metrics and benchmarks.
     kind: str = "answer"
     # Where the answer to the turn's (first) question came from: {"source", "citations", "dropped_sentences",
     # "dropped_numbers"} (the reply extension's ``answer``); None when the turn asked nothing.
@@ -201,7 +202,21 @@ def _plan(
         draft = _intake_draft(state, conv, lang, retriever, asks=bool(answers))
         if answers:
             draft.facts = None  # the answers are what the user waits for: no rewrite of the status first
+        elif draft.kind == "recommendation" and _shown_last(conv, draft):
+            # "ok, thanks": the same table again says nothing new; a pointer to it does
+            draft = Draft(lang, kind="pointer", head=f"_{t(lang, 'pointer')}_")
     return _Plan(lang, draft, answers, state, notices)
+
+
+def _table_rows(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("|") and line.endswith("|")]
+
+
+def _shown_last(conv: Conversation, draft: Draft) -> bool:
+    """True when the last table the assistant showed is this very recommendation table."""
+    rows = _table_rows(f"{draft.head}\n{draft.prose}\n{draft.tail}")
+    shown = (_table_rows(m["content"]) for m in reversed(conv.messages) if m["role"] == "assistant")
+    return bool(rows) and rows == next((r for r in shown if r), [])
 
 
 def _distinct(plans: list[AnswerPlan]) -> list[AnswerPlan]:

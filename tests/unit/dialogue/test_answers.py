@@ -242,6 +242,15 @@ def test_a_thanks_after_the_recommendation_is_not_answered_from_the_literature(c
     assert reply.answer is None
 
 
+def test_a_thanks_after_the_recommendation_gets_a_pointer_not_the_same_table_again(catalog: Catalog) -> None:
+    messages = [*conversation(catalog), user("ok, thanks")]
+    reply = respond(catalog, messages)
+    assert reply.kind == "pointer" and "| # |" not in reply.text and "still stands" in reply.text
+    assert reply.recommendation is not None  # the extension still carries it
+    again = respond(catalog, [*messages, assistant(reply.text), user("great")])
+    assert again.kind == "pointer"  # the table shown before the pointer is the one that counts
+
+
 def test_a_turn_that_changes_an_answer_is_applied_not_answered(catalog: Catalog) -> None:
     reply = ask(catalog, "actually the cloud is fine for us now", retriever=FakeRetriever([OTHER, PAPER]))
     assert reply.answers["deploy_local"].value is False
