@@ -251,13 +251,19 @@ _ACKNOWLEDGEMENT = re.compile(
 )
 
 
+_THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers|gracias|danke|merci|obrigad[oa]|bedankt)\b")
+
+
 def could_be_a_question(text: str) -> bool:
     """True for a turn of at least three words that is more than a thanks: once a recommendation stands and
     such a turn changes no answer, what it wants is an answer, even when it asks in no form we recognise."""
     norm = normalize(own_words(text))
     if any(reply.match(norm) for reply in (DONT_KNOW, YES_REPLY, NO_REPLY)):
         return False  # a reply to a question the assistant asked ("I don't know.", "no, keep it local")
-    return len(norm.split()) >= 3 and not _ACKNOWLEDGEMENT.match(norm)
+    words = norm.split()
+    if len(words) <= 6 and _THANKS.search(norm):
+        return False  # "great, thanks a lot", "many thanks for this"
+    return len(words) >= 3 and not _ACKNOWLEDGEMENT.match(norm)
 
 
 def remarks_on_the_literature(sentence: str) -> bool:
