@@ -148,9 +148,10 @@ _KNOWING = re.compile(
 )
 # After a comma, only words that cannot open a relative clause start a question ("claude is on the list, what
 # would it cost"); "..., which is fine" states.
+# Spanish only with a preposition first ("..., de que fechas son", "hasta cuando buscaron"): a bare "cuando" or
+# "donde" after a comma opens a clause of time or place, as German "welche" and "wann" open relative ones.
 _AFTER_COMMA = re.compile(
-    r"^\W*(?:what|how|why|whats|hows|(?:de|en|a|hasta|desde|por|para|con)\s+(?:que|cuando|donde)|cuant[oa]s?|cuando|"
-    r"donde|welche\w?|wann|wie viele?|wieviele?)\b"
+    r"^\W*(?:what|how|why|whats|hows|(?:de|en|a|hasta|desde|por|para|con)\s+(?:que|cuando|donde))\b"
 )
 # The verb before its subject inside a sentence: "in that study how many cases did the physicians evaluate",
 # "if we train an adapter on our reports can we reuse it". The word before the verb is no subject ("if that
@@ -177,9 +178,7 @@ def is_question(sentence: str) -> bool:
     if len(parts) > 1 and len(parts[-2].split()) >= 3 and _VERB_FIRST_AFTER_TOPIC.match(normalize(parts[-1])):
         return True
     norm = normalize(stripped)
-    if _KNOWING.search(norm):
-        return False  # "wir wissen nicht, wie viele Nutzer es werden"
-    if _HOW_MANY.search(norm):
+    if _HOW_MANY.search(norm) and not _KNOWING.search(norm):  # "wir wissen nicht, wie viele" states
         return True
     after_comma = stripped.rsplit(",", 1)[-1] if "," in stripped else ""
     if after_comma and (_AFTER_COMMA.match(normalize(after_comma)) or _VERB_FIRST.match(normalize(after_comma))):
@@ -242,16 +241,15 @@ def parse_message(text: str) -> MessageParts:
     return MessageParts(statements, tuple(questions), what_if, tuple(reported))
 
 
-# A turn that only thanks, acknowledges or asks to go on ("ok great, thanks!", "please go on"): nothing to answer.
+# A turn that only thanks, acknowledges or asks to go on ("ok great, thanks!", "please go on"), or a short one
+# with a thanks in it ("great, thanks a lot"): nothing to answer.
+_THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers|gracias|danke|merci|obrigad[oa]|bedankt)\b")
 _ACKNOWLEDGEMENT = re.compile(
     r"^\W*(?:(?:ok|okay|k|thanks|thank you|thx|ta|great|perfect|cool|nice|fine|good|got it|understood|noted|bye|cheers|"
     r"that'?s all|that helps|please|pls|go on|go ahead|carry on|continue|next|proceed|and then|"
     r"gracias|vale|perfecto|entendido|sigue|adelante|contin[uú]a|por favor|"
     r"danke|super|prima|alles klar|verstanden|genau|weiter|bitte|mach weiter)\b\W*)+$"
 )
-
-
-_THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers|gracias|danke|merci|obrigad[oa]|bedankt)\b")
 
 
 def could_be_a_question(text: str) -> bool:

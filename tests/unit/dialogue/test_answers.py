@@ -81,6 +81,7 @@ def test_a_question_with_its_verb_first_or_after_a_topic_needs_no_question_mark(
     assert parse_message("board wants it by friday: in our trial how many notes had to be corrected").questions
     assert parse_message("oye clinicalbert cuantos parametros tiene").questions
     assert parse_message("I'd like to know how many cases they evaluated").questions
+    assert parse_message("we know the model, how many GPUs does it need").questions  # "know" governs no "how"
     # a colon or a dash inside a statement still states; so does a form's label, and not knowing how many
     for statement in (
         "Text in, text out: the data cannot be shared.",
@@ -92,6 +93,8 @@ def test_a_question_with_its_verb_first_or_after_a_topic_needs_no_question_mark(
         "Count how many falls are charted in the nursing notes.",
         "No sabemos cuántos usuarios habrá.",
         "Wir wissen nicht, wie viele Nutzer es werden.",
+        "Lo haremos, cuando tengamos los datos.",
+        "Die Befunde, welche im KIS liegen, fassen wir zusammen.",
     ):
         assert parse_message(statement).questions == (), statement
 
