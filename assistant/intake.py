@@ -15,7 +15,7 @@ from assistant.conversation import Conversation, Overrides
 from assistant.extraction import Disagreement, HistoryReading, asked_in, extract, read_history
 from assistant.i18n import STRINGS
 from assistant.llm import BackendError, ChatBackend
-from assistant.message import statements_only
+from assistant.message import could_be_a_question, statements_only
 from assistant.questionnaire import DEPLOY_LOCAL, all_question_ids, question_ids, task_scopes
 from assistant.recommendation import Recommendation
 from assistant.rules import recommend
@@ -91,9 +91,32 @@ def history_for_extraction(conv: Conversation) -> list[dict[str, str]]:
     return messages
 
 
+def _history_to_read(conv: Conversation) -> list[dict[str, str]]:
+    """The history the readers of the need read: ``history_for_extraction`` less the later turns that only ask.
+
+    Once a recommendation stands, a turn in which the phrase rules find no answer and that could be a question
+    ("quick one from their paper, in what % of cases ...") is a question in a form the message parser does not
+    know; the model, given it, reads its topic as a need ("medical question answering: yes") and takes seconds
+    to do so, before anything of the answer can be sent."""
+    messages = history_for_extraction(conv)
+    shown = asked = False
+    for m in messages:
+        if m["role"] == "assistant":
+            shown = shown or bool(_REC_HEADING.search(m["content"]))
+            asked = asked_in(m["content"]) is not None and not _REC_HEADING.search(m["content"])
+        elif shown and not asked and _only_asks(m["content"]):
+            m["content"] = ""
+    return messages
+
+
+def _only_asks(statements: str) -> bool:
+    """True for a turn's statements that could be a question and in which the phrase rules read no answer."""
+    return could_be_a_question(statements) and not extract(statements, backend=None).answers
+
+
 def _read_state(conv: Conversation, backend: ChatBackend | None, stage: str | None) -> tuple[HistoryReading, list[str]]:
     """What the history says (answers with evidence, disagreements), with turns counted as the chat counts them."""
-    history = history_for_extraction(conv)
+    history = _history_to_read(conv)
     notices: list[str] = []
     try:
         found = read_history(history, backend=backend, stage=stage)

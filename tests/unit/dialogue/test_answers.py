@@ -239,6 +239,42 @@ def test_after_the_recommendation_a_turn_that_changes_nothing_is_answered_as_a_q
     assert "71% of cases" in reply.text and "| # |" not in reply.text
 
 
+class ReadingRecorder(FakeBackend):
+    """A backend that records every message the extraction gives the model to read (and reads nothing)."""
+
+    def __init__(self, replies: Sequence[str] = ()) -> None:
+        super().__init__(replies)
+        self.read: list[str] = []
+
+    def complete_json(self, messages, schema, *, max_tokens=512):  # type: ignore[no-untyped-def]
+        self.read.append(str(messages[-1]["content"]))
+        return {}
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        "from the lora paper i uploaded: share of cases where radiologists preferred the fine-tuned drafts",
+        "ok that looks like the pick. quick one from their paper, in what % of cases were the tuned drafts preferred",
+    ],
+)
+def test_after_the_recommendation_a_turn_that_only_asks_is_not_read_as_a_need_by_the_model(
+    catalog: Catalog, turn: str
+) -> None:
+    # the model took such a turn's topic for a need ("medical question answering: yes") and made the user wait
+    reader = ReadingRecorder()
+    reply = ask(catalog, turn, backend=reader, retriever=FakeRetriever([OTHER, PAPER]))
+    assert reader.read and not any(turn[:20] in text for text in reader.read)
+    assert reply.answer is not None and reply.kind != "recommendation"  # answered as a question
+
+
+def test_after_the_recommendation_a_turn_that_states_an_answer_is_still_read_by_the_model(catalog: Catalog) -> None:
+    # a later turn that states something the rules read is still the model's to read as well
+    stated = ReadingRecorder()
+    ask(catalog, "We may share de-identified data with third parties now. What else changes?", backend=stated)
+    assert any("share de-identified data" in text for text in stated.read)
+
+
 @pytest.mark.parametrize("turn", ["ok great, thanks!", "Thanks.", "got it", "Please go on.", "great, thanks a lot"])
 def test_a_thanks_after_the_recommendation_is_not_answered_from_the_literature(catalog: Catalog, turn: str) -> None:
     reply = ask(catalog, turn, retriever=FakeRetriever([OTHER, PAPER]))
