@@ -117,3 +117,28 @@ def unstated(question: str, sentences: Sequence[str], *, english: bool) -> str |
     if things and not any(states_count(s, things) for s in sentences):
         return "how many " + " ".join(things)
     return None
+
+
+# A question that wants a figure: a count, an amount, a share, a size, a duration, a date (English, Spanish,
+# German; written against normalised text).
+_ASKS_A_FIGURE = re.compile(
+    r"\b(?:how (?:many|much|long|big|large|old|often|fast|high)|what (?:percentage|percent|proportion|fraction)"
+    r"|what share|what %|cuant[oa]s?|que porcentaje|wie (?:viele?|lange|gross|hoch|schnell)|wieviele?"
+    r"|when|cuando|wann|what year|which year|que ano|welche[ms]? jahr)\b|%"
+)
+_ASKS_A_DATE = re.compile(r"\b(?:when|cuando|wann|what year|which year|que ano|welche[ms]? jahr)\b")
+_FIGURE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w;():])|\d+(?:[.,]\d+)*\s?(?:%|[kmb]\b|gb\b|h\b)")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def asks_for_a_figure(question: str) -> bool:
+    """True when the question wants a number: how many, how much, what share, how long, when."""
+    return bool(_ASKS_A_FIGURE.search(normalize(question)))
+
+
+def states_a_figure(sentence: str, question: str) -> bool:
+    """True when the sentence gives a figure of the kind the question wants: a year counts only for a question
+    that asks when (a sentence that merely carries a publication year gives no count or size)."""
+    text = normalize(sentence)
+    dates = bool(_ASKS_A_DATE.search(normalize(question)))
+    return any(dates or not _YEAR.match(m.group(0).strip()) for m in _FIGURE.finditer(text))

@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from assistant.asked import unstated
+from assistant.asked import asks_for_a_figure, states_a_figure, unstated
 from assistant.catalog import Catalog
 from assistant.evidence import Passage, SentenceScorer, renumber
 from assistant.guard import Facts, number_values, problems
@@ -64,6 +64,7 @@ RELEVANT_OVERLAP = 0.34  # the word-overlap scorer's equivalent
 OVERLAP_WEIGHT = 0.3
 STRONG_MARGIN = 0.15  # above the threshold by this much, the excerpts answer even when the model says not
 NOT_RELEVANT, WEAK, STRONG = "not relevant", "weak", "strong"
+FIGURE_BONUS = 0.08  # added to a sentence's score when it gives the figure a question asks for
 CATALOG_PENALTY = 0.1  # share of the rare-word overlap added to the cosine similarity
 NOT_FOUND = "NOT IN THE EXCERPTS"
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "de": "German"}
@@ -272,6 +273,14 @@ def without_titles(question: str, passages: Sequence[Passage]) -> str:
     return rest if rest != normalize(question) and len(_content_words(rest)) >= 2 else question
 
 
+def _with_figure_bonus(question: str, texts: Sequence[str], scores: Sequence[float]) -> list[float]:
+    """The scores, raised for the sentences that give a figure when the question wants one ("in what % of cases
+    ...?"): the embedding model ranks a sentence that talks about the subject above the one that states it."""
+    if not asks_for_a_figure(question):
+        return list(scores)
+    return [sc + FIGURE_BONUS * states_a_figure(text, question) for sc, text in zip(scores, texts, strict=True)]
+
+
 def select_excerpts(
     question: str,
     passages: Sequence[Passage],
@@ -304,9 +313,11 @@ def select_excerpts(
             sc - CATALOG_PENALTY * (passages[i].kind == "catalog")
             for sc, (i, _) in zip(focused, candidates, strict=True)
         ]
-    ranked = sorted(range(len(candidates)), key=lambda j: -scores[j])
+    # a sentence that gives the figure asked for ranks higher; whether anything is relevant is decided without that
+    ranking = _with_figure_bonus(f"{question} {query or ''}", texts, scores)
+    ranked = sorted(range(len(candidates)), key=lambda j: -ranking[j])
     # each thing a several-part question asks gets its best sentence in, however the whole question scores it
-    picks = _best_for_each_part(scorer, focus, texts, contexts, scores, scoring[1])
+    picks = _best_for_each_part(scorer, focus, texts, contexts, ranking, scoring[1])
     forced = list(picks.chosen)
     # a several-part question is relevant when one of its parts is ("what method did they use, and on what
     # kind of machine?" scores lower as a whole than its first part does)
@@ -418,7 +429,7 @@ def recited(
         return None  # a sentence sharing no word with the question is an excerpt echoed, not an answer
     best = max(excerpts, key=lambda e: sum(w in _content_words(e.passage.text) for w in added))
     head = bare.rstrip(".!?")
-    candidate = f"{head.rstrip()} [{best.n}]{bare[len(head):]}"
+    candidate = f"{head.rstrip()} [{best.n}]{bare[len(head) :]}"
     ok, _bad = check_sentence(candidate, excerpts, catalog, facts, question, lang)
     return candidate if ok else None
 
@@ -485,6 +496,7 @@ def _ranked_sentences(
     texts = [s for _, s in pairs]
     question = without_titles(question, [e.passage for e in excerpts])
     scores, _ = _scores(scorer, question, texts, contexts=contexts)
+    scores = _with_figure_bonus(question, texts, scores)
     first = list(_best_for_each_part(scorer, question, texts, contexts, scores).chosen)
     order = sorted(range(len(pairs)), key=lambda j: -scores[j])
     ranked, seen = [], set()

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from assistant.asked import asks_for_a_figure, states_a_figure
 from assistant.catalog import Catalog
 from assistant.dialogue import Reply, respond, respond_stream
 from assistant.evidence import Numbering, renumber
@@ -689,6 +690,31 @@ def test_a_two_part_question_gets_a_quote_for_each_part() -> None:
     excerpts, _ = select_excerpts(question, [letters], TopicScorer())
     answer = extractive(question, excerpts, "en", TopicScorer())
     assert "QLoRA" in answer.text and "48 GB" in answer.text
+
+
+def test_a_question_that_wants_a_figure_is_answered_with_the_sentence_that_gives_one() -> None:
+    study = passage(
+        "reader-1",
+        "A reader study of report drafts",
+        "Radiologists read the tuned drafts next to hand-written ones. Each radiologist said which of the drafts "
+        "they preferred. Preferences of radiologists were recorded case by case in 2023. Tuned drafts won in "
+        "71% of cases.",
+    )
+
+    class SubjectScorer:
+        """Like a small embedding model: the more of the subject's words a sentence has, the higher it scores."""
+
+        def similarities(self, query: str, texts: Sequence[str]) -> list[float]:
+            return [0.4 + 0.05 * sum(w in t.lower() for w in ("radiologist", "prefer", "draft")) for t in texts]
+
+    question = "in what % of cases did radiologists prefer the drafts"
+    excerpts, _ = select_excerpts(question, [study], SubjectScorer())
+    answer = extractive(question, excerpts, "en", SubjectScorer())
+    assert "71% of cases" in answer.text
+    # a year or a reference's volume and issue is no figure of that kind, except for a question that asks when
+    assert not states_a_figure("Published in Radiology 2023;308(1):e230970.", question)
+    assert states_a_figure("Submitted on 24 Oct 2024 (v1)", "when was v1 submitted")
+    assert asks_for_a_figure("wie viele Tokens nimmt es") and not asks_for_a_figure("which techniques do they name")
 
 
 def test_a_question_pointing_back_at_a_statement_is_read_and_answered_with_it(catalog: Catalog) -> None:
