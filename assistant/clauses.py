@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from assistant.lexicon import CAPABILITY_QUESTION, INJECTION, UNCERTAIN_PHRASES, UNCERTAIN_WORDS, normalize
+from assistant.lexicon import (
+    CAPABILITY_QUESTION,
+    INJECTION,
+    UNCERTAIN_PHRASES,
+    UNCERTAIN_WORDS,
+    normalize,
+    without_wishing_if,
+)
 
 MAX_CLAUSES = 40  # the model reads at most this many clauses of one message
 MAX_CHARS = 3000  # nor more characters: the rules read the rest
@@ -86,10 +93,26 @@ def _without_withdrawn_wishes(text: str) -> str:
     return text
 
 
+# A short note that hands over a pasted or forwarded thread ("Can you help with this? Pasting the thread below.")
+# makes the quoted lines the request itself.
+_COVER_NOTE = re.compile(
+    r"\b(?:past(?:e|ed|ing)|forward(?:ed|ing)?|fwd|thread|e-?mail chain|see below|below|weitergeleitet|siehe unten|"
+    r"unten|reenv\w{0,10}|abajo|ci-dessous|transf[ée]r\w{0,10}|hieronder|doorgestuurd|abaixo|encaminh\w{0,10}|"
+    r"qui sotto|inoltr\w{0,10})\b",
+    re.IGNORECASE,
+)
+MAX_COVER_NOTE_WORDS = 15
+_QUOTE_MARK = re.compile(r"^[ \t]{0,8}(?:>[ \t]?){1,8}", re.MULTILINE)
+
+
 def own_words(text: str) -> str:
     """What the message states now: without the lines it quotes from an earlier e-mail (someone else's words)
-    and without the wishes it withdraws; the whole text when it is all quoted."""
-    kept = _without_withdrawn_wishes(_QUOTED_LINE.sub("", text))
+    and without the wishes it withdraws; the whole text when it is all quoted, or when what is not quoted is a
+    short note handing the quoted thread over."""
+    unquoted = _QUOTED_LINE.sub("", text)
+    if unquoted != text and len(unquoted.split()) <= MAX_COVER_NOTE_WORDS and _COVER_NOTE.search(unquoted):
+        unquoted = _QUOTE_MARK.sub("", text)
+    kept = _without_withdrawn_wishes(unquoted)
     return kept if kept.strip() else text
 
 
@@ -166,8 +189,8 @@ def asks_for_a_task(clause: Clause) -> bool:
 
 def is_doubtful(clause: Clause) -> bool:
     """True when the clause is a doubt or a condition ("maybe images later", "if allowed", "not decided")."""
-    norm = clause.norm.replace("'", "")
-    words = {w.replace("'", "") for w in _WORD.findall(clause.norm)}
+    norm = without_wishing_if(clause.norm).replace("'", "")
+    words = {w.replace("'", "") for w in _WORD.findall(norm)}
     return bool(words & UNCERTAIN_WORDS) or bool(UNCERTAIN_PHRASES.search(norm))
 
 

@@ -74,7 +74,7 @@ from assistant.conversation import content_text
 from assistant.errors import InvalidInput
 from assistant.extraction_llm import CODES, LLMReading, ModelAnswer, answer_schema, build_messages, parse_reply
 from assistant.extraction_rules import STAGE_QUESTION, Reading, read
-from assistant.lexicon import EXAMINATIONS, TASK_CUES, normalize
+from assistant.lexicon import EXAMINATIONS, NOT_A_NEED, TASK_CUES, normalize
 from assistant.llm import BackendError, BackendOutputError, ChatBackend
 from assistant.questionnaire import GENERAL_QUESTIONS, STAGE_IDS, all_question_ids, parse_stage, question_ids
 from assistant.support import supports
@@ -710,6 +710,8 @@ def _read_turn(
     budget: float | None,
 ) -> _Turn:
     text = own_words(text)  # the lines an e-mail quotes are someone else's words
+    if NOT_A_NEED.search(normalize(text)):
+        return _Turn("", asked, (), (), "none", ())  # "nothing to do with AI", "wrong window": nothing to read
     clauses = tuple(split_clauses(text))
     if backend is None or policy == "rules":
         return _Turn(text, asked, clauses, (), "none", ())

@@ -51,6 +51,7 @@ from assistant.lexicon import (
     YES_REPLY,
     TaskCue,
     normalize,
+    without_wishing_if,
 )
 from assistant.questionnaire import STAGE_IDS, all_question_ids, question_ids
 
@@ -64,6 +65,7 @@ _VERB_WINDOW = 4  # words before a phrase where "won't run" denies it
 _PRE_WINDOW = 6  # words before a phrase that a negation may stand in ("doesn't need to answer questions or predict")
 _POST_WINDOW = 5  # words after it, for German's trailing "nicht" ("die Bilder braucht das Modell nicht")
 _WINDOW_CHARS = 200  # characters searched for those words
+DOUBT_REACH_CHARS = 150  # how far a doubt or condition word reaches within its clause (about 25 words)
 _MAX_SPAN = 2000  # no phrase pattern matches more characters (tests/unit/assistant/test_cues.py)
 
 
@@ -87,7 +89,15 @@ class Reading:
 class _Clause:
     start: int
     end: int
-    doubtful: bool
+    question: bool
+    doubts: tuple[int, ...]  # where its doubt or condition words stand ("maybe", "if", "not decided")
+
+    def doubted(self, pos: int) -> bool:
+        """True when the phrase at ``pos`` is asked or doubted: the clause is a question, or a doubt word stands
+        within reach of the phrase. The reach matters only in the long clauses of unpunctuated text ("... would
+        be amazing if something read the message ... nothing goes to outside companies"), where a condition at
+        one end says nothing of a statement at the other."""
+        return self.question or any(abs(pos - at) <= DOUBT_REACH_CHARS for at in self.doubts)
 
 
 def _words(text: str) -> list[str]:
@@ -105,10 +115,11 @@ def _clauses(norm: str) -> list[_Clause]:
 
 
 def _make_clause(norm: str, start: int, end: int, question: bool) -> _Clause:
-    text = norm[start:end]
-    words = set(_words(text))
-    doubtful = question or bool(words & UNCERTAIN_WORDS) or bool(UNCERTAIN_PHRASES.search(text.replace("'", "")))
-    return _Clause(start, end, doubtful)
+    text = without_wishing_if(norm[start:end])
+    doubts = [start + m.start() for m in _TOKEN.finditer(text) if m.group(0).replace("'", "") in UNCERTAIN_WORDS]
+    # the phrases are searched without apostrophes, as before; their place is near enough for the reach
+    doubts += [start + m.start() for m in UNCERTAIN_PHRASES.finditer(text.replace("'", ""))]
+    return _Clause(start, end, question, tuple(sorted(doubts)))
 
 
 class _Text:
@@ -126,7 +137,7 @@ class _Text:
     def polarity(self, start: int, end: int) -> bool | None:
         """True if the phrase is affirmed, False if negated, None if its clause is a doubt or a question."""
         clause = self.clause(start)
-        if clause.doubtful:
+        if clause.doubted(start):
             return None
         # A bounded window on each side keeps this linear in the text however long its clauses are.
         # "no problem sending them" affirms: such idioms are taken out before negators are looked for.
@@ -278,7 +289,7 @@ def _longest_stage_hits(text: _Text, cues: tuple[object, ...], skip: re.Pattern[
     taken = _Spans()
     stages = []
     for start, end, stage in found:
-        if taken.overlaps(start, end) or text.clause(start).doubtful or _is_material(text.norm, start, end):
+        if taken.overlaps(start, end) or text.clause(start).doubted(start) or _is_material(text.norm, start, end):
             continue  # a document read from ("from the MRI report") says nothing of who the user is
         taken.add(start, end, stage)
         stages.append(stage)

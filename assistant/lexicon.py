@@ -173,6 +173,8 @@ LABEL_VALUE_NO = _alternatives(_DATA["guards"]["label_value_no"], "label_value_n
 NEGATED_LABEL = _alternatives(_DATA["guards"]["negated_label"], "negated_label")
 CORRECTIONS = _alternatives(_DATA["guards"]["corrections"], "corrections")
 AFFIRMING = _alternatives(_DATA["guards"]["affirming"], "affirming")
+WISHING_IF = _alternatives(_DATA["guards"]["wishing_if"], "wishing_if")
+NOT_A_NEED = _alternatives(_DATA["guards"]["not_a_need"], "not_a_need")
 MATERIAL = _alternatives(_DATA["guards"]["material"], "material")
 PRODUCING = _alternatives(_DATA["guards"]["producing"], "producing")
 EXAMINATIONS = _alternatives(_DATA["guards"]["examinations"], "examinations")
@@ -194,3 +196,8 @@ def examples() -> Iterator[Alternative]:
 def topic_data() -> Mapping[str, Mapping[str, Any]]:
     """The ``[topics]`` table: per answer code, its stems and the texts that must and must not count as support."""
     return MappingProxyType(_DATA["topics"])
+
+
+def without_wishing_if(norm: str) -> str:
+    """The normalised text with the "if" of each wish blanked ("it would be great if ..."), positions kept."""
+    return WISHING_IF.sub(lambda m: m.group(0)[:-2] + "  ", norm)

@@ -112,6 +112,11 @@ def test_a_bracketed_aside_of_a_few_words_is_a_clause_of_its_own_but_a_reference
         ),
         ("Originally we wanted summaries, and we still do.", "Originally we wanted summaries, and we still do."),
         ("Summaries please.\n> Tom wrote: could it also write letters?", "Summaries please.\n"),
+        # a cover note that hands the pasted thread over: the thread is the request
+        (
+            "Pasting the thread below.\n\n> From: IG lead\n>> Data stays here.",
+            "Pasting the thread below.\n\nFrom: IG lead\nData stays here.",
+        ),
     ],
 )
 def test_own_words_drop_quoted_lines_and_withdrawn_wishes(text: str, left: str) -> None:

@@ -206,6 +206,25 @@ def test_lines_quoted_from_an_earlier_e_mail_are_not_read() -> None:
     assert dict(extract("> We'd use the cloud.").answers) == {"deploy_local": False}
 
 
+def test_a_thread_handed_over_by_a_short_cover_note_is_read() -> None:
+    pasted = (
+        "Can you help with this? Pasting the thread below.\n\n> From: Radiology\n> We have 9,000 unreported chest "
+        "X-rays.\n>> From: IG\n>> They do not leave the trust.\n>>> We have a GPU cluster; it runs there."
+    )
+    assert dict(extract(pasted).answers) == {"input_text_only": False, "data_sharing": False, "deploy_local": True}
+
+
+def test_in_unpunctuated_text_a_condition_reaches_only_the_words_near_it() -> None:
+    dictated = (
+        "sorry no punctuation we get messages from women through the app and someone decides whether they come in "
+        "or wait for their appointment it would be amazing if something read the message and suggested where "
+        "they should go and put that on the triage screen the trust has said anything with patient data stays on "
+        "trust servers nothing goes to outside companies"
+    )
+    assert extract(dictated).answers.get("data_sharing") is False
+    assert "data_sharing" not in extract("We could share the data with the vendor if the board agrees").answers
+
+
 def test_a_task_deferred_to_a_later_phase_is_not_wanted_now() -> None:
     found = extract("We need summaries of the stay. Discharge letters are phase 2.", stage="V")
     assert found.answers.get("discharge_text_generation") is not True

@@ -190,6 +190,19 @@ def test_small_talk_gets_no_stage_even_from_a_guessing_model() -> None:
     assert (found.stage, found.stages, dict(found.answers)) == (None, (), {})
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Quick IT question, nothing to do with AI: the ward PCs time out and we lose half-written notes.",
+        "Morning! Sorry - wrong window, that was meant for my colleague about the discharge letters.",
+    ],
+)
+def test_a_message_that_says_it_is_about_no_use_of_a_model_answers_nothing(text: str) -> None:
+    guessing = FakeBackend(reply(text_in=[True, 1], text_out=[True, 1], write_discharge_doc=[True, 1]))
+    found = extract(text, backend=guessing)
+    assert (found.stage, dict(found.answers)) == (None, {}) and not guessing.calls  # not even asked
+
+
 def test_a_task_code_of_another_stage_maps_onto_the_known_stage() -> None:
     backend = FakeBackend(reply(answer_medical_question=[True, 1]))
     found = extract("Answer the nurses' questions about drug doses.", stage="IV", backend=backend)
