@@ -533,7 +533,9 @@ def decide_stage(
         # The readers point at different stages; where the user works decides between them when it is one
         # of the two ("charge nurse on a surgical ward": the nursing note, not a treatment plan).
         agreeing = [r for r in rules.roles if r in by_rules | by_model]
-        if len(agreeing) == 1:
+        # ... except against a phrase that sends the patient somewhere: the streaming nurse or the receptionist
+        # who wants patients sent to the right service wants routing, not a nursing document (prompt rule 7)
+        if len(agreeing) == 1 and by_rules != {"I"}:
             return agreeing[0], (agreeing[0],)
     for found in (both, by_rules, by_model):
         if len(found) == 1:

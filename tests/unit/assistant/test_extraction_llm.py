@@ -203,6 +203,13 @@ def test_a_message_that_says_it_is_about_no_use_of_a_model_answers_nothing(text:
     assert (found.stage, dict(found.answers)) == (None, {}) and not guessing.calls  # not even asked
 
 
+def test_a_nurse_who_wants_patients_sent_to_the_right_service_wants_routing_not_a_nursing_document() -> None:
+    text = "The tool reads the ward nurse's typed note and recommends where the patient should be streamed."
+    nursing = FakeBackend(reply(write_surgery_or_nursing_doc=[True, 1]))
+    found = extract(text, backend=nursing)
+    assert found.stage == "I" and found.answers.get("registration_recommendation") is True
+
+
 def test_a_task_code_of_another_stage_maps_onto_the_known_stage() -> None:
     backend = FakeBackend(reply(answer_medical_question=[True, 1]))
     found = extract("Answer the nurses' questions about drug doses.", stage="IV", backend=backend)
