@@ -65,6 +65,18 @@ OVERLAP_WEIGHT = 0.3
 STRONG_MARGIN = 0.15  # above the threshold by this much, the excerpts answer even when the model says not
 NOT_RELEVANT, WEAK, STRONG = "not relevant", "weak", "strong"
 FIGURE_BONUS = 0.08  # added to a sentence's score when it gives the figure a question asks for
+REFERENCE_PENALTY = 0.15  # taken from a reference's score, unless the question asks about publication
+# A bibliographic line: a journal's year;volume(issue), "Published in", a citation, a DOI, PMID or article link.
+_REFERENCE = re.compile(
+    r"\b(?:19|20)\d\d\s?;\s?\d+\s?\(\d+\)|^\W{0,3}(?:published in|citation|cite as|article|doi|pmid)\b|"
+    r"\bdoi:\s?10\.|\bpmid:?\s?\d|https?://|\bvol(?:ume)?\.?:?\s?\d+\b[^.]{0,20}\b(?:number|issue|no\.?)\s?\d|"
+    r"\b[\w-]{2,40}\.(?:org|com|net|gov|edu)\b",
+    re.IGNORECASE,
+)
+_ABOUT_PUBLICATION = re.compile(
+    r"\b(?:publish\w*|journal|citation|cite|doi|pmid|arxiv|volume|issue|reference|link|url|when|year|date|"
+    r"publica\w*|revista|cita|veroffentlich\w*|zeitschrift|zitat|wann|cuando)\b"
+)
 CATALOG_PENALTY = 0.1  # share of the rare-word overlap added to the cosine similarity
 NOT_FOUND = "NOT IN THE EXCERPTS"
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "de": "German"}
@@ -274,11 +286,19 @@ def without_titles(question: str, passages: Sequence[Passage]) -> str:
 
 
 def _with_figure_bonus(question: str, texts: Sequence[str], scores: Sequence[float]) -> list[float]:
-    """The scores, raised for the sentences that give a figure when the question wants one ("in what % of cases
-    ...?"): the embedding model ranks a sentence that talks about the subject above the one that states it."""
-    if not asks_for_a_figure(question):
-        return list(scores)
-    return [sc + FIGURE_BONUS * states_a_figure(text, question) for sc, text in zip(scores, texts, strict=True)]
+    """The scores for ranking: raised for the sentences that give a figure when the question wants one ("in what
+    % of cases ...?"), since the embedding model ranks a sentence that talks about the subject above the one
+    that states it; lowered for a reference ("Radiology 2023;308(1):e230970.", "Published in Radiology, the
+    journal of the RSNA ..."), which shares the question's names and answers nothing unless it asks where or
+    when something was published."""
+    wants_figure = asks_for_a_figure(question)
+    about_publication = bool(_ABOUT_PUBLICATION.search(normalize(question)))
+    return [
+        sc
+        + FIGURE_BONUS * (wants_figure and states_a_figure(text, question))
+        - REFERENCE_PENALTY * (not about_publication and bool(_REFERENCE.search(text)))
+        for sc, text in zip(scores, texts, strict=True)
+    ]
 
 
 def select_excerpts(

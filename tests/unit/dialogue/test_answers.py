@@ -717,6 +717,30 @@ def test_a_question_that_wants_a_figure_is_answered_with_the_sentence_that_gives
     assert asks_for_a_figure("wie viele Tokens nimmt es") and not asks_for_a_figure("which techniques do they name")
 
 
+def test_a_reference_line_is_not_quoted_as_an_answer_unless_the_question_asks_about_publication() -> None:
+    review = passage(
+        "rsna-1",
+        "A tutorial on open models in radiology",
+        "Radiology: Volume 314: Number 1 - January 2025 - radiology.rsna.org. Setting the temperature of the "
+        "model to 0 makes it answer the same way each time. Temperature changes how varied the outputs are. "
+        "A low temperature suits classification. Other settings matter less.",
+    )
+
+    class NameScorer:
+        """Like a small embedding model taken in by a shared name: the journal's line scores highest."""
+
+        def similarities(self, query: str, texts: Sequence[str]) -> list[float]:
+            return [0.7 if "rsna" in t.lower() else 0.6 if "temperature" in t.lower() else 0.5 for t in texts]
+
+    question = "what temperature does the RSNA tutorial suggest for the same answer every time"
+    excerpts, _ = select_excerpts(question, [review], NameScorer())
+    first = extractive(question, excerpts, "en", NameScorer()).text.splitlines()[1:3]
+    assert all("Volume 314" not in line for line in first)
+    asked = "in which volume and issue of the RSNA journal was the tutorial published"
+    excerpts, _ = select_excerpts(asked, [review], NameScorer())
+    assert "Volume 314" in extractive(asked, excerpts, "en", NameScorer()).text
+
+
 def test_a_question_pointing_back_at_a_statement_is_read_and_answered_with_it(catalog: Catalog) -> None:
     claim = "Someone told me the report generator was fine-tuned with LoRA at rank 16."
     question = read_question(catalog, "Is that in the literature?", None, context=claim)
