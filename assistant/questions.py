@@ -244,8 +244,12 @@ def read_question(
     if goes_on:
         context = f"{context} {previous}".strip()
     mentions = find_model_mentions(catalog, text)
-    if not mentions and context and (goes_on or _PRONOUN.search(norm)):
-        mentions = find_model_mentions(catalog, context)
+    if not mentions and context:
+        around = find_model_mentions(catalog, context)
+        # "it", or no subject at all where the language drops it ("LLaMA 7B aparece en mi lista. ¿Cuántas GPUs
+        # hacen falta para el ajuste fino?"): the one model the rest of the message names
+        if goes_on or _PRONOUN.search(norm) or len(around) == 1:
+            mentions = around
     model = _resolve(mentions, rec)
     sizes = mentions[0].models if mentions else ()
     if model is None and _TOP_MODEL.search(norm):

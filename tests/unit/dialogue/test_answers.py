@@ -741,6 +741,14 @@ def test_a_reference_line_is_not_quoted_as_an_answer_unless_the_question_asks_ab
     assert "Volume 314" in extractive(asked, excerpts, "en", NameScorer()).text
 
 
+def test_a_question_without_a_subject_is_about_the_one_model_the_message_names(catalog: Catalog) -> None:
+    question = "¿Cuántas GPUs y de qué tipo hacen falta para el ajuste fino?"
+    spanish = read_question(catalog, question, None, context="LLaMA 7B aparece en mi lista.")
+    assert spanish.source == CATALOG and spanish.model is not None and spanish.model.name == "LLaMA"
+    two = read_question(catalog, question, None, context="LLaMA 7B y RaDialog aparecen en mi lista.")
+    assert two.model is None  # two models named: which one is meant is not guessed
+
+
 def test_a_question_pointing_back_at_a_statement_is_read_and_answered_with_it(catalog: Catalog) -> None:
     claim = "Someone told me the report generator was fine-tuned with LoRA at rank 16."
     question = read_question(catalog, "Is that in the literature?", None, context=claim)
