@@ -76,6 +76,7 @@ from assistant.extraction_llm import CODES, LLMReading, ModelAnswer, answer_sche
 from assistant.extraction_rules import STAGE_QUESTION, Reading, read
 from assistant.lexicon import EXAMINATIONS, NOT_A_NEED, TASK_CUES, normalize
 from assistant.llm import BackendError, BackendOutputError, ChatBackend
+from assistant.message import only_thanks
 from assistant.questionnaire import GENERAL_QUESTIONS, STAGE_IDS, all_question_ids, parse_stage, question_ids
 from assistant.support import supports
 
@@ -424,6 +425,8 @@ def _checked(reading: LLMReading, asked: str | None) -> list[tuple[ModelAnswer, 
                     hedged.append((answer, cited))  # "could it segment the ventricle?" asks for that task
                 continue
             cited = None  # a wrong number: look for the statement it was read in
+        if answer.question_id == asked and only_thanks(" ".join(c.text for c in reading.clauses)):
+            continue  # "thanks." after the recommendation is no "yes" to the question it still lists
         if answer.question_id == asked and cited is not None and not _answers_another(reading, answer, cited):
             kept.append((answer, cited))  # a reply to the question just asked ("sure", "that's fine")
             continue

@@ -15,7 +15,7 @@ from assistant.conversation import Conversation, Overrides
 from assistant.extraction import Disagreement, HistoryReading, asked_in, extract, read_history
 from assistant.i18n import STRINGS
 from assistant.llm import BackendError, ChatBackend
-from assistant.message import could_be_a_question, statements_only
+from assistant.message import could_be_a_question, only_thanks, statements_only
 from assistant.questionnaire import DEPLOY_LOCAL, all_question_ids, question_ids, task_scopes
 from assistant.recommendation import Recommendation
 from assistant.rules import recommend
@@ -104,8 +104,8 @@ def _history_to_read(conv: Conversation) -> list[dict[str, str]]:
         if m["role"] == "assistant":
             shown = shown or bool(_REC_HEADING.search(m["content"]))
             asked = asked_in(m["content"]) is not None and not _REC_HEADING.search(m["content"])
-        elif shown and not asked and _only_asks(m["content"]):
-            m["content"] = ""
+        elif shown and not asked and (_only_asks(m["content"]) or only_thanks(m["content"])):
+            m["content"] = ""  # (a thanks answers nothing either, and reading it costs the model seconds)
     return messages
 
 

@@ -252,6 +252,13 @@ _ACKNOWLEDGEMENT = re.compile(
 )
 
 
+def only_thanks(text: str) -> bool:
+    """True for a short turn that thanks and says nothing else a reply could mean ("thanks.", "great, thanks a
+    lot"): no answer to the question just asked, whatever a model makes of it."""
+    norm = normalize(text)
+    return bool(_THANKS.search(norm)) and len(norm.split()) <= 6 and not YES_REPLY.match(norm)
+
+
 def could_be_a_question(text: str) -> bool:
     """True for a turn of at least three words that is more than a thanks: once a recommendation stands and
     such a turn changes no answer, what it wants is an answer, even when it asks in no form we recognise."""

@@ -224,6 +224,16 @@ def test_a_bare_reply_answers_the_question_just_asked() -> None:
     assert found.evidence["data_sharing"].reader == "both"
 
 
+def test_a_thanks_is_no_reply_to_the_question_just_asked() -> None:
+    # seen in use: "thanks." after a recommendation that still lists a task became "medical questions: yes"
+    guessing = FakeBackend(reply(answer_medical_question=[True, 1]))
+    assert dict(extract("thanks.", asked="medical_qa", stage="III", backend=guessing).answers) == {}
+    agreeing = FakeBackend(reply(answer_medical_question=[True, 1]))
+    assert dict(extract("sure, that too", asked="medical_qa", stage="III", backend=agreeing).answers) == {
+        "medical_qa": True
+    }
+
+
 def test_the_cloud_is_fine_is_no_yes_to_local_deployment_even_when_that_was_asked() -> None:
     # seen in the follow-up bench: asked about local deployment, the model answered "yes" to "the cloud is
     # fine", the rules read "no", and the disagreement left the question open (API models never came in)

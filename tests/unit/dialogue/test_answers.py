@@ -269,6 +269,15 @@ def test_after_the_recommendation_a_turn_that_only_asks_is_not_read_as_a_need_by
     assert reply.answer is not None and reply.kind != "recommendation"  # answered as a question
 
 
+def test_after_the_recommendation_a_thanks_before_a_question_is_not_read_by_the_model(catalog: Catalog) -> None:
+    # a model took "thanks." for a yes to a task the recommendation still listed, and the table came back
+    reader = ReadingRecorder()
+    turn = "thanks. the lora paper - did the radiologists prefer the fine-tuned drafts, in what share of cases"
+    reply = ask(catalog, turn, backend=reader, retriever=FakeRetriever([OTHER, PAPER]))
+    assert reader.read and not any("thanks" in text.lower() for text in reader.read)
+    assert reply.answer is not None and "| # |" not in reply.text
+
+
 def test_after_the_recommendation_a_turn_that_states_an_answer_is_still_read_by_the_model(catalog: Catalog) -> None:
     # a later turn that states something the rules read is still the model's to read as well
     stated = ReadingRecorder()
