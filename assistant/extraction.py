@@ -417,6 +417,7 @@ def _checked(reading: LLMReading, asked: str | None) -> list[tuple[ModelAnswer, 
     """
     kept = []
     hedged = []
+    thanks_only = only_thanks(" ".join(c.text for c in reading.clauses))
     for answer in reading.answers:
         cited = reading.clauses[answer.clause - 1] if 1 <= answer.clause <= len(reading.clauses) else None
         if cited is not None and not _states(cited):
@@ -425,7 +426,7 @@ def _checked(reading: LLMReading, asked: str | None) -> list[tuple[ModelAnswer, 
                     hedged.append((answer, cited))  # "could it segment the ventricle?" asks for that task
                 continue
             cited = None  # a wrong number: look for the statement it was read in
-        if answer.question_id == asked and only_thanks(" ".join(c.text for c in reading.clauses)):
+        if answer.question_id == asked and thanks_only:
             continue  # "thanks." after the recommendation is no "yes" to the question it still lists
         if answer.question_id == asked and cited is not None and not _answers_another(reading, answer, cited):
             kept.append((answer, cited))  # a reply to the question just asked ("sure", "that's fine")

@@ -77,7 +77,7 @@ _ABOUT_PUBLICATION = re.compile(
     r"\b(?:publish\w*|journal|citation|cite|doi|pmid|arxiv|volume|issue|reference|link|url|when|year|date|"
     r"publica\w*|revista|cita|veroffentlich\w*|zeitschrift|zitat|wann|cuando)\b"
 )
-CATALOG_PENALTY = 0.1  # share of the rare-word overlap added to the cosine similarity
+CATALOG_PENALTY = 0.1  # taken from the score of a sentence of the catalog's generated fact sheets
 NOT_FOUND = "NOT IN THE EXCERPTS"
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "de": "German"}
 SYSTEM_PROMPT = (
@@ -285,7 +285,7 @@ def without_titles(question: str, passages: Sequence[Passage]) -> str:
     return rest if rest != normalize(question) and len(_content_words(rest)) >= 2 else question
 
 
-def _with_figure_bonus(question: str, texts: Sequence[str], scores: Sequence[float]) -> list[float]:
+def _ranking_scores(question: str, texts: Sequence[str], scores: Sequence[float]) -> list[float]:
     """The scores for ranking: raised for the sentences that give a figure when the question wants one ("in what
     % of cases ...?"), since the embedding model ranks a sentence that talks about the subject above the one
     that states it; lowered for a reference ("Radiology 2023;308(1):e230970.", "Published in Radiology, the
@@ -333,8 +333,8 @@ def select_excerpts(
             sc - CATALOG_PENALTY * (passages[i].kind == "catalog")
             for sc, (i, _) in zip(focused, candidates, strict=True)
         ]
-    # a sentence that gives the figure asked for ranks higher; whether anything is relevant is decided without that
-    ranking = _with_figure_bonus(f"{question} {query or ''}", texts, scores)
+    # figures asked for rank higher and references lower; whether anything is relevant is decided without that
+    ranking = _ranking_scores(f"{question} {query or ''}", texts, scores)
     ranked = sorted(range(len(candidates)), key=lambda j: -ranking[j])
     # each thing a several-part question asks gets its best sentence in, however the whole question scores it
     picks = _best_for_each_part(scorer, focus, texts, contexts, ranking, scoring[1])
@@ -516,7 +516,7 @@ def _ranked_sentences(
     texts = [s for _, s in pairs]
     question = without_titles(question, [e.passage for e in excerpts])
     scores, _ = _scores(scorer, question, texts, contexts=contexts)
-    scores = _with_figure_bonus(question, texts, scores)
+    scores = _ranking_scores(question, texts, scores)
     first = list(_best_for_each_part(scorer, question, texts, contexts, scores).chosen)
     order = sorted(range(len(pairs)), key=lambda j: -scores[j])
     ranked, seen = [], set()

@@ -265,10 +265,9 @@ def could_be_a_question(text: str) -> bool:
     norm = normalize(own_words(text))
     if any(reply.match(norm) for reply in (DONT_KNOW, YES_REPLY, NO_REPLY)):
         return False  # a reply to a question the assistant asked ("I don't know.", "no, keep it local")
-    words = norm.split()
-    if len(words) <= 6 and _THANKS.search(norm):
+    if only_thanks(norm):
         return False  # "great, thanks a lot", "many thanks for this"
-    return len(words) >= 3 and not _ACKNOWLEDGEMENT.match(norm)
+    return len(norm.split()) >= 3 and not _ACKNOWLEDGEMENT.match(norm)
 
 
 def remarks_on_the_literature(sentence: str) -> bool:
