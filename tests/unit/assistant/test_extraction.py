@@ -225,6 +225,12 @@ def test_in_unpunctuated_text_a_condition_reaches_only_the_words_near_it() -> No
     assert "data_sharing" not in extract("We could share the data with the vendor if the board agrees").answers
 
 
+def test_an_if_that_opens_a_wish_is_no_condition() -> None:
+    wish = extract("It would be great if it drafted the discharge letters from our ward notes.")
+    assert wish.stage == "V" and wish.answers.get("discharge_text_generation") is True
+    assert extract("We would draft the discharge letters if the board agrees.").answers == {}
+
+
 def test_a_task_deferred_to_a_later_phase_is_not_wanted_now() -> None:
     found = extract("We need summaries of the stay. Discharge letters are phase 2.", stage="V")
     assert found.answers.get("discharge_text_generation") is not True
