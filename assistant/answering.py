@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from assistant.catalog import Catalog, Model
 from assistant.composing import blocks
 from assistant.described import described_documents
-from assistant.evidence import Passage, Retriever
+from assistant.evidence import Passage, Retriever, SentenceScorer
 from assistant.extraction import extract
 from assistant.followups import TERM_ALIASES, after_why_not
+from assistant.grounded import answering_sentence
 from assistant.i18n import stage_title, t, task_name
 from assistant.intake import IntakeState, selected_tasks
 from assistant.llm import ChatBackend
@@ -73,9 +74,12 @@ def _aliases(term: str) -> list[str]:
     return [term, *TERM_ALIASES.get(term, ())]
 
 
-def _with_evidence(plan: AnswerPlan, lang: str) -> AnswerPlan:
+def _with_evidence(plan: AnswerPlan, lang: str, retriever: Retriever | None = None) -> AnswerPlan:
+    """The plan with its passages quoted under the answer, each by the sentence that best matches the question."""
     if plan.passages:
-        plan.text = blocks(plan.text, evidence_block(lang, plan.passages))
+        scorer = retriever if isinstance(retriever, SentenceScorer) else None
+        quotes = [answering_sentence(plan.question, p, scorer) for p in plan.passages]
+        plan.text = blocks(plan.text, evidence_block(lang, plan.passages, quotes))
     return plan
 
 
@@ -87,7 +91,7 @@ def _explain(question: Question, state: IntakeState, lang: str, retriever: Retri
         plan.passages = retrieve(retriever, " ".join([*technical, question.text]), subjects, lang, plan.notices)
         if not plan.passages:
             plan.text = blocks(plan.text, t(lang, "no_evidence"))
-    return _with_evidence(plan, lang)
+    return _with_evidence(plan, lang, retriever)
 
 
 def _about_model(
@@ -110,7 +114,7 @@ def _about_model(
         plan = AnswerPlan(CATALOG, "usage", question.text, text=text)
         task_words = [task_name("en", q) for q in selected_tasks(rec)] if rec else []
         plan.passages = retrieve(retriever, " ".join([model.name, *task_words]), [model.name], lang, plan.notices)
-        return _with_evidence(plan, lang)
+        return _with_evidence(plan, lang, retriever)
     local = state.values.get("deploy_local")
     sizes = [m for m in question.sizes if m.id != model.id]
     if question.kind == "model_fact" and sizes and not (rec and any(m.id == model.id for m in rec.matches)):
@@ -124,9 +128,9 @@ def _about_model(
                       text=model_facts_text(lang, catalog, model, local, question.aspect))  # fmt: skip
     # the cards that say the same about the model, cited beside the review's data
     words = {"access": "weights licence access", "price": "GPU hardware price cost", "power": "GPU power watts"}
-    query = f"{model.name} {words.get(question.aspect or '', 'GPU hardware memory')}"
+    query = f"{model.name} {words.get(question.aspect or '', 'GPU hardware memory')} {question.text}"
     plan.passages = retrieve(retriever, query, [model.name], lang, plan.notices)
-    return _with_evidence(plan, lang)
+    return _with_evidence(plan, lang, retriever)
 
 
 def literature_passages(
@@ -169,7 +173,7 @@ def plan_answer(
         if studies:  # the review's own words for what it rests on, cited
             query = f"review evidence base {studies} studies language models clinical sub-tasks"
             plan.passages = retrieve(retriever, query, [f"{studies} studies"], lang, plan.notices)[:1]
-        return _with_evidence(plan, lang)
+        return _with_evidence(plan, lang, retriever)
     if question.kind == "count" and rec is not None:
         return AnswerPlan(RULES, "count", question.text, text=count_text(lang, rec))
     if question.kind == "my_stage" and rec is not None:

@@ -262,8 +262,10 @@ def _answer_pieces(
     if plan.asked is not None and (query := to_english(plan.question, lang, backend)) is not None:
         # searched again in English (after the deterministic part was sent: the translation takes a moment)
         passages = literature_passages(retriever, plan.asked, lang, [], english=query) or passages
+    # a question read with the statements it refers to is still answered by what it asks itself
+    own = plan.asked.own_words if plan.asked is not None else None
     stream = answer_stream(plan.question, passages, catalog=catalog, lang=lang, backend=backend, query=query,
-                           scorer=scorer, register=numbering.register, facts=plan.facts)  # fmt: skip
+                           scorer=scorer, register=numbering.register, facts=plan.facts, own=own)  # fmt: skip
     for piece in stream:
         if isinstance(piece, GroundedAnswer):
             yield {"source": piece.source, "citations": list(piece.cited),

@@ -64,6 +64,8 @@ RELEVANT_OVERLAP = 0.34  # the word-overlap scorer's equivalent
 OVERLAP_WEIGHT = 0.3
 STRONG_MARGIN = 0.15  # above the threshold by this much, the excerpts answer even when the model says not
 NOT_RELEVANT, WEAK, STRONG = "not relevant", "weak", "strong"
+MIN_OWN_WORDS = 2  # content words a question needs of its own to rank sentences by them
+OWN_WORDS_FLOOR = 0.6  # of the relevance threshold: a question's own words below it match nothing at all
 FIGURE_BONUS = 0.08  # added to a sentence's score when it gives the figure a question asks for
 REFERENCE_PENALTY = 0.15  # taken from a reference's score, unless the question asks about publication
 # A bibliographic line: a journal's year;volume(issue), "Published in", a citation, a DOI, PMID or article link.
@@ -301,17 +303,41 @@ def _ranking_scores(question: str, texts: Sequence[str], scores: Sequence[float]
     ]
 
 
+def _own_words_first(
+    scorer: SentenceScorer | None,
+    own: str | None,
+    texts: Sequence[str],
+    contexts: Sequence[str],
+    whole: list[float],
+    lang: str,
+) -> list[float]:
+    """Scores for ranking that follow the question's own words (``own``) when the question also carries the
+    statements around it ("there's a paper in my uploads about physician letters. what hardware did they
+    fine-tune on?"): the statements find the document, but the sentence wanted answers the question, not the
+    statement. The whole's score keeps a share, so that "what did they find?" still prefers that document.
+    Own words that say almost nothing or match nothing ("is that in the literature?") leave the whole's
+    ranking as it is."""
+    if not own or len(_content_words(own)) < MIN_OWN_WORDS or not texts:
+        return whole
+    mine, threshold = _scores(scorer, own, texts, lang, contexts)
+    if max(mine) < OWN_WORDS_FLOOR * threshold:
+        return whole
+    return [(m + WHOLE_QUESTION_SHARE * w) / (1 + WHOLE_QUESTION_SHARE) for m, w in zip(mine, whole, strict=True)]
+
+
 def select_excerpts(
     question: str,
     passages: Sequence[Passage],
     scorer: SentenceScorer | None,
     lang: str = "en",
     query: str | None = None,
+    own: str | None = None,
 ) -> tuple[list[Excerpt], str]:
     """The best sentences of the passages for the question, grouped by passage and numbered; and how relevant
     they are (NOT_RELEVANT, WEAK or STRONG): the best must score above the threshold, and every name the
     question asks about must occur in some passage (a question about "GPT-5" is not answered by passages
-    about GPT-4); STRONG when it scores well above the threshold."""
+    about GPT-4); STRONG when it scores well above the threshold. ``own``: the question's own words, when
+    ``question`` also holds the statements it refers to (the sentences are ranked mostly by these)."""
     candidates = [(i, s) for i, p in enumerate(passages[:MAX_SCORED_PASSAGES]) for s in split_sentences(p.text)]
     if not candidates:
         return [], NOT_RELEVANT
@@ -327,8 +353,10 @@ def select_excerpts(
     texts = [s for _, s in candidates]
     # the relevance is the whole question's; the sentences are ranked by what it asks, titles aside
     focus = without_titles(scoring[0], passages[:MAX_SCORED_PASSAGES])
-    if focus != scoring[0]:
+    own = own if own and not query else None  # a translated question has no own words apart from its context
+    if focus != scoring[0] or own:
         focused, _ = _scores(scorer, focus, texts, scoring[1], contexts)
+        focused = _own_words_first(scorer, own, texts, contexts, focused, scoring[1])
         scores = [
             sc - CATALOG_PENALTY * (passages[i].kind == "catalog")
             for sc, (i, _) in zip(focused, candidates, strict=True)
@@ -506,16 +534,29 @@ def _best_for_each_part(
     return _PartPicks(tuple(chosen), best_score)
 
 
+def answering_sentence(question: str, passage: Passage, scorer: SentenceScorer | None) -> str:
+    """The passage's sentence that best matches the question (the figure it asks for first), to quote beside an
+    answer from the catalog: a card's opening line says what the paper is, not how long training took."""
+    texts = split_sentences(passage.text)[:MAX_SENTENCES_PER_PASSAGE]
+    if not texts:
+        return passage.text
+    contexts = [f"{passage.title} {passage.section or ''}"] * len(texts)
+    scores, _ = _scores(scorer, question, texts, contexts=contexts)
+    ranking = _ranking_scores(question, texts, scores)
+    return texts[max(range(len(texts)), key=lambda j: ranking[j])]
+
+
 def _ranked_sentences(
-    question: str, excerpts: Sequence[Excerpt], scorer: SentenceScorer | None
+    question: str, excerpts: Sequence[Excerpt], scorer: SentenceScorer | None, own: str | None = None
 ) -> list[tuple[Excerpt, str]]:
     """Every excerpt sentence with the excerpt it comes from, best first: the best match for each thing the
-    question asks, then the rest by how well they match the whole question."""
+    question asks, then the rest by how well they match the whole question (mostly its ``own`` words)."""
     pairs = [(e, s) for e in excerpts for s in e.sentences]
     contexts = [f"{e.passage.title} {e.passage.section or ''}" for e, _ in pairs]
     texts = [s for _, s in pairs]
     question = without_titles(question, [e.passage for e in excerpts])
     scores, _ = _scores(scorer, question, texts, contexts=contexts)
+    scores = _own_words_first(scorer, own, texts, contexts, scores, "en")
     scores = _ranking_scores(question, texts, scores)
     first = list(_best_for_each_part(scorer, question, texts, contexts, scores).chosen)
     order = sorted(range(len(pairs)), key=lambda j: -scores[j])
@@ -528,9 +569,11 @@ def _ranked_sentences(
     return ranked
 
 
-def extractive(question: str, excerpts: Sequence[Excerpt], lang: str, scorer: SentenceScorer | None) -> GroundedAnswer:
+def extractive(
+    question: str, excerpts: Sequence[Excerpt], lang: str, scorer: SentenceScorer | None, own: str | None = None
+) -> GroundedAnswer:
     """The one to three best sentences, quoted with their numbers (only the passages quoted are cited)."""
-    best = _ranked_sentences(question, excerpts, scorer)[:MAX_QUOTES]
+    best = _ranked_sentences(question, excerpts, scorer, own)[:MAX_QUOTES]
     used = list(dict.fromkeys(e.passage for e, _ in best))
     # quotes grouped by passage, in the order of each passage's best quote, in the passage's own order
     quotes = sorted(best, key=lambda pair: (used.index(pair[0].passage), pair[0].sentences.index(pair[1])))
@@ -636,16 +679,19 @@ def answer_stream(
     register: Register,
     facts: str = "",
     query: str | None = None,
+    own: str | None = None,
 ) -> Iterator[str | GroundedAnswer]:
     """The answer's checked sentences as they pass (cited in the reply's numbering), then the GroundedAnswer
     (its ``cited`` in the reply's numbering too). ``register`` numbers the passages the answer uses; ``query``
-    is the question in English, when it was asked in another language."""
-    excerpts, relevance = select_excerpts(question, passages, scorer, lang, query)
+    is the question in English, when it was asked in another language; ``own`` the question's own words when
+    ``question`` also holds the statements it refers to."""
+    excerpts, relevance = select_excerpts(question, passages, scorer, lang, query, own)
+    own = own if not query else None
     if not excerpts or relevance == NOT_RELEVANT:
         yield from _numbered(refusal(lang, passages), register)
         return
     if backend is None or backend.name == "none":
-        yield from _numbered(extractive(query or question, excerpts, lang, scorer), register)
+        yield from _numbered(extractive(query or question, excerpts, lang, scorer, own), register)
         return
     check = _Checker(excerpts, catalog, facts, question, lang)
     shown: list[str] = []
@@ -675,7 +721,7 @@ def answer_stream(
         if check.refused and relevance == WEAK:
             fallback = refusal(lang, passages)
         else:
-            fallback = extractive(query or question, excerpts, lang, scorer)
+            fallback = extractive(query or question, excerpts, lang, scorer, own)
         text, numbered = _numbered(fallback, register)
         yield text
         yield replace(numbered, dropped_sentences=check.dropped, dropped_numbers=check.dropped_numbers)

@@ -38,8 +38,9 @@ LITERATURE = "literature"
 # What a question about one model asks (concept words, EN/ES/DE, matched on normalised text).
 ASPECTS: dict[str, re.Pattern[str]] = {
     "price": re.compile(
-        r"\b(?:cost\w*|price\w*|pricing|charge[sd]?|fees?|buy\w*|purchas\w*|rent\w*|dollars?|usd|euros?|expensive|cheap\w*|"
-        r"cuest\w*|cost\w*|precio\w*|compra\w*|alquil\w*|kost\w*|preis\w*|kauf\w*|miet\w*|teuer)\b|\$"
+        r"\b(?:cost\w*|price\w*|pricing|charge[sd]?|fees?|buy\w*|purchas\w*|rent\w*|dollars?|usd|euros?|expensive|cheap\w*|bills?|billed|invoices?|spend|spending|"
+        r"cuest\w*|cost\w*|precio\w*|compra\w*|alquil\w*|factura\w*|kost\w*|preis\w*|kauf\w*|miet\w*|teuer|"
+        r"rechnung\w*)\b|\$"
     ),
     "power": re.compile(r"\b(?:power|watts?|energy|electricity|tdp|consum\w*|energia|potencia|strom\w*|leistung)\b"),
     "access": re.compile(
@@ -167,6 +168,13 @@ class Question:
     about: str = ""  # the statements of the message a literature question points back to ("Is that true?")
     named: tuple[Model, ...] = ()  # every model the question names ("can BERT and RoBERTa draft letters?")
 
+    @property
+    def own_words(self) -> str | None:
+        """The question's own words when it is read with the statements it refers to ("there's a paper in my
+        uploads about physician letters. what hardware did they use?"): the statements find the document, the
+        question says which of its sentences answers (unless its words match nothing: "Is that true?")."""
+        return self.text if self.about else None
+
 
 def _resolve(mentions: tuple[ModelMention, ...], rec: Recommendation | None) -> Model | None:
     """The catalog model a mention means (the recommended entry first when a name has several)."""
@@ -205,6 +213,12 @@ def _sizing_model(catalog: Catalog, text: str, mentions: tuple[ModelMention, ...
     return architecture.key
 
 
+def _states_workload(catalog: Catalog, text: str) -> bool:
+    """True when the text says how many requests or documents a day (week, month) there are."""
+    facts = catalog.sizing_facts
+    return facts is not None and read_situation(text, facts.gpus).workload is not None
+
+
 def _is_encoder(catalog: Catalog, model: Model) -> bool:
     return architecture_type(catalog, model) == "encoder"
 
@@ -221,7 +235,7 @@ _SPEED = re.compile(
     r"velocidad|rapid\w*|geschwindigkeit|schnell\w*)\b"
 )
 _MONTHLY = re.compile(r"\b(?:per month|a month|monthly|por mes|al mes|mensual\w*|pro monat|im monat|monatlich\w*)\b")
-_POINTS_BACK = re.compile(r"\b(?:that|this|it|those|these|eso|esto|ello|das|dies|dieses?)\b")
+_POINTS_BACK = re.compile(r"\b(?:that|this|it|they|them|their|those|these|eso|esto|ello|das|dies|dieses?)\b")
 _HOW_MANY = re.compile(r"\b(?:how many|cuant[oa]s|wie viele)\b")
 _PRONOUN = re.compile(r"\b(?:it|its|this one|that one|this model|that model|lo|la|este|esta|es|ihn|dieses)\b")
 # A second question that goes on from the one before it in the same message ("... on ROUGE? and what
@@ -270,7 +284,7 @@ def read_question(
         )
     if goes_on and question.source == LITERATURE:
         return replace(question, follows=previous, about_user_docs=question.about_user_docs or _names_own(previous))
-    if question.source == LITERATURE and context and _POINTS_BACK.search(norm):
+    if question.source == LITERATURE and context and (_POINTS_BACK.search(norm) or _names_a_source(context)):
         # "Someone told me GPT-3.5 with the ACR guidelines beat radiologists. Is that in the literature?": the
         # statement is what the question asks about
         return replace(question, about=context, about_user_docs=question.about_user_docs or _names_own(context))
@@ -359,6 +373,10 @@ def _routed(
     if model is not None and model.access != "API" and (not reported or own_terms) and ASPECTS["price"].search(norm):
         # the catalog prices only the hardware studies reported; with none reported, or a monthly rent or a named
         # GPU asked for, the calculator's estimate answers
+        return Question(text, SIZING, "sizing", model, context=context)
+    api_bill = model is not None and model.access == "API" and ASPECTS["price"].search(norm)
+    if api_bill and _states_workload(catalog, text):
+        # "500 letters a day of 2,000 tokens through GPT-4: the monthly bill?": the calculator prices the tokens
         return Question(text, SIZING, "sizing", model, context=context)
     if sizing:
         if model is None and not mentions and context:  # "Llama 3.1 70B, 20 users. What's the KV cache?"

@@ -249,14 +249,16 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return flat[:limit].rsplit(" ", 1)[0] + " …"
 
 
-def evidence_block(lang: str, passages: Sequence[Passage]) -> str:
-    """Numbered evidence lines: the passage's title and an excerpt, each with its [n]."""
+def evidence_block(lang: str, passages: Sequence[Passage], quotes: Sequence[str] = ()) -> str:
+    """Numbered evidence lines: the passage's title and an excerpt (its ``quotes`` entry, else its start), each
+    with its [n]."""
     if not passages:
         return ""
     lines = []
     for n, p in enumerate(passages, start=1):
         year = f" ({p.year})" if p.year else ""
-        lines.append(f'- {p.title}{year}: "{excerpt(p.text)}" [{n}]')
+        quoted = quotes[n - 1] if n <= len(quotes) else p.text
+        lines.append(f'- {p.title}{year}: "{excerpt(quoted)}" [{n}]')
     return f"### {t(lang, 'evidence_heading')}\n" + "\n".join(lines)
 
 

@@ -130,7 +130,14 @@ def sizing_answer(
     except InvalidInput:
         return t(lang, "sizing_unknown", model=label)
     if doc.get("total_gb") is None:
-        return t(lang, "sizing_api", model=label)
+        # a vendor's service has nothing to size, but a stated workload has a monthly token bill
+        api = ((doc.get("cost") or {}).get("per_month") or {}).get("api")
+        if not api:
+            return t(lang, "sizing_api", model=label)
+        dates = ", ".join(sorted(set((doc["cost"].get("prices_as_of") or {}).values())))
+        bill = t(lang, "sizing_api_bill", requests=query.requests_per_day, tokens=query.tokens_per_request,
+                 usd=money(api), date=dates)  # fmt: skip
+        return t(lang, "sizing_api", model=label) + "\n" + bill
     lines = _lines(lang, doc, query, reference=reference)
     if model is not None and named is None:
         resources = model_resources(catalog, model, None)

@@ -907,3 +907,51 @@ def test_a_monthly_rent_on_a_named_gpu_is_the_calculators_even_with_reported_har
     asked = read_question(catalog, "How much would renting a single A100 80GB cost us per month to run RaDialog?", None)
     assert asked.source == SIZING
     assert read_question(catalog, "What does RaDialog's hardware cost?", None).source == CATALOG
+
+
+# The statements around a question find the document; the question's own words pick the sentence that answers.
+DRAFTS = passage(
+    "drafts-1",
+    "Report drafts study",
+    "Radiologists preferred the fine-tuned drafts of reports in 71% of cases. Radiologists rated the fine-tuned "
+    "drafts of reports as fluent. The fine-tuned drafts of reports needed fewer edits by radiologists. "
+    "Radiologists found errors in few of the drafts of reports. Training took 6 hours on one A100 GPU.",
+)
+
+
+def test_a_question_read_with_the_statements_it_refers_to_is_answered_by_its_own_words(catalog: Catalog) -> None:
+    message = (
+        "The report drafts paper is about radiologists who preferred fine-tuned drafts of reports. "
+        "What GPU was it trained on?"
+    )
+    reply = ask(catalog, message, retriever=FakeRetriever([DRAFTS]))
+    assert reply.answer is not None and reply.answer["source"] == "extractive"
+    assert "> Training took 6 hours on one A100 GPU. [1]" in reply.text
+
+
+def test_own_words_that_say_almost_nothing_leave_the_statement_as_the_subject(catalog: Catalog) -> None:
+    message = "The report drafts paper says radiologists found errors in few of the drafts. Is that in the literature?"
+    reply = ask(catalog, message, retriever=FakeRetriever([DRAFTS]))
+    assert reply.answer is not None and "> Radiologists found errors in few of the drafts of reports. [1]" in reply.text
+
+
+def test_an_api_models_monthly_bill_for_a_stated_workload_comes_from_the_calculator(catalog: Catalog) -> None:
+    reply = ask(catalog, "if we push about 500 letters a day of 2000 tokens each thru gpt-4 whats the monthly api bill")
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    price = catalog.api_prices["gpt-4"]
+    assert price.usd_per_1k_input_tokens is not None and price.usd_per_1k_output_tokens is not None
+    half = 500 * 2000 * 30.42 / 2 / 1000  # thousands of tokens read, and as many written
+    bill = half * price.usd_per_1k_input_tokens + half * price.usd_per_1k_output_tokens
+    assert f"${bill:,.2f}" in reply.text and "500 requests a day of 2,000 tokens" in reply.text
+
+
+def test_a_catalog_answer_quotes_the_sentence_of_its_evidence_that_answers_the_question(catalog: Catalog) -> None:
+    card = passage(
+        "llava-card",
+        "LLaVA-Med",
+        "LLaVA-Med is a vision-language assistant for biomedicine. It adapts LLaVA to biomedical figures and their "
+        "captions. The whole model trains in under 15 hours on eight A100 GPUs.",
+    )
+    reply = ask(catalog, "how long did llava med take to train and on what gpus", retriever=FakeRetriever([card]))
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
+    assert '"The whole model trains in under 15 hours on eight A100 GPUs." [1]' in reply.text
