@@ -235,6 +235,16 @@ _SPEED = re.compile(
     r"velocidad|rapid\w*|geschwindigkeit|schnell\w*)\b"
 )
 _MONTHLY = re.compile(r"\b(?:per month|a month|monthly|por mes|al mes|mensual\w*|pro monat|im monat|monatlich\w*)\b")
+# What a question may ask about a model that the review's tables never hold: the energy a run used (they hold
+# the GPUs' rated watts), its emissions, and what training cost the vendor of a model offered only as an API.
+_BEYOND_THE_TABLES = re.compile(
+    r"\b(?:kwh|mwh|gwh|co2|carbon|emission\w*|footprint|energy (?:use|used|usage|consumption|consumed)|"
+    r"emisiones|huella|consumo (?:de )?energ\w*|energieverbrauch|emissionen|co2-\w*)\b"
+)
+_TRAINING_COST = re.compile(
+    r"\b(?:cost|spent|spend|pay|paid)\b(?:\s+\w+){0,3}\s+(?:to )?(?:train|pre-?train)\w*|"
+    r"\b(?:training|pre-?training) (?:cost|budget|bill)\w*"
+)
 _POINTS_BACK = re.compile(r"\b(?:that|this|it|they|them|their|those|these|eso|esto|ello|das|dies|dieses?)\b")
 _HOW_MANY = re.compile(r"\b(?:how many|cuant[oa]s|wie viele)\b")
 _PRONOUN = re.compile(r"\b(?:it|its|this one|that one|this model|that model|lo|la|este|esta|es|ihn|dieses)\b")
@@ -327,6 +337,10 @@ def _routed(
     if follow is not None and follow.kind == WHY_NOT and (model is not None or not _SOURCE_CITED.search(norm)):
         return Question(text, RULES, "why_not", model or _resolve(follow.models, rec))
     if _SOURCE_CITED.search(norm):
+        return Question(text, LITERATURE, "literature", model, terms=find_terms(text))
+    vendor_cost = model is not None and model.access == "API" and _TRAINING_COST.search(norm)
+    if model is not None and (_BEYOND_THE_TABLES.search(norm) or vendor_cost):
+        # energy used, emissions, what training cost a vendor: no table of the review holds them; the literature may
         return Question(text, LITERATURE, "literature", model, terms=find_terms(text))
     if model is not None and _CAN_WRITE.search(norm):
         all_named = tuple(m for m in (_resolve((mention,), rec) for mention in mentions) if m is not None)

@@ -955,3 +955,20 @@ def test_a_catalog_answer_quotes_the_sentence_of_its_evidence_that_answers_the_q
     reply = ask(catalog, "how long did llava med take to train and on what gpus", retriever=FakeRetriever([card]))
     assert reply.answer is not None and reply.answer["source"] == "catalog"
     assert '"The whole model trains in under 15 hours on eight A100 GPUs." [1]' in reply.text
+
+
+def test_what_no_table_holds_about_a_model_is_asked_of_the_literature_which_may_say_it_does_not_say(
+    catalog: Catalog,
+) -> None:
+    rec = respond(catalog, conversation(catalog)[:3]).recommendation
+    cases = {
+        "how much energy in kWh did it take to pretrain ClinicalBERT": LITERATURE,  # the tables hold watts
+        "what were the CO2 emissions of training MEDITRON 70B": LITERATURE,
+        "btw what did it cost openai to train gpt-4 in the first place": LITERATURE,  # the tables hold token prices
+        "What would GPT-4 cost per 1k tokens?": CATALOG,
+        "How much power does ClinicalBERT draw?": CATALOG,
+    }
+    for text, source in cases.items():
+        assert read_question(catalog, text, rec).source == source, text
+    reply = ask(catalog, "what did it cost openai to train gpt-4", retriever=FakeRetriever([DRAFTS, OTHER]))
+    assert reply.answer is not None and reply.answer["source"] == "refusal"
