@@ -124,6 +124,9 @@ _VERB_FIRST = re.compile(
     r"^\W*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\s+"
     r"(?:the|a|an|it|this|that|these|those|there|they|we|you|i|any|its|their|our|my|his|her)\b"
 )
+# "does" or "did" before any subject asks ("did radiologists actually prefer its reports", "does radialog run on
+# a cpu"); other verbs are left to the list above, since notes drop their subject ("should run on site").
+_DO_FIRST = re.compile(r"^\W*(?:does|did)\s+(?!not\b)[\w-]+\s+\w")
 # A topic set before the question: "the RSNA paper - what VRAM do they give", "radonc letters: was the 13B ..."
 _TOPIC_FIRST = re.compile(r"\s[-\u2013\u2014]\s|:\s")
 # After a topic, a verb first asks whatever its subject: "before the board meets: is RaDialog CE marked",
@@ -191,7 +194,7 @@ def _asks(stripped: str) -> bool:
     if not stripped:
         return False
     norm = normalize(stripped)
-    if _VERB_FIRST.match(norm):
+    if _VERB_FIRST.match(norm) or _DO_FIRST.match(norm):
         return True
     if _TAG_QUESTION.search(norm):
         return True

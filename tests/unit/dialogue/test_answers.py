@@ -69,6 +69,9 @@ def test_questions_without_a_question_mark_and_statements_that_open_with_a_quest
 
 def test_a_question_with_its_verb_first_or_after_a_topic_needs_no_question_mark() -> None:
     assert parse_message("Does it run on one GPU").questions
+    # "does" or "did" before a bare noun or a name asks too
+    assert parse_message("did radiologists actually prefer its reports, in what share of cases").questions
+    assert parse_message("does radialog run on a cpu").questions
     topic = "the RSNA tutorial paper i uploaded - what vram do they give for mixtral 8x22b at 4bit"
     assert parse_message(topic).questions == (topic,)
     assert parse_message("radonc letters: was the 13b llama 2 better than the 8b llama 3 on rouge").questions
@@ -90,6 +93,8 @@ def test_a_question_with_its_verb_first_or_after_a_topic_needs_no_question_mark(
         "Scope: is to summarise the reports.",
         "Datenschutz: ist uns sehr wichtig.",
         "Hosting: is not decided yet.",
+        "Did not decide yet where it runs.",
+        "Should run on our own servers.",
         "We do not know how many users.",
         "Count how many falls are charted in the nursing notes.",
         "No sabemos cuántos usuarios habrá.",
