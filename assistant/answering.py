@@ -148,9 +148,11 @@ def literature_passages(
         own = [p for p in found if p.kind == "user"]
         described = described_documents(asked, own)  # "The letters paper I added ... What does it say?"
         if described:
-            # "the letters paper I added": that document's passages only, more of them than one search gives
-            more = search(retriever, query, DESCRIBED_K, lang, notices, max_per_doc=None)
-            own = [p for p in more if p.doc_id in described] or own
+            # "the letters paper I added": that document's passages only, more of them than one search gives;
+            # found by the question's own words first, since the words describing the paper find its opening
+            wordings = [question.text, query] if question.about and english is None else [query]
+            more = [p for q in wordings for p in search(retriever, q, DESCRIBED_K, lang, notices, max_per_doc=None)]
+            own = list({p.key: p for p in more if p.doc_id in described}.values()) or own
         return (own or found)[:LITERATURE_K]
     found = search(retriever, query, LITERATURE_K + CATALOG_SPARE, lang, notices, max_per_doc=PER_DOCUMENT)
     if question.model is None:

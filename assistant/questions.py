@@ -245,6 +245,7 @@ _TRAINING_COST = re.compile(
     r"\b(?:cost|spent|spend|pay|paid)\b(?:\s+\w+){0,3}\s+(?:to )?(?:train|pre-?train)\w*|"
     r"\b(?:training|pre-?training) (?:cost|budget|bill)\w*"
 )
+_THEY = re.compile(r"\b(?:they|their|them|ellos)\b")
 _POINTS_BACK = re.compile(r"\b(?:that|this|it|they|them|their|those|these|eso|esto|ello|das|dies|dieses?)\b")
 _HOW_MANY = re.compile(r"\b(?:how many|cuant[oa]s|wie viele)\b")
 _PRONOUN = re.compile(r"\b(?:it|its|this one|that one|this model|that model|lo|la|este|esta|es|ihn|dieses)\b")
@@ -285,6 +286,9 @@ def read_question(
     if question.source != LITERATURE and (
         (_ASKS_WHAT_IT_SAYS.search(norm) and _names_a_source(context))
         or any(tells_what_a_document_says(s) for s in sentences(context))
+        # "there's a paper in my uploads on fine-tuning llama for letters. what gpu did they use?": "they" are
+        # its authors, so the question asks what that paper says, not what the catalog holds about LLaMA
+        or (_names_own(context) and _THEY.search(norm))
     ):
         # "The review I added has a table of memory needs. What does it list for Llama 2 at 4 bits?": "it"
         # is the document the message names, so the question asks what that document says
@@ -294,6 +298,10 @@ def read_question(
         )
     if goes_on and question.source == LITERATURE:
         return replace(question, follows=previous, about_user_docs=question.about_user_docs or _names_own(previous))
+    if question.source == LITERATURE and not context and (topic := _document_topic(text)) is not None:
+        # "the rsna review i uploaded - when was it accepted": the topic names the document, the rest asks
+        rest = text[len(topic):].lstrip(" -\u2013\u2014:")
+        return replace(question, text=rest, about=topic, about_user_docs=question.about_user_docs or _names_own(topic))
     if question.source == LITERATURE and context and (_POINTS_BACK.search(norm) or _names_a_source(context)):
         # "Someone told me GPT-3.5 with the ACR guidelines beat radiologists. Is that in the literature?": the
         # statement is what the question asks about
@@ -308,6 +316,21 @@ _ASKS_WHAT_IT_SAYS = re.compile(
     r"\b(?:que|cuant[oa]s?|cual\w*) (?:\w+ ){0,2}(?:dice|indica|recoge|propone|recomienda|menciona|describe|cita|da)\b|"
     r"\b(?:was|wie ?viel\w*|welche\w*) (?:\w+ ){0,3}(?:sagt|nennt|listet|empfiehlt|beschreibt|berichtet|zitiert|gibt)\b"
 )
+
+
+# A topic set before a question with a dash or a colon ("the RSNA paper - what VRAM do they give").
+_TOPIC_MARK = re.compile(r"\s[-\u2013\u2014]\s|:\s")
+MIN_ASKED_WORDS = 3  # after the topic, a question of its own
+
+
+def _document_topic(text: str) -> str | None:
+    """The topic before a question's dash or colon when it names a document and a question of a few words
+    follows ("the best practices writeup in my library: what does it recommend for reproducibility")."""
+    mark = _TOPIC_MARK.search(text)
+    if mark is None or len(text[mark.end():].split()) < MIN_ASKED_WORDS:
+        return None
+    topic = text[: mark.start()]
+    return topic if _names_a_source(topic) else None
 
 
 def _names_own(text: str) -> bool:

@@ -977,3 +977,25 @@ def test_what_no_table_holds_about_a_model_is_asked_of_the_literature_which_may_
         assert read_question(catalog, text, rec).source == source, text
     reply = ask(catalog, "what did it cost openai to train gpt-4", retriever=FakeRetriever([DRAFTS, OTHER]))
     assert reply.answer is not None and reply.answer["source"] == "refusal"
+
+
+def test_they_after_a_statement_naming_the_users_paper_are_its_authors(catalog: Catalog) -> None:
+    rec = respond(catalog, conversation(catalog)[:3]).recommendation
+    context = "there's a paper in my uploads on fine-tuning llama for radiation oncology letters."
+    question = read_question(catalog, "what gpu did they fine-tune on?", rec, context=context)
+    assert question.source == LITERATURE and question.about_user_docs
+    # without the user's paper named, the model's hardware is the catalog's to answer
+    plain = read_question(catalog, "what gpu did they fine-tune llama on?", rec, context="we like llama.")
+    assert plain.source == CATALOG
+
+
+def test_a_document_named_before_a_dash_is_searched_for_what_the_question_asks_of_it(catalog: Catalog) -> None:
+    question = read_question(catalog, "the report drafts paper I added - what GPU was the training run on", None)
+    assert question.source == LITERATURE and question.about_user_docs
+    assert (question.about, question.text) == ("the report drafts paper I added", "what GPU was the training run on")
+    own, other = (p.__class__(**{**p.__dict__, "kind": "user"}) for p in (DRAFTS, OTHER))
+    retriever = FakeRetriever([other, own])
+    reply = ask(catalog, "the report drafts paper I added - what GPU was the training run on", retriever=retriever)
+    # the paper's own passages are searched again by the question alone: the description finds its opening
+    assert "what GPU was the training run on" in retriever.queries
+    assert reply.answer is not None and "> Training took 6 hours on one A100 GPU. [1]" in reply.text
