@@ -11,6 +11,7 @@ runs the rules again on a copy of the answers; nothing changes for real.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 from assistant.catalog import Catalog, Model
 from assistant.composing import blocks
@@ -145,6 +146,11 @@ def literature_passages(
     query = " ".join([asked, *([english] if english else []), *(t for t in question.terms if "_" not in t)])
     if question.about_user_docs:
         found = search(retriever, query, USER_DOCS_K, lang, notices, max_per_doc=PER_DOCUMENT)
+        if question.about and english is None:
+            # "the rsna review I added - when was it accepted": the question's own words find the passage that
+            # answers; the words about the paper find its opening pages. Both searches' passages, alternating.
+            mine = search(retriever, question.text, USER_DOCS_K, lang, notices, max_per_doc=PER_DOCUMENT)
+            found = list({p.key: p for pair in zip_longest(mine, found) for p in pair if p is not None}.values())
         own = [p for p in found if p.kind == "user"]
         described = described_documents(asked, own)  # "The letters paper I added ... What does it say?"
         if described:

@@ -10,7 +10,7 @@ import pytest
 from assistant.asked import asks_for_a_figure, states_a_figure
 from assistant.catalog import Catalog
 from assistant.dialogue import Reply, respond, respond_stream
-from assistant.evidence import Numbering, renumber
+from assistant.evidence import Numbering, Passage, renumber
 from assistant.grounded import (
     answer_stream,
     check_sentence,
@@ -999,3 +999,16 @@ def test_a_document_named_before_a_dash_is_searched_for_what_the_question_asks_o
     # the paper's own passages are searched again by the question alone: the description finds its opening
     assert "what GPU was the training run on" in retriever.queries
     assert reply.answer is not None and "> Training took 6 hours on one A100 GPU. [1]" in reply.text
+
+
+def test_a_question_about_the_users_paper_is_also_searched_by_its_own_words(catalog: Catalog) -> None:
+    def own(key: str, text: str) -> Passage:
+        found = passage(key, "Open models in radiology", text)
+        return found.__class__(**{**found.__dict__, "kind": "user"})
+
+    opening = own("review-1", "This review covers open models in radiology. It compares open and proprietary models.")
+    dates = own("review-2", "The open models review was received April 10, 2024 and accepted July 24, 2024.")
+    retriever = FakeRetriever([opening], [dates])  # the description finds the opening; the question, the dates
+    reply = ask(catalog, "the open models review I added - when was it accepted", retriever=retriever)
+    assert "when was it accepted" in retriever.queries
+    assert reply.answer is not None and "accepted July 24, 2024. [" in reply.text
