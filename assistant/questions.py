@@ -38,7 +38,8 @@ LITERATURE = "literature"
 # What a question about one model asks (concept words, EN/ES/DE, matched on normalised text).
 ASPECTS: dict[str, re.Pattern[str]] = {
     "price": re.compile(
-        r"\b(?:cost\w*|price\w*|pricing|charge[sd]?|fees?|buy\w*|purchas\w*|rent\w*|dollars?|usd|euros?|expensive|cheap\w*|bills?|billed|invoices?|spend|spending|"
+        r"\b(?:cost\w*|price\w*|pricing|charge[sd]?|fees?|buy\w*|purchas\w*|rent\w*|dollars?|usd|euros?|expensive|cheap\w*|"
+        r"bills?|billed|invoices?|spend|spending|"
         r"cuest\w*|cost\w*|precio\w*|compra\w*|alquil\w*|factura\w*|kost\w*|preis\w*|kauf\w*|miet\w*|teuer|"
         r"rechnung\w*)\b|\$"
     ),
