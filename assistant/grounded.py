@@ -337,7 +337,8 @@ def select_excerpts(
     they are (NOT_RELEVANT, WEAK or STRONG): the best must score above the threshold, and every name the
     question asks about must occur in some passage (a question about "GPT-5" is not answered by passages
     about GPT-4); STRONG when it scores well above the threshold. ``own``: the question's own words, when
-    ``question`` also holds the statements it refers to (the sentences are ranked mostly by these)."""
+    ``question`` also holds the statements it refers to (the sentences are ranked mostly by these; in the
+    question's language, so None when the sentences are scored against an English ``query``)."""
     candidates = [(i, s) for i, p in enumerate(passages[:MAX_SCORED_PASSAGES]) for s in split_sentences(p.text)]
     if not candidates:
         return [], NOT_RELEVANT
@@ -353,7 +354,6 @@ def select_excerpts(
     texts = [s for _, s in candidates]
     # the relevance is the whole question's; the sentences are ranked by what it asks, titles aside
     focus = without_titles(scoring[0], passages[:MAX_SCORED_PASSAGES])
-    own = own if own and not query else None  # a translated question has no own words apart from its context
     if focus != scoring[0] or own:
         focused, _ = _scores(scorer, focus, texts, scoring[1], contexts)
         focused = _own_words_first(scorer, own, texts, contexts, focused, scoring[1])
@@ -685,8 +685,8 @@ def answer_stream(
     (its ``cited`` in the reply's numbering too). ``register`` numbers the passages the answer uses; ``query``
     is the question in English, when it was asked in another language; ``own`` the question's own words when
     ``question`` also holds the statements it refers to."""
+    own = None if query else own  # a translated question's own words are not in English: the whole is scored
     excerpts, relevance = select_excerpts(question, passages, scorer, lang, query, own)
-    own = own if not query else None
     if not excerpts or relevance == NOT_RELEVANT:
         yield from _numbered(refusal(lang, passages), register)
         return

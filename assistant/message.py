@@ -128,7 +128,7 @@ _VERB_FIRST = re.compile(
 # a cpu"); other verbs are left to the list above, since notes drop their subject ("should run on site").
 _DO_FIRST = re.compile(r"^\W*(?:does|did)\s+(?!not\b)[\w-]+\s+\w")
 # A topic set before the question: "the RSNA paper - what VRAM do they give", "radonc letters: was the 13B ..."
-_TOPIC_FIRST = re.compile(r"\s[-\u2013\u2014]\s|:\s")
+TOPIC_MARK = re.compile(r"\s[-\u2013\u2014]\s|:\s")
 # After a topic, a verb first asks whatever its subject: "before the board meets: is RaDialog CE marked",
 # "unser DSB fragt: ist Baichuan-7B zugelassen" (German puts the verb first only in a question or a command).
 _VERB_FIRST_AFTER_TOPIC = re.compile(
@@ -174,7 +174,7 @@ def is_question(sentence: str) -> bool:
     stripped = sentence.strip()
     if stripped.endswith("?") or stripped.startswith("¿"):
         return True
-    parts = _TOPIC_FIRST.split(stripped)
+    parts = TOPIC_MARK.split(stripped)
     if any(_asks(part) for part in (stripped, parts[-1] if len(parts) > 1 else "")):
         return True
     # a form's label ("Scope: is to ...", "Datenschutz: ist uns wichtig") is no topic: a topic has a few words

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from assistant.asked import asked_measures
 from assistant.catalog import Catalog, Model
 from assistant.followups import (
     EXPLAIN,
@@ -24,7 +25,7 @@ from assistant.followups import (
     find_terms,
 )
 from assistant.lexicon import normalize
-from assistant.message import sentences, tells_what_a_document_says
+from assistant.message import TOPIC_MARK, sentences, tells_what_a_document_says
 from assistant.recommendation import Recommendation
 from assistant.rules import architecture_type
 from assistant.situation import read_situation
@@ -214,6 +215,19 @@ def _sizing_model(catalog: Catalog, text: str, mentions: tuple[ModelMention, ...
     return architecture.key
 
 
+# Measures (assistant/measures.toml) that no table of the review holds: the energy a run used (the tables hold
+# the GPUs' rated watts) and its emissions; and, for a model offered only as an API, what training cost its
+# vendor (the tables hold its token prices). The literature may state them; when it does not, it says so.
+_NOT_IN_ANY_TABLE = frozenset({"energy", "emissions"})
+_NOT_IN_AN_API_ROW = frozenset({"training_cost"})
+
+
+def _beyond_the_tables(text: str, model: Model) -> bool:
+    """True when the question asks about the model for a measure no table of the review holds."""
+    beyond = _NOT_IN_ANY_TABLE | (_NOT_IN_AN_API_ROW if model.access == "API" else frozenset())
+    return any(m.name in beyond for m in asked_measures(text))
+
+
 def _states_workload(catalog: Catalog, text: str) -> bool:
     """True when the text says how many requests or documents a day (week, month) there are."""
     facts = catalog.sizing_facts
@@ -236,16 +250,6 @@ _SPEED = re.compile(
     r"velocidad|rapid\w*|geschwindigkeit|schnell\w*)\b"
 )
 _MONTHLY = re.compile(r"\b(?:per month|a month|monthly|por mes|al mes|mensual\w*|pro monat|im monat|monatlich\w*)\b")
-# What a question may ask about a model that the review's tables never hold: the energy a run used (they hold
-# the GPUs' rated watts), its emissions, and what training cost the vendor of a model offered only as an API.
-_BEYOND_THE_TABLES = re.compile(
-    r"\b(?:kwh|mwh|gwh|co2|carbon|emission\w*|footprint|energy (?:use|used|usage|consumption|consumed)|"
-    r"emisiones|huella|consumo (?:de )?energ\w*|energieverbrauch|emissionen|co2-\w*)\b"
-)
-_TRAINING_COST = re.compile(
-    r"\b(?:cost|spent|spend|pay|paid)\b(?:\s+\w+){0,3}\s+(?:to )?(?:train|pre-?train)\w*|"
-    r"\b(?:training|pre-?training) (?:cost|budget|bill)\w*"
-)
 _THEY = re.compile(r"\b(?:they|their|them|ellos)\b")
 _POINTS_BACK = re.compile(r"\b(?:that|this|it|they|them|their|those|these|eso|esto|ello|das|dies|dieses?)\b")
 _HOW_MANY = re.compile(r"\b(?:how many|cuant[oa]s|wie viele)\b")
@@ -319,15 +323,13 @@ _ASKS_WHAT_IT_SAYS = re.compile(
 )
 
 
-# A topic set before a question with a dash or a colon ("the RSNA paper - what VRAM do they give").
-_TOPIC_MARK = re.compile(r"\s[-\u2013\u2014]\s|:\s")
 MIN_ASKED_WORDS = 3  # after the topic, a question of its own
 
 
 def _document_topic(text: str) -> str | None:
     """The topic before a question's dash or colon when it names a document and a question of a few words
     follows ("the best practices writeup in my library: what does it recommend for reproducibility")."""
-    mark = _TOPIC_MARK.search(text)
+    mark = TOPIC_MARK.search(text)
     if mark is None or len(text[mark.end():].split()) < MIN_ASKED_WORDS:
         return None
     topic = text[: mark.start()]
@@ -362,9 +364,7 @@ def _routed(
         return Question(text, RULES, "why_not", model or _resolve(follow.models, rec))
     if _SOURCE_CITED.search(norm):
         return Question(text, LITERATURE, "literature", model, terms=find_terms(text))
-    vendor_cost = model is not None and model.access == "API" and _TRAINING_COST.search(norm)
-    if model is not None and (_BEYOND_THE_TABLES.search(norm) or vendor_cost):
-        # energy used, emissions, what training cost a vendor: no table of the review holds them; the literature may
+    if model is not None and _beyond_the_tables(text, model):
         return Question(text, LITERATURE, "literature", model, terms=find_terms(text))
     if model is not None and _CAN_WRITE.search(norm):
         all_named = tuple(m for m in (_resolve((mention,), rec) for mention in mentions) if m is not None)

@@ -96,9 +96,13 @@ def _lines(lang: str, doc: dict[str, Any], query: SizingQuery, *, reference: boo
     cost = (doc.get("cost") or {}).get("per_month") or {}
     parts = [t(lang, f"sizing_cost_{kind}", usd=money(cost[kind])) for kind in ("buy", "rent", "api") if cost.get(kind)]
     if parts:
-        dates = ", ".join(sorted(set((doc["cost"].get("prices_as_of") or {}).values())))
-        lines.append(t(lang, "sizing_cost", costs="; ".join(parts), date=dates))
+        lines.append(t(lang, "sizing_cost", costs="; ".join(parts), date=_prices_dates(doc)))
     return lines
+
+
+def _prices_dates(doc: dict[str, Any]) -> str:
+    """The dates of the price tables a sizing document's costs come from ("2025-07")."""
+    return ", ".join(sorted(set((doc["cost"].get("prices_as_of") or {}).values())))
 
 
 def sizing_answer(
@@ -134,9 +138,8 @@ def sizing_answer(
         api = ((doc.get("cost") or {}).get("per_month") or {}).get("api")
         if not api:
             return t(lang, "sizing_api", model=label)
-        dates = ", ".join(sorted(set((doc["cost"].get("prices_as_of") or {}).values())))
         bill = t(lang, "sizing_api_bill", requests=query.requests_per_day, tokens=query.tokens_per_request,
-                 usd=money(api), date=dates)  # fmt: skip
+                 usd=money(api), date=_prices_dates(doc))  # fmt: skip
         return t(lang, "sizing_api", model=label) + "\n" + bill
     lines = _lines(lang, doc, query, reference=reference)
     if model is not None and named is None:
