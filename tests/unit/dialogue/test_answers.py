@@ -972,6 +972,7 @@ def test_what_no_table_holds_about_a_model_is_asked_of_the_literature_which_may_
         "btw what did it cost openai to train gpt-4 in the first place": LITERATURE,  # the tables hold token prices
         "What would GPT-4 cost per 1k tokens?": CATALOG,
         "How much power does ClinicalBERT draw?": CATALOG,
+        "Stromverbrauch Me LLaMA-70B?": CATALOG,  # German for the power it draws, which the tables hold
     }
     for text, source in cases.items():
         assert read_question(catalog, text, rec).source == source, text
