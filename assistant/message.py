@@ -31,7 +31,9 @@ _WHAT_IF = re.compile(
 )
 # A question word opening a sentence asks something unless a subject follows it: "what we need is..." states.
 _WH_WORD = re.compile(
-    r"^\W*(?:(?:and|but|so|also|ok|okay|hey|btw|y|pero|oye|vale|und|aber|sag mal)\b\W*)?"
+    # up to two lead-in words: "ok and what ...", "roughly what would ...", "btw, how many ..."
+    r"^\W*(?:(?:and|but|so|also|ok|okay|hey|btw|then|now|anyway|roughly|approximately|ballpark|quick question|y|"
+    r"pero|oye|vale|und|aber|sag mal)\b\W*){0,2}"
     # a preposition may come first: "on what kind of machine ...", "in which study ...", "¿en qué hospital ..."
     r"(?:(?:on|in|at|for|with|from|by|to|of|about|en|con|para|de|desde|auf|mit|fur|von|bei|an|aus)\s+)?"
     r"(what|which|who|whose|why|how|when|where|que|cual|cuales|quien|quienes|por que|como|cuando|donde|"

@@ -69,6 +69,10 @@ def test_questions_without_a_question_mark_and_statements_that_open_with_a_quest
 
 def test_a_question_with_its_verb_first_or_after_a_topic_needs_no_question_mark() -> None:
     assert parse_message("Does it run on one GPU").questions
+    # a wh-word after one or two lead-in words asks; "roughly what we need is ..." states
+    assert parse_message("roughly what would GPT-4 cost us per month for 1,000 summaries a day").questions
+    assert parse_message("ok and what would GPT-4 cost per month").questions
+    assert parse_message("Roughly what we need is a summary of the notes.").questions == ()
     # "does" or "did" before a bare noun or a name asks too
     assert parse_message("did radiologists actually prefer its reports, in what share of cases").questions
     assert parse_message("does radialog run on a cpu").questions
