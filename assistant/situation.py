@@ -355,7 +355,7 @@ _PER = (
     r"|(?P<daily>daily|täglich|diari[oa]s|al\s+día|pro\s+tag)"
 )
 _LENGTH = (
-    rf"(?:\s*(?:,|of|with|mit|von|de|con|à|each\s+of|,\s*each)?\s*{_ABOUT}(?P<len>{NUMBER})\s*"
+    rf"(?:\s*(?:,|of|at|with|mit|von|de|con|à|each\s+of|,\s*each)?\s*{_ABOUT}(?P<len>{NUMBER})\s*"
     r"(?P<unit>tokens?|words?|wörtern?|worten?|palabras)\b"
     r"(?:\s*(?:each|apiece|per\s+\w+|je\w*|pro\s+\w+|cada\s+un[oa]))?)?"
 )

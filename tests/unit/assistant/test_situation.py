@@ -108,6 +108,7 @@ def test_tokens_of_a_days_work_are_not_a_context(text: str) -> None:
         ("etwa 300 Arztbriefe pro Tag mit 1.500 Wörtern", 300, 2000),  # words count 4/3 tokens
         ("unos 200 informes al día de 1.000 tokens", 200, 1000),
         ("300 discharge letters per day", 300, None),
+        ("1,000 summaries a day at 3k tokens", 1000, 3000),  # "at" gives the length too
     ],
 )
 def test_workload(text: str, per_day: float, tokens: int | None) -> None:
