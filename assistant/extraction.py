@@ -444,6 +444,7 @@ def _checked(reading: LLMReading, asked: str | None) -> list[tuple[ModelAnswer, 
             asked_for = next((c for c in candidates if asks_for_a_task(c) and supports(answer.code, c.text)), None)
             if asked_for is not None:
                 hedged.append((answer, asked_for))
+    kept += _implied_by_the_task(reading, kept)
     if hedged and not any(a.stage is not None for a, _ in kept):
         # "Maybe something that tells walk-ins which department to go to?", "Could it draft them from the
         # chart?": a request hedged with a doubt or asked as a question still names the task wanted, when no
@@ -451,6 +452,30 @@ def _checked(reading: LLMReading, asked: str | None) -> list[tuple[ModelAnswer, 
         # cloud cheaper?").
         kept += hedged
     return _one_task_per_clause(kept)
+
+
+def _implied_by_the_task(
+    reading: LLMReading, kept: Sequence[tuple[ModelAnswer, Clause]]
+) -> list[tuple[ModelAnswer, Clause]]:
+    """The model's "text in" and "text out" that only the task it read implies, with that task's clause.
+
+    "Patients type their complaint and it tells them which clinic to see" says nothing about text in its
+    words, yet the task it asks for is read from typed text and answered in text; the model reads that, and
+    the task's clause is its evidence. Only "yes" is implied: images, sound or a mask must be named, and a
+    phrase that names them outweighs this reading when the two are combined.
+    """
+    task_clause = next((c for a, c in kept if a.stage is not None and a.value), None)
+    if task_clause is None or any(a.code == "process_images" and a.value for a, _ in kept):
+        return []  # work on the images themselves implies nothing about text
+    named = read(own_words(" ".join(c.text for c in reading.clauses))).answers
+    if named.get("input_text_only") is False or named.get("output_text_only") is False:
+        return []  # images, sound or a mask named: what comes back is no longer implied
+    have = {a.code for a, _ in kept}
+    return [
+        (a, task_clause)
+        for a in reading.answers
+        if a.code in ("text_in", "text_out") and a.value and a.code not in have
+    ]
 
 
 def _answers_another(reading: LLMReading, answer: ModelAnswer, clause: Clause) -> bool:

@@ -528,6 +528,23 @@ def test_text_in_and_out_need_a_task_to_be_implied_from() -> None:
     assert found.answers["input_text_only"] is True and found.answers["output_text_only"] is True
 
 
+def test_text_in_and_out_implied_by_the_task_are_kept_with_the_tasks_clause() -> None:
+    # seen on requests written by others: the clause that asks for the task names no text, yet the task
+    # is read from typed words and answered in words; the model reads that and cites a wrong clause
+    text = "Front desk of a walk-in centre. Patients key in why they came and it tells them which clinic to see."
+    backend = FakeBackend(reply(text_in=[True, 1], text_out=[True, 1], route_patient=[True, 2]))
+    found = extract(text, backend=backend)
+    assert found.answers["input_text_only"] is True and found.answers["output_text_only"] is True
+    assert "which clinic" in found.evidence["input_text_only"].quote
+    # images named: nothing is implied, and work on the images implies nothing about text either
+    photos = FakeBackend(reply(text_in=[True, 1], text_out=[True, 1], route_patient=[True, 2]))
+    found = extract(text.replace("key in why they came", "send photos of the rash"), backend=photos)
+    assert found.answers.get("input_text_only") is not True and "output_text_only" not in found.answers
+    masks = FakeBackend(reply(text_in=[True, 1], text_out=[True, 1], process_images=[True, 2]))
+    found = extract("Dermatology unit. We want each lesion outlined for the clinic.", backend=masks)
+    assert "output_text_only" not in found.answers and "input_text_only" not in found.answers
+
+
 def test_an_outright_phrase_settles_a_disagreement_with_an_inference() -> None:
     # the model infers text in from "draft the assessment"; the user says outright that photos go in
     backend = FakeBackend(reply(text_in=[True, 2], write_surgery_or_nursing_doc=[True, 2]))
