@@ -392,7 +392,9 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
     if chosen is not None:
         for hit in tasks:
             task_id = hit.cue.targets.get(chosen)
-            if task_id is None and from_examinations and chosen == "II":
+            if task_id is None and chosen == "II" and (from_examinations or hit.value is False):
+                # a diagnosis from the examinations is made in their stage; and "not for diagnosis" said of
+                # examinations rules out the diagnosis they are asked for there
                 task_id = "disease_diagnosis" if hit.cue.targets.get("III") == "disease_diagnosis" else None
             if task_id is None:
                 continue

@@ -60,6 +60,15 @@ def test_negation_flips_only_the_negated_phrase(text: str, stage: str | None, ex
     assert dict(extract(text, stage=stage).answers) == expected
 
 
+def test_not_for_diagnosis_said_of_examinations_rules_out_their_diagnosis() -> None:
+    # seen on requests written by others: an echo lab that wants measurements pulled out "not for diagnosis"
+    found = extract("Echo lab: pull the LVEF out of the typed echo reports. Not for diagnosis, our cardiologists do that.")
+    assert found.stage == "II" and found.answers["disease_diagnosis"] is False
+    assert found.answers["examination_report_extraction"] is True
+    # a diagnosis named without a negation is no task of the examinations' stage by that word alone
+    assert "disease_diagnosis" not in extract("Diagnostic imaging department.", stage="II").answers
+
+
 def test_negation_does_not_cross_a_clause_boundary() -> None:
     found = extract("No cloud, but we need summaries of the CT reports.")
     assert dict(found.answers) == {"deploy_local": True, "radiology_report_summarization": True}
