@@ -62,7 +62,7 @@ def test_negation_flips_only_the_negated_phrase(text: str, stage: str | None, ex
 
 def test_not_for_diagnosis_said_of_examinations_rules_out_their_diagnosis() -> None:
     # seen on requests written by others: an echo lab that wants measurements pulled out "not for diagnosis"
-    found = extract("Echo lab: pull the LVEF out of the typed echo reports. Not for diagnosis, our cardiologists do that.")
+    found = extract("Echo lab: pull the LVEF out of the typed echo reports. Not for diagnosis, cardiologists do it.")
     assert found.stage == "II" and found.answers["disease_diagnosis"] is False
     assert found.answers["examination_report_extraction"] is True
     # a diagnosis named without a negation is no task of the examinations' stage by that word alone
