@@ -260,7 +260,32 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
         value = None if _is_material(text.norm, start, end) else text.polarity(start, end)
         hits.append(_TaskHit(start, end, cue, value))
     hits.sort(key=lambda h: h.start)
-    return hits
+    return _negation_carried_over_or(text.norm, hits)
+
+
+# "or" and its kin in the languages the phrases cover: "not diagnose anything or suggest treatment" denies both
+_OR = re.compile(
+    r"^[\s,]{0,3}(?:(?!but\b|aber\b|pero\b|mais\b|sondern\b|sino\b|ma\b|maar\b)\w{1,40}\s{1,3}){0,2}"
+    r"(?:or|nor|ni|o|oder|noch|ou|ne|of|lub|ani)\s{1,3}(?:\w{1,40}\s{1,3}){0,2}$"
+)
+
+
+def _negation_carried_over_or(norm: str, hits: list[_TaskHit]) -> list[_TaskHit]:
+    """A task phrase joined by "or" to a denied phrase of another task right before it is denied too, however
+    far the negator stands ("We do NOT want it to diagnose anything or suggest treatment")."""
+    out: list[_TaskHit] = []
+    for hit in hits:
+        before = out[-1] if out else None
+        if (
+            before is not None
+            and before.value is False
+            and hit.value is True
+            and before.cue.targets != hit.cue.targets  # two words of one task's topic ("no support or housing")
+            and _OR.match(norm[before.end : hit.start])
+        ):
+            hit = _TaskHit(hit.start, hit.end, hit.cue, False)
+        out.append(hit)
+    return out
 
 
 def _diagnosis_from_examinations(

@@ -401,6 +401,14 @@ def test_what_goes_in_and_out_besides_text(text: str, expected: dict[str, bool])
 def test_a_negation_reaches_every_task_of_a_short_list() -> None:
     found = extract("It doesn't need to answer questions or predict anything.", stage="V")
     assert dict(found.answers) == {"medical_qa": False, "disease_prediction": False}
+    # "or" carries the denial to the next task however far the negator stands; "but" does not
+    found = extract("We do NOT want it to diagnose anything or suggest treatment.", stage="III")
+    assert dict(found.answers) == {"disease_diagnosis": False, "decision_text_generation": False}
+    found = extract("It should not diagnose anything but suggest treatment.", stage="III")
+    assert dict(found.answers) == {"disease_diagnosis": False, "decision_text_generation": True}
+    # two words of one task's topic: the denial is part of what is looked for, not a refusal of the task
+    text = "Scan the call transcripts (text) for patients who have no support at home or lost their housing."
+    assert extract(text, stage="V").answers["clinical_text_extraction"] is True
 
 
 @pytest.mark.parametrize(
