@@ -113,6 +113,10 @@ def unstated(question: str, sentences: Sequence[str], *, english: bool) -> str |
     for measure in asked_measures(question):
         if not any(measure.pattern.search(t) for t in texts):
             return measure.name
+        if _ASKS_WHAT.search(normalize(question)) and not any(
+            measure.pattern.search(t) and _gives_a_value(t) for t in texts
+        ):
+            return measure.name  # "what ROUGE-L did it get?" against "ROUGE favoured the 8B model": no value
     things = counted_things(question) if english else []
     if things and not any(states_count(s, things) for s in sentences):
         return "how many " + " ".join(things)
@@ -129,6 +133,21 @@ _ASKS_A_FIGURE = re.compile(
 _ASKS_A_DATE = re.compile(r"\b(?:when|cuando|wann|what year|which year|que ano|welche[ms]? jahr)\b")
 _FIGURE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w;():])|\d+(?:[.,]\d+)*\s?(?:%|[kmb]\b|gb\b|h\b)")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+_NAME_PART = re.compile(r"[a-z]-$")
+# "what / which / how high" asks for a measure's value; "did it use ROUGE?" does not
+_ASKS_WHAT = re.compile(r"\b(?:what|which|how|cual\w{0,2}|que|welche\w{0,2}|wie)\b")
+
+
+def _gives_a_value(text: str) -> bool:
+    """True when the normalised text holds a figure that is neither a year, a model's size ("8B") nor part of
+    a name ("LLaMA-3", "GPT-4")."""
+    sizes = {m.start() for m in _MODEL_SIZE.finditer(text)}
+    return any(
+        m.start() not in sizes and not _YEAR.match(m.group(0).strip()) and not _NAME_PART.search(text[: m.start()])
+        for m in _FIGURE.finditer(text)
+    )
 
 
 def asks_for_a_figure(question: str) -> bool:

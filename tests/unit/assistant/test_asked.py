@@ -60,6 +60,17 @@ def test_unstated_names_the_measure_or_count_no_sentence_gives() -> None:
     assert unstated("¿Qué sensibilidad alcanzó RaDialog?", said, english=False) == "sensitivity"
 
 
+def test_a_measures_value_asked_needs_a_figure_not_just_the_measures_name() -> None:
+    # seen on a question set written by others: a sentence naming ROUGE with only model sizes and names in it
+    named = ["ROUGE favoured the 8B LLaMA-3 over the 13B LLaMA-2 in 2024."]
+    assert unstated("what was the exact rouge-l for the llama 3 8b?", named, english=True) == "rouge"
+    assert unstated("did they report ROUGE at all?", named, english=True) is None  # not asked for a value
+    valued = ["ROUGE-L reached 0.41 for the 8B LLaMA-3."]
+    assert unstated("what was the exact rouge-l for the llama 3 8b?", valued, english=True) is None
+    # a regulatory status is a measure like any other: a sentence must state it
+    assert unstated("does radialog have fda clearance or a ce mark?", named, english=True) == "regulatory"
+
+
 ABOUT_THE_STUDY = passage(
     "rd-1",
     "RaDialog",
