@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from assistant.asked import asks_for_a_figure, states_a_figure, unstated
+from assistant.asked import asked_measures, asks_for_a_figure, counted_things, states_a_figure, states_count, unstated
 from assistant.catalog import Catalog
 from assistant.evidence import Passage, SentenceScorer, renumber
 from assistant.guard import Facts, number_values, problems
@@ -67,6 +67,7 @@ NOT_RELEVANT, WEAK, STRONG = "not relevant", "weak", "strong"
 MIN_OWN_WORDS = 2  # content words a question needs of its own to rank sentences by them
 OWN_WORDS_FLOOR = 0.6  # of the relevance threshold: a question's own words below it match nothing at all
 FIGURE_BONUS = 0.08  # added to a sentence's score when it gives the figure a question asks for
+NAMED_BONUS = 0.06  # added again when that figure is of what the question names ("122 tasks", "ROUGE-1 of 0.48")
 REFERENCE_PENALTY = 0.15  # taken from a reference's score, unless the question asks about publication
 # A bibliographic line: a journal's year;volume(issue), "Published in", a citation, a DOI, PMID or article link.
 _REFERENCE = re.compile(
@@ -295,9 +296,20 @@ def _ranking_scores(question: str, texts: Sequence[str], scores: Sequence[float]
     when something was published."""
     wants_figure = asks_for_a_figure(question)
     about_publication = bool(_ABOUT_PUBLICATION.search(normalize(question)))
+    things = counted_things(question)
+    named = asked_measures(question)
+
+    def of_what_is_asked(text: str) -> bool:
+        # "how many tasks" is answered by "over 122 tasks", not "used by 8 studies"; "which ROUGE-1" by the
+        # sentence that gives ROUGE-1 with its figure, not one that only names the model
+        if things and states_count(text, things):
+            return True
+        return bool(named) and any(m.pattern.search(normalize(text)) for m in named) and states_a_figure(text, question)
+
     return [
         sc
         + FIGURE_BONUS * (wants_figure and states_a_figure(text, question))
+        + NAMED_BONUS * of_what_is_asked(text)
         - REFERENCE_PENALTY * (not about_publication and bool(_REFERENCE.search(text)))
         for sc, text in zip(scores, texts, strict=True)
     ]

@@ -59,7 +59,9 @@ ASPECTS: dict[str, re.Pattern[str]] = {
 # Memory and throughput questions: the sizing calculator's domain.
 SIZING_WORDS = re.compile(
     r"\b(?:memory|vram|ram|gigabytes?|gb|\d+[- ]?bits?|quanti[sz]\w*|int4|int8|fp16|bf16|awq|gguf|q4\w*|"
-    r"concurrent|simultaneous|users|tokens? (?:per|a) second|tokens?/s|throughput|latency|how many gpus|"
+    r"\d+ (?:concurrent|simultaneous)|(?:concurrent|simultaneous) (?:\w+ )?(?:users?|sessions?|requests?|chats?|"
+    r"people|clinicians|conversations?|streams?|queries)|users|tokens? (?:per|a) second|tokens?/s|throughput|"
+    r"latency|how many gpus|"
     r"fit|fits|run it on|serve|serving|memoria|usuarios|speicher|nutzer\w*|gleichzeitig|kv[- ]?cache|cach[eé] kv)\b"
 )
 # Fine-tuning a named model and what it needs: the calculator's fine-tuning memory.
@@ -141,6 +143,12 @@ _MY_STAGE = re.compile(
 )
 # A stage named outright ("what does stage II cover?").
 _STAGE_NAMED = re.compile(r"\b(?:stage|stufe|phase|etapa|fase)\s+(i{1,3}|iv|v|[1-5])\b")
+# ... asked what it is or covers: "stage III NSCLC" in a question about a patient grades a disease
+_ABOUT_A_STAGE = re.compile(
+    r"^\W*(?:what|which|explain|define|que|cual\w{0,2}|was|welche\w{0,2}|erklar\w{0,4})\b"
+    r"|\b(?:cover\w{0,2}|include\w{0,1}|mean\w{0,1}|contain\w{0,1}|tasks?|workflow|abarca|incluye|significa|umfasst"
+    r"|bedeutet|gehort|stand for)\b"
+)
 # The tool itself: what it rests on, how current its prices are.
 _ABOUT_TOOL = re.compile(
     r"\b(?:this tool|the tool|your (?:data|prices|catalog|recommendations?|numbers)|you (?:show|use|base)|"
@@ -374,7 +382,7 @@ def _routed(
         return Question(text, RULES, "why_not", model)
     if model is None and rec is not None and _MY_STAGE.search(norm):
         return Question(text, RULES, "my_stage")
-    if (stage := _STAGE_NAMED.search(norm)) and model is None:
+    if (stage := _STAGE_NAMED.search(norm)) and model is None and _ABOUT_A_STAGE.search(norm):
         return Question(text, CATALOG, "stage", terms=(stage.group(1),))
     if model is None and rec is not None and _HOW_MANY_MODELS.search(norm):
         return Question(text, RULES, "count")

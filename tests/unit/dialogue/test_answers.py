@@ -12,6 +12,8 @@ from assistant.catalog import Catalog
 from assistant.dialogue import Reply, respond, respond_stream
 from assistant.evidence import Numbering, Passage, renumber
 from assistant.grounded import (
+    _ranking_scores,
+    _scores,
     answer_stream,
     check_sentence,
     extractive,
@@ -552,6 +554,11 @@ def test_which_stage_the_need_was_put_in_is_answered_from_the_recommendation(cat
         assert reply.answer is not None and reply.answer["source"] == "rules", question
         assert expected in reply.text, question
     assert read_question(catalog, "What is stage IV?", None).kind == "stage"  # a stage named is explained
+    assert read_question(catalog, "and stage 2, which tasks does it cover?", None).kind == "stage"
+    # a disease's stage in a question about a patient is no workflow stage (and no question for the catalog)
+    clinical = "for a 68 yo with stage iii nsclc, would you go concurrent chemoradiation or surgery first?"
+    assert read_question(catalog, clinical, None).kind not in ("stage", "sizing")  # nor a number of users
+    assert read_question(catalog, "how much memory for 20 concurrent users on llama 2 7b?", None).kind == "sizing"
 
 
 def test_the_star_is_explained_in_german_too(catalog: Catalog) -> None:
@@ -733,6 +740,31 @@ def test_a_question_that_wants_a_figure_is_answered_with_the_sentence_that_gives
     assert not states_a_figure("Published in Radiology 2023;308(1):e230970.", question)
     assert states_a_figure("Submitted on 24 Oct 2024 (v1)", "when was v1 submitted")
     assert asks_for_a_figure("wie viele Tokens nimmt es") and not asks_for_a_figure("which techniques do they name")
+
+
+def test_a_count_asked_is_answered_by_the_sentence_that_counts_that_thing() -> None:
+    # seen on a question set written by others: "how many tasks" answered with a count of studies
+    card = passage(
+        "meds-1",
+        "An instruction set for medicine",
+        "The instruction dataset of the tuned model was used by 8 studies in the review. With its instruction "
+        "dataset the tuned model scored 71% on an exam. The tuned model's instruction dataset holds 13.5 million "
+        "samples. It gathers 58 corpora over 122 tasks.",
+    )
+
+    class FlatScorer:
+        """Like a small embedding model that reads every sentence about the model as about equally close."""
+
+        def similarities(self, query: str, texts: Sequence[str]) -> list[float]:
+            return [0.6 for _ in texts]
+
+    question = "how many tasks does the instruction dataset of the tuned model cover?"
+    texts = split_sentences(card.text)
+    scores, _ = _scores(FlatScorer(), question, texts)
+    ranking = _ranking_scores(question, texts, scores)
+    assert max(range(len(texts)), key=lambda j: ranking[j]) == 3  # "... over 122 tasks", though it shares fewer words
+    excerpts, _ = select_excerpts(question, [card], FlatScorer())
+    assert "122 tasks" in extractive(question, excerpts, "en", FlatScorer()).text
 
 
 def test_a_reference_line_is_not_quoted_as_an_answer_unless_the_question_asks_about_publication() -> None:
