@@ -75,6 +75,8 @@ def counted_things(question: str) -> list[str]:
         return []
     words = []
     for word in match.group(1).split():
+        if word in ("and", "or"):
+            continue  # "how many studies and models": both are counted, "and" is not
         if word in _NOT_COUNTED:
             break
         words.append(fold_plural(word.rsplit("-", 1)[-1]))  # "x-rays": the sentence's words split at hyphens too

@@ -27,7 +27,15 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from assistant.asked import asked_measures, asks_for_a_figure, counted_things, states_a_figure, states_count, unstated
+from assistant.asked import (
+    Measure,
+    asked_measures,
+    asks_for_a_figure,
+    counted_things,
+    states_a_figure,
+    states_count,
+    unstated,
+)
 from assistant.catalog import Catalog
 from assistant.evidence import Passage, SentenceScorer, renumber
 from assistant.guard import Facts, number_values, problems
@@ -288,6 +296,22 @@ def without_titles(question: str, passages: Sequence[Passage]) -> str:
     return rest if rest != normalize(question) and len(_content_words(rest)) >= 2 else question
 
 
+@dataclass(frozen=True)
+class _AskedFigure:
+    """What a question counts ("how many tasks") and the measures it names ("ROUGE-1")."""
+
+    things: list[str]
+    measures: tuple[Measure, ...]
+
+    def stated_by(self, text: str, question: str) -> bool:
+        """True when the text gives that figure: "how many tasks" is answered by "over 122 tasks", not "used by
+        8 studies"; "which ROUGE-1" by the sentence that gives ROUGE-1 with a figure, not one naming the model."""
+        if self.things and states_count(text, self.things):
+            return True
+        named = any(m.pattern.search(normalize(text)) for m in self.measures)
+        return named and states_a_figure(text, question)
+
+
 def _ranking_scores(question: str, texts: Sequence[str], scores: Sequence[float]) -> list[float]:
     """The scores for ranking: raised for the sentences that give a figure when the question wants one ("in what
     % of cases ...?"), since the embedding model ranks a sentence that talks about the subject above the one
@@ -296,20 +320,11 @@ def _ranking_scores(question: str, texts: Sequence[str], scores: Sequence[float]
     when something was published."""
     wants_figure = asks_for_a_figure(question)
     about_publication = bool(_ABOUT_PUBLICATION.search(normalize(question)))
-    things = counted_things(question)
-    named = asked_measures(question)
-
-    def of_what_is_asked(text: str) -> bool:
-        # "how many tasks" is answered by "over 122 tasks", not "used by 8 studies"; "which ROUGE-1" by the
-        # sentence that gives ROUGE-1 with its figure, not one that only names the model
-        if things and states_count(text, things):
-            return True
-        return bool(named) and any(m.pattern.search(normalize(text)) for m in named) and states_a_figure(text, question)
-
+    asked = _AskedFigure(counted_things(question), tuple(asked_measures(question)))
     return [
         sc
         + FIGURE_BONUS * (wants_figure and states_a_figure(text, question))
-        + NAMED_BONUS * of_what_is_asked(text)
+        + NAMED_BONUS * asked.stated_by(text, question)
         - REFERENCE_PENALTY * (not about_publication and bool(_REFERENCE.search(text)))
         for sc, text in zip(scores, texts, strict=True)
     ]
@@ -362,8 +377,12 @@ def select_excerpts(
     scores = [
         sc - CATALOG_PENALTY * (passages[i].kind == "catalog") for sc, (i, _) in zip(scores, candidates, strict=True)
     ]
-    best = max(scores)
     texts = [s for _, s in candidates]
+    # a sentence that gives the very figure asked ("how many studies" -> "270 studies") makes a long, chatty
+    # question relevant that its wording alone leaves just below the line
+    asked = _AskedFigure(counted_things(f"{question} {query or ''}"), ())
+    lift = [NAMED_BONUS * asked.stated_by(t, question) for t in texts]
+    best = max(sc + up for sc, up in zip(scores, lift, strict=True))
     # the relevance is the whole question's; the sentences are ranked by what it asks, titles aside
     focus = without_titles(scoring[0], passages[:MAX_SCORED_PASSAGES])
     if focus != scoring[0] or own:
@@ -404,7 +423,7 @@ def select_excerpts(
     )
     # a measure or a count the question asks for must be stated by a sentence that matches the question:
     # passages about the right study that never give the figure asked do not answer it
-    relevant = [texts[j] for j in ranked if scores[j] >= threshold or j in forced]  # each part's best counts
+    relevant = [texts[j] for j in ranked if scores[j] + lift[j] >= threshold or j in forced]  # each part's best too
     missing = unstated(f"{question} {query or ''}", relevant, english=lang == "en" or bool(query))
     if not covered or missing or best < threshold:
         return excerpts, NOT_RELEVANT

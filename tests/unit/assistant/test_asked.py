@@ -40,6 +40,7 @@ def test_the_thing_counted_and_a_number_before_it() -> None:
     assert counted_things("How many physicians took part in the Turing test?")[0] == "physician"
     assert counted_things("how many chest X-rays were used?") == ["chest", "ray"]
     assert counted_things("Which model is best?") == []
+    assert counted_things("how many studies and models did the review go through?") == ["studie", "model"]
     assert states_count("Ten board-certified physicians rated 60 letters.", ["physician"])
     assert states_count("The letters were rated by physicians (n = 12).", ["physician"])
     assert states_count("an average score of 3.44 on a 4-point scale", ["point"])

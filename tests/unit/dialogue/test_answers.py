@@ -767,6 +767,22 @@ def test_a_count_asked_is_answered_by_the_sentence_that_counts_that_thing() -> N
     assert "122 tasks" in extractive(question, excerpts, "en", FlatScorer()).text
 
 
+def test_a_sentence_giving_the_count_asked_makes_a_chatty_question_relevant() -> None:
+    # seen on a question set written by others: the review's "270 studies" refused for a long, chatty question
+    stated = passage("rev-1", "A review for clinicians", "It is meant for clinicians. Evidence base: 270 studies.")
+    unstated = passage("rev-1", "A review for clinicians", "It is meant for clinicians. Evidence is summed per task.")
+
+    class LowScorer:
+        """Like a small embedding model reading a long question: everything scores below the line."""
+
+        def similarities(self, query: str, texts: Sequence[str]) -> list[float]:
+            return [0.33 for _ in texts]
+
+    question = "how big is the evidence base behind these picks, like how many studies did the review go through?"
+    assert select_excerpts(question, [stated], LowScorer())[1] != "not relevant"
+    assert select_excerpts(question, [unstated], LowScorer())[1] == "not relevant"
+
+
 def test_a_reference_line_is_not_quoted_as_an_answer_unless_the_question_asks_about_publication() -> None:
     review = passage(
         "rsna-1",
