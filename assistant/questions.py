@@ -313,7 +313,7 @@ def read_question(
         return replace(question, follows=previous, about_user_docs=question.about_user_docs or _names_own(previous))
     if question.source == LITERATURE and not context and (topic := _document_topic(text)) is not None:
         # "the rsna review i uploaded - when was it accepted": the topic names the document, the rest asks
-        rest = text[len(topic):].lstrip(" -\u2013\u2014:")
+        rest = text[len(topic):].lstrip(" -\u2013\u2014:,")
         return replace(question, text=rest, about=topic, about_user_docs=question.about_user_docs or _names_own(topic))
     if question.source == LITERATURE and context and (_POINTS_BACK.search(norm) or _names_a_source(context)):
         # "Someone told me GPT-3.5 with the ACR guidelines beat radiologists. Is that in the literature?": the
@@ -334,14 +334,26 @@ _ASKS_WHAT_IT_SAYS = re.compile(
 MIN_ASKED_WORDS = 3  # after the topic, a question of its own
 
 
+# "there was a paper about letters in radiation oncology, how did the clinicians score it?": a comma before a
+# question word ends a topic too
+_COMMA_THEN_ASKED = re.compile(
+    r",\s+(?=(?:how|what|which|who|when|where|why|did|does|do|was|were|is|are|can|could)\b)", re.IGNORECASE
+)
+_ADVERBIAL = re.compile(r"^\W*(?:in|across|according|for|from|on|within|throughout|under|per|at|by|based)\b")
+# "a paper about ...", "one study on ...": a document named without "the"
+_A_DOCUMENT = re.compile(r"\b(?:a|an|one) (?:\w+ ){0,2}(?:paper|study|article|review|preprint|tutorial|guide)\b")
+
+
 def _document_topic(text: str) -> str | None:
-    """The topic before a question's dash or colon when it names a document and a question of a few words
-    follows ("the best practices writeup in my library: what does it recommend for reproducibility")."""
+    """The topic before a question's dash, colon or comma when it names a document and a question of a few
+    words follows ("the best practices writeup in my library: what does it recommend for reproducibility")."""
     mark = TOPIC_MARK.search(text)
+    if mark is None and (comma := _COMMA_THEN_ASKED.search(text)) and not _ADVERBIAL.match(normalize(text)):
+        mark = comma  # "In the guide I uploaded, what ...": a phrase opened by a preposition is part of the question
     if mark is None or len(text[mark.end():].split()) < MIN_ASKED_WORDS:
         return None
     topic = text[: mark.start()]
-    return topic if _names_a_source(topic) else None
+    return topic if _names_a_source(topic) or _A_DOCUMENT.search(normalize(topic)) else None
 
 
 def _names_own(text: str) -> bool:

@@ -12,6 +12,7 @@ from assistant.catalog import Catalog
 from assistant.dialogue import Reply, respond, respond_stream
 from assistant.evidence import Numbering, Passage, renumber
 from assistant.grounded import (
+    NOT_FOUND,
     _ranking_scores,
     _scores,
     answer_stream,
@@ -465,6 +466,24 @@ def test_answer_stream_cites_in_the_replys_numbering(catalog: Catalog) -> None:
     assert pieces[0] == "They used LoRA at rank 16 [2]."
     final = pieces[-1]
     assert not isinstance(final, str) and final.cited == (2,) and final.source == "retrieval"
+
+
+def test_a_model_that_says_the_excerpts_do_not_answer_gets_the_quotes_instead(catalog: Catalog) -> None:
+    # seen on a question set written by others: the small model refused excerpts that held the answer ("48 GB")
+    class WeakScorer:
+        """Like a small embedding model: the right sentence only just above the line (relevance WEAK)."""
+
+        def similarities(self, query: str, texts: Sequence[str]) -> list[float]:
+            return [0.47 if "GB" in t else 0.2 for t in texts]
+
+    paper = passage("letters-1", "Letters", "Fine-tuning ran on one workstation with a 48 GB GPU. It took a day.")
+    question = "what hardware did they manage the finetuning on?"
+    assert select_excerpts(question, [paper], WeakScorer())[1] == "weak"
+    backend = FakeBackend([NOT_FOUND])
+    pieces = list(answer_stream(question, [paper], catalog=catalog, lang="en", backend=backend, scorer=WeakScorer(),
+                                register=Numbering().register))  # fmt: skip
+    final = pieces[-1]
+    assert not isinstance(final, str) and final.source == "extractive" and "48 GB GPU" in pieces[0]
 
 
 # --- sizing --------------------------------------------------------------------------------------------------
@@ -1052,6 +1071,23 @@ def test_a_document_named_before_a_dash_is_searched_for_what_the_question_asks_o
     # the paper's own passages are searched again by the question alone: the description finds its opening
     assert "what GPU was the training run on" in retriever.queries
     assert reply.answer is not None and "> Training took 6 hours on one A100 GPU. [1]" in reply.text
+
+
+def test_a_paper_named_before_a_comma_is_the_topic_of_the_question_after_it(catalog: Catalog) -> None:
+    # seen on a question set written by others: the statement ranked the paper's summary sentences first
+    text = "there was a paper about doctor letters in radiation oncology, how did the clinicians score the benefit?"
+    question = read_question(catalog, text, None)
+    assert question.source == LITERATURE
+    assert (question.about, question.own_words) == (
+        "there was a paper about doctor letters in radiation oncology",
+        "how did the clinicians score the benefit?",
+    )
+    # a comma that closes no document's name splits nothing
+    plain = read_question(catalog, "for radiology reports, which open model needs the least memory?", None)
+    assert plain.about == ""
+    # nor does one after a phrase opened by a preposition: that phrase is part of the question
+    across = read_question(catalog, "Across the whole review, how many uses does GPT-4 have?", None)
+    assert across.about == "" and across.text.startswith("Across the whole review")
 
 
 def test_a_question_about_the_users_paper_is_also_searched_by_its_own_words(catalog: Catalog) -> None:
