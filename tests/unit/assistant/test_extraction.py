@@ -69,6 +69,25 @@ def test_not_for_diagnosis_said_of_examinations_rules_out_their_diagnosis() -> N
     assert "disease_diagnosis" not in extract("Diagnostic imaging department.", stage="II").answers
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("O modelo vai correr no nosso servidor.", {"deploy_local": True}),  # "no" is "on the" in Portuguese
+        ("Não temos servidores próprios.", {}),  # a denied verb: where it runs is still open
+        ("Le modèle fonctionnera sur les serveurs de l'hôpital.", {"deploy_local": True}),
+        ("Il modello girerebbe su un server interno.", {"deploy_local": True}),
+        ("Model będzie działał na serwerze szpitala.", {"deploy_local": True}),
+        ("Everything stays on trust servers.", {"deploy_local": True}),
+        ("The app's vendor runs the model on their servers.", {}),
+    ],
+)
+def test_a_server_the_organisation_owns_is_read_in_the_languages_users_write(
+    text: str, expected: dict[str, bool]
+) -> None:
+    # seen on requests written by others: the hospital's own servers named in French, Italian, Portuguese, Polish
+    assert dict(extract(text).answers) == expected
+
+
 def test_negation_does_not_cross_a_clause_boundary() -> None:
     found = extract("No cloud, but we need summaries of the CT reports.")
     assert dict(found.answers) == {"deploy_local": True, "radiology_report_summarization": True}
