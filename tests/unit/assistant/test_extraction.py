@@ -88,6 +88,23 @@ def test_a_server_the_organisation_owns_is_read_in_the_languages_users_write(
     assert dict(extract(text).answers) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Aucune donnée ne doit être transmise à un tiers.", False),
+        ("Os dados não podem ser partilhados com terceiros.", False),
+        ("Danych nie wolno przekazywać podmiotom zewnętrznym.", False),
+        ("I dati non escono dall'ospedale.", False),
+        ("Les données ne doivent pas sortir de l'hôpital.", False),
+        ("Regionen har godkänt att de skickas till en extern leverantörs molntjänst.", True),
+        ("O encarregado autorizou o envio para um fornecedor externo.", True),
+    ],
+)
+def test_data_sent_to_third_parties_is_read_in_the_languages_users_write(text: str, expected: bool) -> None:
+    assert extract(text).answers["data_sharing"] is expected
+    assert "data_sharing" not in extract("Le compte rendu est transmis au médecin traitant.").answers
+
+
 def test_negation_does_not_cross_a_clause_boundary() -> None:
     found = extract("No cloud, but we need summaries of the CT reports.")
     assert dict(found.answers) == {"deploy_local": True, "radiology_report_summarization": True}
