@@ -98,6 +98,7 @@ def test_a_server_the_organisation_owns_is_read_in_the_languages_users_write(
         ("Les données ne doivent pas sortir de l'hôpital.", False),
         ("Regionen har godkänt att de skickas till en extern leverantörs molntjänst.", True),
         ("O encarregado autorizou o envio para um fornecedor externo.", True),
+        ("Genomic results must not be processed by any outside company.", False),
     ],
 )
 def test_data_sent_to_third_parties_is_read_in_the_languages_users_write(text: str, expected: bool) -> None:
