@@ -87,6 +87,11 @@ def test_prompt_injection_changes_nothing(catalog: Catalog) -> None:
         (["Quiero resumir informes", "sí"], "es"),
         (["Ich möchte Befunde zusammenfassen", "2"], "de"),
         (["ok"], "en"),
+        # read but not written: answered in English, never taken for Spanish (seen through the API)
+        (["Nous voulons que le modèle extraie les allergies des lettres de sortie."], "en"),
+        (["Os dados não podem ser partilhados com terceiros."], "en"),
+        (["Vorremmo prevedere il rischio; i dati non escono dall'ospedale."], "en"),
+        (["y la versión de clinicalbert, ¿con qué notas la entrenaron?"], "es"),
     ],
 )
 def test_language_detection(texts: list[str], lang: str) -> None:
