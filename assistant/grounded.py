@@ -40,6 +40,7 @@ from assistant.catalog import Catalog
 from assistant.evidence import Passage, SentenceScorer, renumber
 from assistant.guard import Facts, number_values, problems
 from assistant.i18n import t
+from assistant.language import written_language
 from assistant.lexicon import fold_plural, normalize
 from assistant.llm import BackendError, ChatBackend
 from assistant.sentences import SentenceBuffer
@@ -68,6 +69,7 @@ ANSWER_MAX_TOKENS = 130  # about 70 words, with citation marks
 # is relevant. English questions are held to more than others, because the embedding model reads English only:
 # a Spanish or German question scores lower against English passages that do answer it (bench/followups.py).
 RELEVANT_SIMILARITY = {"en": 0.45, "es": 0.3, "de": 0.3}
+OTHER_LANGUAGE_SIMILARITY = 0.3  # a question in a language the replies are not written in (French, Italian)
 RELEVANT_OVERLAP = 0.34  # the word-overlap scorer's equivalent
 OVERLAP_WEIGHT = 0.3
 STRONG_MARGIN = 0.15  # above the threshold by this much, the excerpts answer even when the model says not
@@ -191,7 +193,10 @@ def _scores(
         try:
             cosine = list(scorer.similarities(query, texts))
             combined = [c + OVERLAP_WEIGHT * o for c, o in zip(cosine, overlap, strict=True)]
-            return combined, RELEVANT_SIMILARITY.get(lang, RELEVANT_SIMILARITY["en"])
+            # the English embedding model scores other languages lower: an Italian question answered in English
+            # is still held to the line of a question not in English
+            asked_in = lang if lang != "en" else (written_language(query) or "en")
+            return combined, RELEVANT_SIMILARITY.get(asked_in, OTHER_LANGUAGE_SIMILARITY)
         except Exception:  # a scorer failure falls back to word overlap, never to no answer
             pass
     return overlap, RELEVANT_OVERLAP

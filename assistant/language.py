@@ -62,13 +62,21 @@ def language_scores(text: str) -> dict[str, int]:
     return scores
 
 
+def written_language(text: str) -> str | None:
+    """The language a text is written in, the read-only ones included ("it" for an Italian question), or None
+    when no language clearly wins."""
+    scores = language_scores(text)
+    ranked = sorted(scores.values(), reverse=True)
+    if ranked[0] > 0 and ranked[0] > ranked[1]:
+        return max(scores, key=lambda lang: scores[lang])
+    return None
+
+
 def detect_language(texts: Sequence[str], default: str = DEFAULT_LANGUAGE) -> str:
     """The language of the last text that has a clear winner (texts oldest first); ``default`` otherwise, and
     when the winner is a language replies are not written in (a French message is answered in English)."""
     for text in reversed(texts):
-        scores = language_scores(text)
-        ranked = sorted(scores.values(), reverse=True)
-        if ranked[0] > 0 and ranked[0] > ranked[1]:
-            winner = max(scores, key=lambda lang: scores[lang])
+        winner = written_language(text)
+        if winner is not None:
             return winner if winner in LANGUAGES else default
     return default

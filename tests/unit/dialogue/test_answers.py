@@ -786,6 +786,19 @@ def test_a_count_asked_is_answered_by_the_sentence_that_counts_that_thing() -> N
     assert "122 tasks" in extractive(question, excerpts, "en", FlatScorer()).text
 
 
+def test_a_question_in_a_language_replies_are_not_written_in_keeps_the_other_languages_line() -> None:
+    # seen on a question set written by others: an Italian question, answered in English, was held to the
+    # English line of the English embedding model and refused
+    class Flat:
+        def similarities(self, query: str, texts: Sequence[str]) -> list[float]:
+            return [0.4 for _ in texts]
+
+    texts = ["Training data: 129B tokens for continued pretraining."]
+    _, italian = _scores(Flat(), "e me llama, con quanti token hanno fatto il pretraining continuo?", texts, "en")
+    _, english = _scores(Flat(), "and me llama, how many tokens did they pretrain it on?", texts, "en")
+    assert italian < english
+
+
 def test_a_sentence_giving_the_count_asked_makes_a_chatty_question_relevant() -> None:
     # seen on a question set written by others: the review's "270 studies" refused for a long, chatty question
     stated = passage("rev-1", "A review for clinicians", "It is meant for clinicians. Evidence base: 270 studies.")
