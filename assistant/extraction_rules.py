@@ -303,6 +303,16 @@ def _project_phases(norm: str) -> bool:
     return len({m.group(1) for m in _PROJECT_PHASE.finditer(norm)}) > 1
 
 
+# Someone else the message talks about, doing something: "The nurse types the exposure details", "GPs upload
+# images": a role followed by a verb in the present, not the user saying who they are
+_THIRD_PARTY_VERB = re.compile(r"^\s{0,3}(?:types?|uploads?|sends?|enters?|fills?)\b")
+
+
+def _is_third_party(text: _Text, end: int) -> bool:
+    """True when the role named just before ``end`` is the subject of a verb about someone else's work."""
+    return bool(_THIRD_PARTY_VERB.match(text.norm[end : end + 40]))
+
+
 def _longest_stage_hits(text: _Text, cues: tuple[object, ...], skip: re.Pattern[str] | None = None) -> list[str]:
     found = [
         (m.start(), m.end(), cue.stage)  # type: ignore[attr-defined]
@@ -316,6 +326,8 @@ def _longest_stage_hits(text: _Text, cues: tuple[object, ...], skip: re.Pattern[
     for start, end, stage in found:
         if taken.overlaps(start, end) or text.clause(start).doubted(start) or _is_material(text.norm, start, end):
             continue  # a document read from ("from the MRI report") says nothing of who the user is
+        if cues is ROLE_CUES and _is_third_party(text, end):
+            continue  # "the nurse types the details in": who does the typing, not who the user is
         taken.add(start, end, stage)
         stages.append(stage)
     return stages

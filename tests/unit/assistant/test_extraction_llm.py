@@ -21,6 +21,7 @@ from assistant.extraction import (
     read_history,
 )
 from assistant.extraction_llm import CODES, EXAMPLES, SYSTEM_PROMPT, answer_schema, build_messages
+from assistant.extraction_rules import read
 from assistant.llm import BackendOutputError, BackendUnavailable, ChatBackend, Message
 from assistant.questionnaire import question_ids
 
@@ -577,6 +578,19 @@ def test_a_task_only_the_model_found_moves_to_the_same_kind_of_task_where_the_us
     found = extract("Ward manager here. Extract the drain volumes from the nurses' notes.", backend=backend)
     assert found.stage == "IV"
     assert found.answers["clinical_text_extraction"] is True
+
+
+def test_someone_who_types_or_uploads_the_input_is_not_who_the_user_is() -> None:
+    # seen on requests written by others: the nurse who types the details in moved a treatment plan to stage IV
+    text = (
+        "Travel clinic. The nurse types the exposure details and we'd like the model to draft the "
+        "post-exposure prophylaxis plan."
+    )
+    backend = FakeBackend(reply(text_in=[True, 2], text_out=[True, 2], draft_treatment_plan=[True, 2]))
+    found = extract(text, backend=backend)
+    assert found.stage == "III" and found.answers["decision_text_generation"] is True
+    # the user's own role still moves it ("ward manager: extract the drain output from the notes")
+    assert read("I am a nurse on the ward.").roles == ("IV",)
 
 
 def test_a_document_read_from_says_nothing_of_who_the_user_is() -> None:
