@@ -406,7 +406,7 @@ def _states(clause: Clause) -> bool:
     return not (is_injection(clause) or is_question(clause) or is_doubtful(clause))
 
 
-def _checked(reading: LLMReading, asked: str | None) -> list[tuple[ModelAnswer, Clause]]:
+def _checked(reading: LLMReading, asked: str | None, named: Mapping[str, bool]) -> list[tuple[ModelAnswer, Clause]]:
     """The model's answers with the statement that supports them; answers no statement speaks to were guesses.
 
     The cited clause is checked first. A small model often cites the wrong number (it copies the examples'),
@@ -444,7 +444,7 @@ def _checked(reading: LLMReading, asked: str | None) -> list[tuple[ModelAnswer, 
             asked_for = next((c for c in candidates if asks_for_a_task(c) and supports(answer.code, c.text)), None)
             if asked_for is not None:
                 hedged.append((answer, asked_for))
-    kept += _implied_by_the_task(reading, kept)
+    kept += _implied_by_the_task(reading, kept, named)
     if hedged and not any(a.stage is not None for a, _ in kept):
         # "Maybe something that tells walk-ins which department to go to?", "Could it draft them from the
         # chart?": a request hedged with a doubt or asked as a question still names the task wanted, when no
@@ -455,19 +455,19 @@ def _checked(reading: LLMReading, asked: str | None) -> list[tuple[ModelAnswer, 
 
 
 def _implied_by_the_task(
-    reading: LLMReading, kept: Sequence[tuple[ModelAnswer, Clause]]
+    reading: LLMReading, kept: Sequence[tuple[ModelAnswer, Clause]], named: Mapping[str, bool]
 ) -> list[tuple[ModelAnswer, Clause]]:
     """The model's "text in" and "text out" that only the task it read implies, with that task's clause.
 
     "Patients type their complaint and it tells them which clinic to see" says nothing about text in its
     words, yet the task it asks for is read from typed text and answered in text; the model reads that, and
     the task's clause is its evidence. Only "yes" is implied: images, sound or a mask must be named, and a
-    phrase that names them outweighs this reading when the two are combined.
+    phrase that names them outweighs this reading when the two are combined. ``named``: the phrase rules'
+    answers for the same turn.
     """
     task_clause = next((c for a, c in kept if a.stage is not None and a.value), None)
     if task_clause is None or any(a.code == "process_images" and a.value for a, _ in kept):
         return []  # work on the images themselves implies nothing about text
-    named = read(own_words(" ".join(c.text for c in reading.clauses))).answers
     if named.get("input_text_only") is False or named.get("output_text_only") is False:
         return []  # images, sound or a mask named: what comes back is no longer implied
     have = {a.code for a, _ in kept}
@@ -751,7 +751,10 @@ def _read_turn(
         return _Turn(text, asked, clauses, (), "none", notices)
     if reading.clauses and any(ch.isalnum() for ch in text[reading.clauses[-1].end :]):
         notices = (*notices, NOTICE_LONG.format(n=reading.clauses[-1].end))
-    return _Turn(text, asked, reading.clauses, tuple(_checked(reading, asked)), _backend_name(backend), notices)
+    # the phrase rules' reading of the turn is needed again when it is interpreted: the cache keeps it
+    named = _rules_read(text, asked, None).answers
+    checked = tuple(_checked(reading, asked, named))
+    return _Turn(text, asked, reading.clauses, checked, _backend_name(backend), notices)
 
 
 def _rules_read(text: str, asked: str | None, stage: str | None) -> Reading:
