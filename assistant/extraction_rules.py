@@ -313,7 +313,11 @@ def _is_third_party(text: _Text, end: int) -> bool:
     return bool(_THIRD_PARTY_VERB.match(text.norm[end : end + 40]))
 
 
-def _longest_stage_hits(text: _Text, cues: tuple[object, ...], skip: re.Pattern[str] | None = None) -> list[str]:
+def _longest_stage_hits(
+    text: _Text, cues: tuple[object, ...], skip: re.Pattern[str] | None = None, *, people: bool = False
+) -> list[str]:
+    """The stages the longest non-overlapping hits of ``cues`` point at; with ``people`` (roles), a person
+    named as the one who types or uploads the input is left out."""
     found = [
         (m.start(), m.end(), cue.stage)  # type: ignore[attr-defined]
         for cue in cues
@@ -326,7 +330,7 @@ def _longest_stage_hits(text: _Text, cues: tuple[object, ...], skip: re.Pattern[
     for start, end, stage in found:
         if taken.overlaps(start, end) or text.clause(start).doubted(start) or _is_material(text.norm, start, end):
             continue  # a document read from ("from the MRI report") says nothing of who the user is
-        if cues is ROLE_CUES and _is_third_party(text, end):
+        if people and _is_third_party(text, end):
             continue  # "the nurse types the details in": who does the typing, not who the user is
         taken.add(start, end, stage)
         stages.append(stage)
@@ -415,7 +419,7 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
     if from_examinations:
         task_stages = (task_stages - {"III"}) | {"II"}
     named = set(_longest_stage_hits(turn, STAGE_CUES, _PROJECT_PHASE if _project_phases(turn.norm) else None))
-    roles = set(_longest_stage_hits(turn, ROLE_CUES))
+    roles = set(_longest_stage_hits(turn, ROLE_CUES, people=True))
     chosen, stages, source = _decide_stage(stage, named, task_stages, roles)
 
     if chosen is None and asked == STAGE_QUESTION:
