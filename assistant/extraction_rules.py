@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -61,6 +61,13 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _PROJECT_PHASE = re.compile(r"\b(?:phase|fase)\s{1,3}(i{1,3}|iv|v|[1-5]|one|two|three|four|five)\b")
 _BARE_STAGE = re.compile(r"^\W*(?:(?:it'?s|it is|the|stage|phase|stufe|etapa|fase)\s+)*(i|ii|iii|iv|v|[1-5])\W*$")
 _ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V"}
+# a clause opened by an inverted auxiliary ("could it", "are we") is part of a question if its sentence ends in "?";
+# "could a model ..." and "can you ..." are requests that state the need, so those subjects are left out
+_QUESTION_OPENING = re.compile(
+    r"\s{0,3}(?:and |or |also |so )?(?:could|can|would|will|should|shall|is|are|do|does|did|may|might|must)"
+    r" (?:it|we|they|i|this|that)\b"
+)
+_SENTENCE_END = re.compile(r"[.!?\n]")
 _VERB_WINDOW = 4  # words before a phrase where "won't run" denies it
 _PRE_WINDOW = 6  # words before a phrase that a negation may stand in ("doesn't need to answer questions or predict")
 _POST_WINDOW = 5  # words after it, for German's trailing "nicht" ("die Bilder braucht das Modell nicht")
@@ -91,13 +98,17 @@ class _Clause:
     end: int
     question: bool
     doubts: tuple[int, ...]  # where its doubt or condition words stand ("maybe", "if", "not decided")
+    # opens a question that a later clause of its sentence closes ("could it run on X, or would it need more?"):
+    # it answers no general question; a task in it is still a request ("could it draft them, or ...?")
+    asks_on: bool = False
 
-    def doubted(self, pos: int) -> bool:
+    def doubted(self, pos: int, task: bool = False) -> bool:
         """True when the phrase at ``pos`` is asked or doubted: the clause is a question, or a doubt word stands
         within reach of the phrase. The reach matters only in the long clauses of unpunctuated text ("... would
         be amazing if something read the message ... nothing goes to outside companies"), where a condition at
         one end says nothing of a statement at the other."""
-        return self.question or any(abs(pos - at) <= DOUBT_REACH_CHARS for at in self.doubts)
+        asked = self.question or (self.asks_on and not task)
+        return asked or any(abs(pos - at) <= DOUBT_REACH_CHARS for at in self.doubts)
 
 
 def _words(text: str) -> list[str]:
@@ -108,10 +119,20 @@ def _clauses(norm: str) -> list[_Clause]:
     clauses = []
     start = 0
     for sep in CLAUSE_SPLIT.finditer(norm):
-        clauses.append(_make_clause(norm, start, sep.start(), "?" in sep.group()))
+        clause = _make_clause(norm, start, sep.start(), "?" in sep.group())
+        clauses.append(replace(clause, asks_on=_asks_on(norm, start, sep)))
         start = sep.end()
     clauses.append(_make_clause(norm, start, len(norm), False))
     return clauses
+
+
+def _asks_on(norm: str, start: int, sep: re.Match[str]) -> bool:
+    """True when a clause that opens like a question runs on, in the same sentence, to a question mark: "could
+    it run on the workstation we have, or would it need more?" asks; its first clause answers nothing."""
+    if not _QUESTION_OPENING.match(norm, start) or _SENTENCE_END.search(sep.group()):
+        return False
+    end = _SENTENCE_END.search(norm, sep.end())
+    return end is not None and "?" in end.group()
 
 
 def _make_clause(norm: str, start: int, end: int, question: bool) -> _Clause:
@@ -134,10 +155,10 @@ class _Text:
     def clause(self, pos: int) -> _Clause:
         return self.clauses[max(0, bisect.bisect_right(self._starts, pos) - 1)]
 
-    def polarity(self, start: int, end: int) -> bool | None:
+    def polarity(self, start: int, end: int, task: bool = False) -> bool | None:
         """True if the phrase is affirmed, False if negated, None if its clause is a doubt or a question."""
         clause = self.clause(start)
-        if clause.doubted(start):
+        if clause.doubted(start, task):
             return None
         # A bounded window on each side keeps this linear in the text however long its clauses are.
         # "no problem sending them" affirms: such idioms are taken out before negators are looked for.
@@ -257,7 +278,7 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
         if taken.overlaps(start, end):
             continue
         taken.add(start, end, cue)
-        value = None if _is_material(text.norm, start, end) else text.polarity(start, end)
+        value = None if _is_material(text.norm, start, end) else text.polarity(start, end, task=True)
         hits.append(_TaskHit(start, end, cue, value))
     hits.sort(key=lambda h: h.start)
     return _negation_carried_over_or(text.norm, hits)

@@ -128,6 +128,20 @@ def test_questions_doubts_and_small_talk_answer_nothing(text: str) -> None:
     assert found.stage is None
 
 
+def test_a_question_that_runs_on_past_a_comma_answers_nothing() -> None:
+    asked = "Could it run on the RTX 6000 workstation we already have, or would it need more?"
+    assert dict(extract(asked).answers) == {}
+    # a task asked for the same way is still a request
+    request = extract("Could it draft the discharge letters from the notes, or would we need something else?")
+    assert request.answers.get("discharge_text_generation") is True
+
+
+def test_the_kit_it_runs_on_or_was_bought_is_local() -> None:
+    assert extract("We bought 4x H100 last quarter.").answers.get("deploy_local") is True
+    assert extract("The models will run on that HGX.").answers.get("deploy_local") is True
+    assert extract("We would run it on a rented cloud GPU.").answers.get("deploy_local") is False
+
+
 def test_sharing_does_not_imply_local_deployment() -> None:
     # Our documented choice: keeping data in the hospital answers data_sharing only.
     assert dict(extract("The data can't leave the hospital.").answers) == {"data_sharing": False}
