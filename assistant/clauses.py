@@ -105,10 +105,25 @@ MAX_COVER_NOTE_WORDS = 15
 _QUOTE_MARK = re.compile(r"^[ \t]{0,8}(?:>[ \t]?){1,8}", re.MULTILINE)
 
 
+def without_hidden_comments(text: str) -> str:
+    """The text with its HTML comments (``<!-- ... -->``, an unclosed one to the end) blanked: a chat page or an
+    e-mail client never shows them, so they are no one's stated need, and they are where injected
+    instructions hide. Blanks keep every offset; a plain scan keeps it linear."""
+    pieces = []
+    at = 0
+    while (opening := text.find("<!--", at)) >= 0:
+        closing = text.find("-->", opening + 4)
+        end = len(text) if closing < 0 else closing + 3
+        pieces += [text[at:opening], " " * (end - opening)]
+        at = end
+    return "".join(pieces) + text[at:]
+
+
 def own_words(text: str) -> str:
-    """What the message states now: without the lines it quotes from an earlier e-mail (someone else's words)
-    and without the wishes it withdraws; the whole text when it is all quoted, or when what is not quoted is a
-    short note handing the quoted thread over."""
+    """What the message states now: without hidden comments, without the lines it quotes from an earlier e-mail
+    (someone else's words) and without the wishes it withdraws; the whole text when it is all quoted, or when
+    what is not quoted is a short note handing the quoted thread over."""
+    text = without_hidden_comments(text)
     unquoted = _QUOTED_LINE.sub("", text)
     if unquoted != text and len(unquoted.split()) <= MAX_COVER_NOTE_WORDS and _COVER_NOTE.search(unquoted):
         unquoted = _QUOTE_MARK.sub("", text)
