@@ -107,8 +107,9 @@ class MessageParts:
 
     @property
     def context(self) -> str:
-        """What the message says around its questions: its statements and the claims it reports."""
-        return " ".join(part for part in (*self.reported, self.statements) if part)
+        """What the message says around its questions: its statements, the claims it reports and what it
+        supposes ("what if we took Llama 3 8B at 4 bit: 12 users. Total memory?" asks about that model)."""
+        return " ".join(part for part in (*self.reported, self.statements, self.what_if or "") if part)
 
     @property
     def asks(self) -> bool:

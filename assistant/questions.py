@@ -44,7 +44,9 @@ ASPECTS: dict[str, re.Pattern[str]] = {
         r"cuest\w*|cost\w*|precio\w*|compra\w*|alquil\w*|factura\w*|kost\w*|preis\w*|kauf\w*|miet\w*|teuer|"
         r"rechnung\w*)\b|\$"
     ),
-    "power": re.compile(r"\b(?:power|watts?|energy|electricity|tdp|consum\w*|energia|potencia|strom\w*|leistung)\b"),
+    "power": re.compile(
+        r"\b(?:power|watts?|energy|electricity|tdp|consum(?!er)\w*|energia|potencia|strom\w*|leistung)\b"
+    ),
     "access": re.compile(
         r"\b(?:open[- ]?(?:source|weights?)?|api|licen[cs]\w*|weights|download\w*|restricted|proprietary|"
         r"abiert\w*|codigo abierto|licencia|offen\w*|lizenz\w*|herunterlad\w*)\b"
@@ -224,9 +226,10 @@ def _sizing_model(catalog: Catalog, text: str, mentions: tuple[ModelMention, ...
 
 
 # Measures (assistant/measures.toml) that no table of the review holds: the energy a run used (the tables hold
-# the GPUs' rated watts) and its emissions; and, for a model offered only as an API, what training cost its
-# vendor (the tables hold its token prices). The literature may state them; when it does not, it says so.
-_NOT_IN_ANY_TABLE = frozenset({"energy", "emissions"})
+# the GPUs' rated watts), its emissions and its compute in GPU-hours (the tables hold the GPUs' type and
+# count); and, for a model offered only as an API, what training cost its vendor (the tables hold its token
+# prices). The literature may state them; when it does not, it says so.
+_NOT_IN_ANY_TABLE = frozenset({"energy", "emissions", "compute"})
 _NOT_IN_AN_API_ROW = frozenset({"training_cost"})
 
 
@@ -258,6 +261,10 @@ _SPEED = re.compile(
     r"velocidad|rapid\w*|geschwindigkeit|schnell\w*)\b"
 )
 _MONTHLY = re.compile(r"\b(?:per month|a month|monthly|por mes|al mes|mensual\w*|pro monat|im monat|monatlich\w*)\b")
+_TOKEN_PRICE = re.compile(
+    r"\b(?:per|a|each|/)\s?(?:million|1m|1k|thousand|mio\.?|millon|millones)?\s?(?:input |output )?tokens?\b|"
+    r"\b(?:price|cost)s? (?:\w+ ){0,2}tokens?\b|\btoken (?:price|cost|pricing)s?\b"
+)
 _THEY = re.compile(r"\b(?:they|their|them|ellos)\b")
 _POINTS_BACK = re.compile(r"\b(?:that|this|it|they|them|their|those|these|eso|esto|ello|das|dies|dieses?)\b")
 _HOW_MANY = re.compile(r"\b(?:how many|cuant[oa]s|wie viele)\b")
@@ -428,6 +435,9 @@ def _routed(
         sizing = None  # a vendor's service has no hardware to size: its speed is a question for the literature
     reported = any(m.phases for m in (model, *sizes) if m is not None)
     own_terms = _MONTHLY.search(norm) or _gpu_asked(catalog, text) is not None  # "a single A100 per month"
+    if model is not None and model.access != "API" and _TOKEN_PRICE.search(norm):
+        # a price per token of a model the catalog prices by hardware: a vendor's price list in the literature
+        return Question(text, LITERATURE, "literature", model, terms=find_terms(text))
     if model is not None and model.access != "API" and (not reported or own_terms) and ASPECTS["price"].search(norm):
         # the catalog prices only the hardware studies reported; with none reported, or a monthly rent or a named
         # GPU asked for, the calculator's estimate answers

@@ -28,6 +28,7 @@ from assistant.recommendation import Exclusion, ModelResult, PhaseResources, Rec
 from assistant.render import money
 from assistant.resources import model_resources
 from assistant.rules import access_block, architecture_type, column_allowed
+from assistant.sanitize import safe_url
 from assistant.sizing_facts import GpuType
 from assistant.to_run_text import newer_models_block, to_run_cell, to_run_note
 
@@ -437,6 +438,9 @@ def model_facts_text(lang: str, catalog: Catalog, model: Model, deploy_local: bo
     its API prices (``aspect`` "access" keeps only the first line)."""
     access_key = {"Open": "fact_access_open", "API": "fact_access_api"}.get(model.access, "fact_access_restricted")
     lines = [t(lang, access_key, model=model.label, size="")]  # the label already holds the size
+    links = [f"{link.label}: {link.url}" for link in model.links if safe_url(link.url)]
+    if links:  # where the review's data says the code or weights are ("is there a download link?")
+        lines.append(t(lang, "fact_links", links="; ".join(links)))
     if aspect != "access":
         used = sum(u.studies for u in model.usage.values())
         if used:  # "how many study uses does it have, and what's its API price?"

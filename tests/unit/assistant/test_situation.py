@@ -109,6 +109,8 @@ def test_tokens_of_a_days_work_are_not_a_context(text: str) -> None:
         ("unos 200 informes al día de 1.000 tokens", 200, 1000),
         ("300 discharge letters per day", 300, None),
         ("1,000 summaries a day at 3k tokens", 1000, 3000),  # "at" gives the length too
+        # the length said apart from the count
+        ("about 1,000 discharge letters a day through GPT-4o, ~3,000 tokens per request", 1000, 3000),
     ],
 )
 def test_workload(text: str, per_day: float, tokens: int | None) -> None:

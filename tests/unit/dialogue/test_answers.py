@@ -25,6 +25,7 @@ from assistant.grounded import (
 )
 from assistant.message import parse_message
 from assistant.questions import CATALOG, LITERATURE, RULES, SIZING, read_question
+from assistant.replies import model_facts_text
 from tests.unit.dialogue.fakes import FakeBackend, FakeRetriever, assistant, passage, user
 
 NEED = "I'm a radiologist and I want to draft CT reports; the data can't leave the hospital."
@@ -181,12 +182,34 @@ def test_questions_are_routed_to_the_source_that_can_answer(catalog: Catalog) ->
         "Does the literature say anything about de-identification?": LITERATURE,
         # a model named in a question about what a document says: the document answers
         "In the selection tool how-to doc, how many GPUs does fine-tuning PaLM-E-84B take?": LITERATURE,
+        # a token price of a model the catalog prices by its hardware: a vendor's price list in the literature
+        "What does Mistral Large cost per million tokens?": LITERATURE,
+        # GPU-hours are in no table ("compute" measure); "consumer" questions are not about power
+        "How many GPU-hours did Me LLaMA 70B take to train?": LITERATURE,
+        "On consumer health questions, on how many axes did physicians prefer Med-PaLM 2?": LITERATURE,
     }
     for text, source in cases.items():
         assert read_question(catalog, text, rec).source == source, text
     top = read_question(catalog, "What does the top model cost to buy?", rec)
     assert rec is not None and top.model is not None and top.model.id == rec.matches[0].id
     assert read_question(catalog, "What does the paper I added say about LoRA?", rec).about_user_docs
+
+
+def test_a_sizing_question_reads_the_model_and_numbers_of_the_what_if_before_it(catalog: Catalog) -> None:
+    message = (
+        "What if we took Llama 3 8B at 4 bit instead: 12 nurses using it at the same time, each with an "
+        "8,192-token context. Total GPU memory needed?"
+    )
+    parts = parse_message(message)
+    question = read_question(catalog, parts.questions[0], None, parts.context)
+    assert question.source == SIZING and question.model is not None and question.model.id == "llama3-8b"
+    assert "12 nurses" in question.context
+
+
+def test_model_facts_give_the_reviews_links(catalog: Catalog) -> None:
+    model = next(m for m in catalog.models if m.links)
+    text = model_facts_text("en", catalog, model, None, "access")
+    assert model.links[0].url in text
 
 
 # --- answers from the rules and the catalog ---------------------------------------------------------------
