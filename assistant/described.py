@@ -15,7 +15,7 @@ from assistant.evidence import Passage
 from assistant.lexicon import fold_plural, normalize
 
 _NOUN = (
-    r"(?:paper|study|article|document|pdf|preprint|publication|review|file|"
+    r"(?:paper|study|article|document|pdf|preprint|publication|review|file|primer|tutorial|guide|writeup|write-up|"
     r"articulo|estudio|documento|studie|artikel|dokument)"
 )
 # "the letters paper", "my radiation oncology study"
@@ -39,6 +39,7 @@ _NOT_A_SUBJECT = frozenset(
 )
 
 
+_LINKING = frozenset(str.split("for and with from into about the of on in to by"))
 MIN_SHARE = 0.5  # of a document's retrieved passages, the share that must hold the description
 
 
@@ -48,7 +49,9 @@ def descriptor_words(question: str) -> frozenset[str]:
     words: set[str] = set()
     for pattern in (_BEFORE, _AFTER):
         for match in pattern.finditer(norm):
-            words |= {fold_plural(w) for w in re.findall(r"[\w-]+", match.group(1)) if w not in _NOT_A_SUBJECT}
+            # "the demystifying-llms-for-medicine primer": a hyphenated name is read word by word
+            parts = re.findall(r"[^\W_]+", match.group(1))
+            words |= {fold_plural(w) for w in parts if w not in _NOT_A_SUBJECT and w not in _LINKING}
     return frozenset(w for w in words if len(w) > 2 and not re.fullmatch(_NOUN, w))
 
 
@@ -61,7 +64,8 @@ def described_documents(question: str, passages: Sequence[Passage]) -> frozenset
         return frozenset()
     holding: dict[str, list[bool]] = {}
     for p in passages:
-        found = {fold_plural(w) for w in re.findall(r"[\w-]+", normalize(f"{p.title} {p.text}"))}
+        text = normalize(f"{p.title} {p.text}")
+        found = {fold_plural(w) for w in re.findall(r"[\w-]+", text) + re.findall(r"[^\W_]+", text)}
         holding.setdefault(p.doc_id, []).append(words <= found)
     share = {doc: sum(hits) / len(hits) for doc, hits in holding.items()}
     best = max(share.values(), default=0.0)

@@ -42,7 +42,7 @@ from assistant.composing import (
 from assistant.conversation import CONTEXT_CHARS, Conversation, Overrides, parse_overrides, read_messages
 from assistant.evidence import Citation, Numbering, Retriever, SentenceScorer, renumber
 from assistant.extraction import caller_scope
-from assistant.grounded import GroundedAnswer, answer_stream
+from assistant.grounded import GroundedAnswer, answer_stream, refusal
 from assistant.i18n import detect_language, disclaimer, t
 from assistant.intake import (
     AnswerState,
@@ -252,6 +252,12 @@ def _answer_pieces(
         yield renumber(plan.text, numbers)
         cited = list(dict.fromkeys(numbers))
         yield {"source": plan.source, "citations": cited, "dropped_sentences": 0, "dropped_numbers": 0}
+        return
+    if plan.asked is not None and plan.asked.kind == "opinion":
+        answer = refusal(lang, plan.passages)
+        numbers = numbering.register(list(answer.passages))
+        yield t(lang, "answer_no_opinion") + " " + renumber(answer.text, numbers)
+        yield {"source": "refusal", "citations": numbers, "dropped_sentences": 0, "dropped_numbers": 0}
         return
     if retriever is None:
         yield t(lang, "answer_no_index")

@@ -88,6 +88,12 @@ TERM_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "tdp": ("tdp", "thermal design power"),
         "quantization": ("quantization", "quantisation", "quantized", "cuantizacion", "quantisierung"),
         "qlora": ("qlora",),
+        "rag": (
+            "rag",
+            "retrieval-augmented generation",
+            "retrieval augmented generation",
+            "generacion aumentada por recuperacion",
+        ),
         "memory estimate": ("memory estimate", "estimacion de memoria", "speicherschatzung"),
         "parameters": ("parameters", "parametros", "parameter"),
         "gpu": ("gpu", "gpus", "graphics card", "tarjeta grafica", "grafikkarte"),

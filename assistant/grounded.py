@@ -109,6 +109,8 @@ _SPACES = re.compile(r"\s+")
 _URL = re.compile(r"https?://\S+")
 _CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)\d+(?:[.,]\d+)*")  # "GPT-4" is a name, not a number
+# a reference list's author line ("Liu Z, Zhong A, Li Y, et al."): names with initials, never an answer
+_AUTHOR_LIST = re.compile(r"^(?:[A-Z][\w'-]{1,30}(?: [A-Z][\w'-]{1,30})? [A-Z]{1,3}, ){2,}")
 _STOP = frozenset(
     str.split(
         "a an the of and or in on to for with is are was were be been it its this that these those what which "
@@ -151,7 +153,8 @@ def split_sentences(text: str) -> list[str]:
         part = _SPACES.sub(" ", _BRACKETED.sub("", part)).strip()
         words = _WORD.findall(part)
         header = part.count("|") >= 3 and not any(c.isdigit() for c in part)  # a table's column names
-        if len(words) >= 4 and len(_URL.sub("", part)) > 0.6 * len(part) and not header:
+        authors = bool(_AUTHOR_LIST.match(part))
+        if len(words) >= 4 and len(_URL.sub("", part)) > 0.6 * len(part) and not header and not authors:
             out.append(part)
     return out[:MAX_SENTENCES_PER_PASSAGE]
 

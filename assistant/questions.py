@@ -261,6 +261,12 @@ _SPEED = re.compile(
     r"velocidad|rapid\w*|geschwindigkeit|schnell\w*)\b"
 )
 _MONTHLY = re.compile(r"\b(?:per month|a month|monthly|por mes|al mes|mensual\w*|pro monat|im monat|monatlich\w*)\b")
+# the assistant's own opinion, trust or preference asked for ("just your honest opinion", "would you personally")
+_OPINION = re.compile(
+    r"\b(?:your (?:own |honest |personal |gut )?(?:opinion|view|take|feeling|preference|gut feeling)|"
+    r"(?:would|do|did|will) you (?:personally|yourself)|in your (?:honest |personal )?(?:opinion|view)|"
+    r"tu opinion|su opinion|ihre meinung|deine meinung|votre avis|ton avis|il tuo parere|la tua opinione)\b"
+)
 _TOKEN_PRICE = re.compile(
     r"\b(?:per|a|each|/)\s?(?:million|1m|1k|thousand|mio\.?|millon|millones)?\s?(?:input |output )?tokens?\b|"
     r"\b(?:price|cost)s? (?:\w+ ){0,2}tokens?\b|\btoken (?:price|cost|pricing)s?\b"
@@ -385,8 +391,11 @@ def _routed(
     follow: FollowUp | None,
 ) -> Question:
     """The source and kind of a question whose model mentions are resolved."""
+    if _OPINION.search(norm):
+        # the assistant has no opinion of its own to give: it says so and offers the closest passages
+        return Question(text, LITERATURE, "opinion", model)
     if _USER_DOCS.search(norm):
-        return Question(text, LITERATURE, "literature", model, about_user_docs=True)
+        return Question(text, LITERATURE, "literature", model, terms=find_terms(text), about_user_docs=True)
     if follow is not None and follow.kind == WHY_NOT and (model is not None or not _SOURCE_CITED.search(norm)):
         return Question(text, RULES, "why_not", model or _resolve(follow.models, rec))
     if _SOURCE_CITED.search(norm):

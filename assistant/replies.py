@@ -33,7 +33,13 @@ from assistant.sizing_facts import GpuType
 from assistant.to_run_text import newer_models_block, to_run_cell, to_run_note
 
 TABLE_LIMIT = 10
-TERM_TITLES = {"qlora": "QLoRA", "gpu": "GPU", "tdp": "TDP (thermal design power)", "api model": "API model"}
+TERM_TITLES = {
+    "qlora": "QLoRA",
+    "gpu": "GPU",
+    "tdp": "TDP (thermal design power)",
+    "api model": "API model",
+    "rag": "RAG (retrieval-augmented generation)",
+}
 EXCERPT_CHARS = 240
 
 

@@ -11,6 +11,7 @@ from assistant.asked import asks_for_a_figure, states_a_figure
 from assistant.catalog import Catalog
 from assistant.dialogue import Reply, respond, respond_stream
 from assistant.evidence import Numbering, Passage, renumber
+from assistant.followups import find_terms
 from assistant.grounded import (
     NOT_FOUND,
     _ranking_scores,
@@ -681,6 +682,23 @@ def test_a_spanish_question_is_searched_in_english_and_answered_in_spanish(catal
     assert reply.answer is not None and reply.answer["source"] == "retrieval"
     assert "Usaron LoRA con rango 16 [1]." in reply.text  # answered in the user's language
     assert to_english("What is LoRA?", "en", backend) is None  # English questions are not translated
+
+
+def test_a_reference_lists_author_line_is_no_sentence() -> None:
+    text = "Liu Z, Zhong A, Li Y, et al. QLoRA was used with 4 bits, as Smith J reported."
+    assert split_sentences(text) == ["QLoRA was used with 4 bits, as Smith J reported."]
+
+
+def test_an_opinion_asked_is_declined_with_the_closest_passages(catalog: Catalog) -> None:
+    reply = ask(catalog, "Just your honest opinion: would you trust OpenAI or Google more?",
+                retriever=FakeRetriever([OTHER, PAPER]))  # fmt: skip
+    assert reply.answer is not None and reply.answer["source"] == "refusal"
+    assert "no opinion" in reply.text and reply.citations
+
+
+def test_rag_is_a_glossary_term(catalog: Catalog) -> None:
+    assert find_terms("which libraries set up retrieval-augmented generation?") == ("rag",)
+    assert "Retrieval-augmented generation" in ask(catalog, "What is RAG?").text
 
 
 def test_a_tables_header_row_is_no_sentence_but_its_data_rows_are() -> None:

@@ -27,6 +27,10 @@ REVIEW = [
 def test_the_words_a_document_is_described_by_are_read_before_and_after_the_noun() -> None:
     assert descriptor_words("In the letters paper I uploaded, which method?") == {"letter"}
     assert descriptor_words("The paper I added about physician letters: which method?") == {"physician", "letter"}
+    # a hyphenated name is read word by word; a primer or a tutorial is a document too
+    assert descriptor_words("The demystifying-LLMs-for-medicine primer I added: which GPU?") == {
+        "demystifying", "llm", "medicine"
+    }  # fmt: skip
     assert descriptor_words("Was sagt die Studie zu Arztbriefen?") == {"arztbriefen"}
     assert descriptor_words("What does the paper I added say about LoRA?") == frozenset()
     assert descriptor_words("Which model did the best in this study of ECG triage?") == {"ecg", "triage"}
