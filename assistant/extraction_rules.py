@@ -48,6 +48,7 @@ from assistant.lexicon import (
     UNCERTAIN_PHRASES,
     UNCERTAIN_WORDS,
     VERB_NEGATORS,
+    WANTS_A_MODEL,
     YES_REPLY,
     TaskCue,
     normalize,
@@ -441,7 +442,10 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
         task_stages = (task_stages - {"III"}) | {"II"}
     named = set(_longest_stage_hits(turn, STAGE_CUES, _PROJECT_PHASE if _project_phases(turn.norm) else None))
     roles = set(_longest_stage_hits(turn, ROLE_CUES, people=True))
-    chosen, stages, source = _decide_stage(stage, named, task_stages, roles)
+    # a role points at a stage only where the message says something of a need ("asking for the whole ward"
+    # whether the canteen is open says nothing)
+    speaks_of_a_need = bool(tasks or general or WANTS_A_MODEL.search(turn.norm))
+    chosen, stages, source = _decide_stage(stage, named, task_stages, roles if speaks_of_a_need else set())
 
     if chosen is None and asked == STAGE_QUESTION:
         bare = _BARE_STAGE.match(turn.norm)

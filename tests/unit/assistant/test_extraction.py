@@ -136,6 +136,12 @@ def test_a_question_that_runs_on_past_a_comma_answers_nothing() -> None:
     assert request.answers.get("discharge_text_generation") is True
 
 
+def test_a_role_points_at_a_stage_only_in_a_message_that_speaks_of_a_need() -> None:
+    chatter = extract("Does anyone know whether the staff canteen is open on Monday? Asking for the whole ward.")
+    assert chatter.stage is None and dict(chatter.answers) == {}
+    assert extract("Ward nurse here; we'd like help with the paperwork.").stage == "IV"
+
+
 def test_the_kit_it_runs_on_or_was_bought_is_local() -> None:
     assert extract("We bought 4x H100 last quarter.").answers.get("deploy_local") is True
     assert extract("The models will run on that HGX.").answers.get("deploy_local") is True
