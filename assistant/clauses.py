@@ -102,6 +102,12 @@ _COVER_NOTE = re.compile(
     re.IGNORECASE,
 )
 MAX_COVER_NOTE_WORDS = 15
+# "---------- Forwarded message ----------", "From: ...", "Subject: ...": an e-mail client's header lines
+_HEADER_LINE = re.compile(
+    r"^[ \t]{0,8}(?:-{2,}[^\n]{0,80}-{2,}|(?:from|to|cc|bcc|sent|date|subject|von|an|gesendet|datum|betreff|de|para|"
+    r"enviado|fecha|asunto|objet|envoye|da|a|oggetto|inviato)[ \t]{0,3}:[^\n]{0,500})[ \t]{0,8}$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _QUOTE_MARK = re.compile(r"^[ \t]{0,8}(?:>[ \t]?){1,8}", re.MULTILINE)
 
 
@@ -125,7 +131,8 @@ def own_words(text: str) -> str:
     what is not quoted is a short note handing the quoted thread over."""
     text = without_hidden_comments(text)
     unquoted = _QUOTED_LINE.sub("", text)
-    if unquoted != text and len(unquoted.split()) <= MAX_COVER_NOTE_WORDS and _COVER_NOTE.search(unquoted):
+    note = _HEADER_LINE.sub("", unquoted)  # a forwarded e-mail's header lines are no words of the note
+    if unquoted != text and len(note.split()) <= MAX_COVER_NOTE_WORDS and _COVER_NOTE.search(unquoted):
         unquoted = _QUOTE_MARK.sub("", text)
     kept = _without_withdrawn_wishes(unquoted)
     return kept if kept.strip() else text

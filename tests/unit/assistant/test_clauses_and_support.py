@@ -117,6 +117,13 @@ def test_a_bracketed_aside_of_a_few_words_is_a_clause_of_its_own_but_a_reference
             "Pasting the thread below.\n\n> From: IG lead\n>> Data stays here.",
             "Pasting the thread below.\n\nFrom: IG lead\nData stays here.",
         ),
+        # ... also under a forwarded e-mail's header lines, which are no words of the note
+        (
+            "---- Forwarded message ----\nFrom: Clinical Director\nTo: Digital Team\nSubject: Re: AI for OCT\n"
+            "Forwarding the thread below so you have the context.\n> We'd like software that reads the scans.",
+            "---- Forwarded message ----\nFrom: Clinical Director\nTo: Digital Team\nSubject: Re: AI for OCT\n"
+            "Forwarding the thread below so you have the context.\nWe'd like software that reads the scans.",
+        ),
     ],
 )
 def test_own_words_drop_quoted_lines_and_withdrawn_wishes(text: str, left: str) -> None:
