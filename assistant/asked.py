@@ -54,7 +54,11 @@ _HOW_MANY = re.compile(r"\bhow many ((?:[a-z][\w-]{0,40}\s?){1,3})")
 _NOT_COUNTED = frozenset(
     str.split(
         "of the a an did do does were was are is have has had will would could can should in on at for by to "
-        "from with times more less different separate other such these those they we you it there their its"
+        "from with times more less different separate other such these those they we you it there their its "
+        # a verb right after "how many" leaves the thing counted unsaid ("how many end up as API-only?")
+        "end ended ends up as remain remained remains took take takes get got gets make made makes pass passed "
+        "fail failed come came go went turn turned qualify qualified count counted survive survived left stay "
+        "stayed belong belongs fall fell fit fits"
     )
 )
 _NUMBER_WORDS = frozenset(

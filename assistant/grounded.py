@@ -227,6 +227,9 @@ def named_terms(question: str, lang: str) -> list[str]:
             if not letters or normalize(token) in _GENERIC_NAMES:
                 continue
             token = re.sub(r"['\u2019]s$", "", token)  # "RaDialog's" names RaDialog
+            parts = token.split("-")
+            if len(parts) > 1 and all(normalize(p) in _GENERIC_NAMES or p.islower() for p in parts):
+                continue  # "API-only", "LLM-based": a generic word with an ordinary one names nothing
             acronym = len(letters) >= 2 and all(c.isupper() for c in letters)
             with_digits = any(c.isdigit() for c in token)
             capitalised = i > 0 and token[0].isupper() and lang != "de"

@@ -41,6 +41,8 @@ def test_the_thing_counted_and_a_number_before_it() -> None:
     assert counted_things("how many chest X-rays were used?") == ["chest", "ray"]
     assert counted_things("Which model is best?") == []
     assert counted_things("how many studies and models did the review go through?") == ["studie", "model"]
+    # a verb right after "how many": the thing counted is said elsewhere, and no count is checked
+    assert counted_things("of all the models, how many end up as API-only?") == []
     assert states_count("Ten board-certified physicians rated 60 letters.", ["physician"])
     assert states_count("The letters were rated by physicians (n = 12).", ["physician"])
     assert states_count("an average score of 3.44 on a 4-point scale", ["point"])

@@ -19,6 +19,7 @@ from assistant.grounded import (
     answer_stream,
     check_sentence,
     extractive,
+    named_terms,
     question_parts,
     select_excerpts,
     split_sentences,
@@ -682,6 +683,11 @@ def test_a_spanish_question_is_searched_in_english_and_answered_in_spanish(catal
     assert reply.answer is not None and reply.answer["source"] == "retrieval"
     assert "Usaron LoRA con rango 16 [1]." in reply.text  # answered in the user's language
     assert to_english("What is LoRA?", "en", backend) is None  # English questions are not translated
+
+
+def test_a_generic_word_joined_to_an_ordinary_one_names_nothing() -> None:
+    assert named_terms("How many end up as API-only after the corrections?", "en") == []
+    assert named_terms("Is Med-PaLM LLM-based, like GPT-4?", "en") == ["Med-PaLM", "GPT-4"]
 
 
 def test_a_reference_lists_author_line_is_no_sentence() -> None:
