@@ -293,7 +293,7 @@ GLOSSARY: Mapping[str, str] = MappingProxyType(
         "so it needs less GPU memory, at a small cost in quality.",
         "qlora": "A way of fine-tuning a quantized (4-bit) model by training small added matrices only. "
         "It lets a large model be fine-tuned on one or a few GPUs.",
-        "rag": "Retrieval-augmented generation: before the model answers, a search finds passages in your own "
+        "rag": "Before the model answers, a search finds passages in your own "
         "documents (guidelines, protocols) and puts them in the prompt, so the answer can rest on them "
         "without retraining the model.",
         "memory estimate": "When no study reported inference hardware, memory is estimated from the "

@@ -704,7 +704,7 @@ def test_an_opinion_asked_is_declined_with_the_closest_passages(catalog: Catalog
 
 def test_rag_is_a_glossary_term(catalog: Catalog) -> None:
     assert find_terms("which libraries set up retrieval-augmented generation?") == ("rag",)
-    assert "Retrieval-augmented generation" in ask(catalog, "What is RAG?").text
+    assert "RAG (retrieval-augmented generation)**: Before the model answers" in ask(catalog, "What is RAG?").text
 
 
 def test_a_tables_header_row_is_no_sentence_but_its_data_rows_are() -> None:
