@@ -249,13 +249,15 @@ def plan_what_if(
     changes = {q: v for q, v in supposed.items() if rec.answers.get(q) != v and q in question_ids(state.stage)}
     facts = catalog.sizing_facts
     hardware = read_situation(clause, facts.gpus if facts is not None else ()) if clause.strip() else Situation()
-    if not changes and hardware.is_empty:
+    # a workload alone ("1,000 reports a day") changes no memory figure: the table would say nothing new
+    sized = hardware.gpus is not None or hardware.users is not None or hardware.context_tokens is not None
+    if not changes and not sized:
         plan.text = t(lang, "what_if_unknown")
         return plan
     situation = (state.situation or Situation()).updated(hardware)
     after = recommend(catalog, state.stage, {**state.values, **changes}, situation=situation)
     parts = [what_if_block(lang, changes, rec, after)] if changes else []
-    if not hardware.is_empty:
+    if sized:
         plan.source = SIZING
         shown = (after.matches or after.partial_matches)[:WHAT_IF_SIZED]
         lines = "\n".join(f"- {m.label}: {to_run_cell(lang, m)}" for m in shown)

@@ -248,6 +248,12 @@ def test_a_what_if_with_two_changes_applies_both(catalog: Catalog) -> None:
     assert reply.answers["data_sharing"].value is False  # hypothetical: nothing changed for real
 
 
+def test_a_what_if_with_a_workload_shows_no_empty_sizing_block(catalog: Catalog) -> None:
+    reply = ask(catalog, "What if we rented GPUs instead, for 1,000 reports a day of 2,000 tokens?")
+    assert "local deployment preferred = no" in reply.text
+    assert "With -" not in reply.text and "what it takes to run" not in reply.text
+
+
 def test_a_follow_up_before_any_recommendation_shows_it_as_it_stands(catalog: Catalog) -> None:
     messages = [user(NEED)]
     messages += [assistant(respond(catalog, messages).text), user("Why not GPT-4?")]
