@@ -253,10 +253,11 @@ def _answer_pieces(
         cited = list(dict.fromkeys(numbers))
         yield {"source": plan.source, "citations": cited, "dropped_sentences": 0, "dropped_numbers": 0}
         return
-    if plan.asked is not None and plan.asked.kind == "opinion":
+    declined = {"opinion": "answer_no_opinion", "patient_case": "answer_no_patient_advice"}
+    if plan.asked is not None and plan.asked.kind in declined:
         answer = refusal(lang, plan.passages)
         numbers = numbering.register(list(answer.passages))
-        yield t(lang, "answer_no_opinion") + " " + renumber(answer.text, numbers)
+        yield t(lang, declined[plan.asked.kind]) + " " + renumber(answer.text, numbers)
         yield {"source": "refusal", "citations": numbers, "dropped_sentences": 0, "dropped_numbers": 0}
         return
     if retriever is None:

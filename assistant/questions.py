@@ -261,6 +261,14 @@ _SPEED = re.compile(
     r"velocidad|rapid\w*|geschwindigkeit|schnell\w*)\b"
 )
 _MONTHLY = re.compile(r"\b(?:per month|a month|monthly|por mes|al mes|mensual\w*|pro monat|im monat|monatlich\w*)\b")
+# one patient's case: an age written as patients' ages are ("a 68 yo", "62-jahriger", "paciente de 70 anos"; not a
+# cohort's "aged 18-65 years old"), or "my patient"; a question about it asks for medical advice
+_PATIENT_CASE = re.compile(
+    r"(?<![\d\u2013-])(?<!aged )(?<!between )\b\d{1,3}[- ]?(?:years?[- ]old|yo|y/?o|yrs?[- ]old|jahrig\w{0,3}|"
+    r"jahre alt\w{0,2}|anos|ans|anni|jarige)\b|"
+    r"\b(?:my|our|this|a) (?:\w+ )?patient (?:with|who|has|had|presenting)\b|"
+    r"\b(?:mein\w{0,2} patient\w{0,2}|mi paciente|mon patient|il mio paziente|meu paciente|mijn patient)\b"
+)
 # the assistant's own opinion, trust or preference asked for ("just your honest opinion", "would you personally")
 _OPINION = re.compile(
     r"\b(?:your (?:own |honest |personal |gut )?(?:opinion|view|take|feeling|preference|gut feeling)|"
@@ -391,6 +399,9 @@ def _routed(
     follow: FollowUp | None,
 ) -> Question:
     """The source and kind of a question whose model mentions are resolved."""
+    if _PATIENT_CASE.search(norm) or _PATIENT_CASE.search(normalize(context)):
+        # a decision about one patient's care: medical advice, which this tool never gives
+        return Question(text, LITERATURE, "patient_case", model)
     if _OPINION.search(norm):
         # the assistant has no opinion of its own to give: it says so and offers the closest passages
         return Question(text, LITERATURE, "opinion", model)

@@ -708,6 +708,26 @@ def test_an_opinion_asked_is_declined_with_the_closest_passages(catalog: Catalog
     assert "no opinion" in reply.text and reply.citations
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "for a 68 yo with stage iii nsclc, would you go concurrent chemoradiation or surgery first?",
+        "62-jähriger Raucher, 8-mm-Rundherd im CT von heute. Reicht eine Kontrolle in 12 Monaten?",
+        "My patient with a pressure ulcer on the sacrum: which dressing?",
+    ],
+)
+def test_a_question_about_one_patients_care_is_declined(catalog: Catalog, question: str) -> None:
+    reply = ask(catalog, question, retriever=FakeRetriever([OTHER, PAPER]))
+    assert reply.answer is not None and reply.answer["source"] == "refusal"
+    declined = {"en": "individual patient", "de": "einzelner Patientinnen"}
+    assert any(words in reply.text for words in declined.values())
+
+
+def test_a_cohorts_ages_are_no_patient_case(catalog: Catalog) -> None:
+    question = read_question(catalog, "The study had 120 patients aged 18-65 years old. What was the accuracy?", None)
+    assert question.kind != "patient_case"
+
+
 def test_rag_is_a_glossary_term(catalog: Catalog) -> None:
     assert find_terms("which libraries set up retrieval-augmented generation?") == ("rag",)
     assert "RAG (retrieval-augmented generation)**: Before the model answers" in ask(catalog, "What is RAG?").text
