@@ -103,7 +103,8 @@ _WHY_RANK = re.compile(r"\b(?:why|por que|warum|wieso|weshalb)\b")
 # Questions that name the user's own documents ("the paper I added", "my documents", "den ich hinzugefügt habe").
 _USER_DOCS = re.compile(
     r"\b(?:(?:my|our) (?:own )?(?:papers?|documents?|files?|pdfs?|uploads?|articles?)|"
-    r"(?:i|we) (?:have )?(?:added|uploaded|gave you|shared|provided)|"
+    r"(?:i|we) (?:have |had |just )?(?:added|uploaded|gave you|shared|provided|saved|stored|put in|dropped in|"
+    r"attached|indexed|imported)|my library|"
     r"(?:mis|nuestros?) (?:documentos?|articulos?|archivos?)|que (?:subi|anadi|agregue|hemos subido)|"
     r"(?:meine\w*|unsere\w*) (?:dokument\w*|dateien|artikel\w*|paper)|ich (?:\w+ ){0,2}(?:hinzugefugt|hochgeladen))\b"
 )

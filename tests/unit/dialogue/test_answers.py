@@ -195,6 +195,8 @@ def test_questions_are_routed_to_the_source_that_can_answer(catalog: Catalog) ->
     top = read_question(catalog, "What does the top model cost to buy?", rec)
     assert rec is not None and top.model is not None and top.model.id == rec.matches[0].id
     assert read_question(catalog, "What does the paper I added say about LoRA?", rec).about_user_docs
+    saved = read_question(catalog, "The best-practices piece I saved: what does it say about prompts?", rec)
+    assert saved.about_user_docs
 
 
 def test_a_sizing_question_reads_the_model_and_numbers_of_the_what_if_before_it(catalog: Catalog) -> None:
@@ -1105,6 +1107,8 @@ def test_an_api_models_monthly_bill_for_a_stated_workload_comes_from_the_calcula
     half = 500 * 2000 * 30.42 / 2 / 1000  # thousands of tokens read, and as many written
     bill = half * price.usd_per_1k_input_tokens + half * price.usd_per_1k_output_tokens
     assert f"${bill:,.2f}" in reply.text and "500 requests a day of 2,000 tokens" in reply.text
+    many = ask(catalog, "about 1,000 letters a day through gpt-4, ~3,000 tokens per request: the monthly api bill?")
+    assert "1,000 requests a day of 3,000 tokens" in many.text  # the length said apart, the count grouped
 
 
 def test_a_catalog_answer_quotes_the_sentence_of_its_evidence_that_answers_the_question(catalog: Catalog) -> None:
