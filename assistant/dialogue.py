@@ -238,6 +238,10 @@ def _pieces(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
+# questions declined in so many words (with the closest passages): the kind of question, and what is said
+_DECLINED = {"opinion": "answer_no_opinion", "patient_case": "answer_no_patient_advice"}
+
+
 def _answer_pieces(
     catalog: Catalog,
     plan: AnswerPlan,
@@ -253,11 +257,10 @@ def _answer_pieces(
         cited = list(dict.fromkeys(numbers))
         yield {"source": plan.source, "citations": cited, "dropped_sentences": 0, "dropped_numbers": 0}
         return
-    declined = {"opinion": "answer_no_opinion", "patient_case": "answer_no_patient_advice"}
-    if plan.asked is not None and plan.asked.kind in declined:
+    if plan.asked is not None and plan.asked.kind in _DECLINED:
         answer = refusal(lang, plan.passages)
         numbers = numbering.register(list(answer.passages))
-        yield t(lang, declined[plan.asked.kind]) + " " + renumber(answer.text, numbers)
+        yield t(lang, _DECLINED[plan.asked.kind]) + " " + renumber(answer.text, numbers)
         yield {"source": "refusal", "citations": numbers, "dropped_sentences": 0, "dropped_numbers": 0}
         return
     if retriever is None:

@@ -262,11 +262,12 @@ _SPEED = re.compile(
     r"velocidad|rapid\w*|geschwindigkeit|schnell\w*)\b"
 )
 _MONTHLY = re.compile(r"\b(?:per month|a month|monthly|por mes|al mes|mensual\w*|pro monat|im monat|monatlich\w*)\b")
-# one patient's case: an age written as patients' ages are ("a 68 yo", "62-jahriger", "paciente de 70 anos"; not a
-# cohort's "aged 18-65 years old"), or "my patient"; a question about it asks for medical advice
+# one patient's case: one person's age ("for a 68 yo", "62-jahriger Raucher" opening a sentence, "paciente de 70
+# anos"; not a cohort's "aged 18-65 years old" nor "many 80-year-old patients"), or "my patient"; a question
+# about it asks for medical advice
 _PATIENT_CASE = re.compile(
-    r"(?<![\d\u2013-])(?<!aged )(?<!between )\b\d{1,3}[- ]?(?:years?[- ]old|yo|y/?o|yrs?[- ]old|jahrig\w{0,3}|"
-    r"jahre alt\w{0,2}|anos|ans|anni|jarige)\b|"
+    r"(?:(?:^|[.!?]\s{1,3})\W{0,3}|\b(?:a|an|one|ein\w{0,2}|una?|une|uma?|paciente de|patient\w{0,3} (?:of|von|de))\s)"
+    r"\d{1,3}[- ]?(?:years?[- ]old|yo|y/?o|yrs?[- ]old|jahrig\w{0,3}|jahre alt\w{0,2}|anos|ans|anni|jarige)\b|"
     r"\b(?:my|our|this|a) (?:\w+ )?patient (?:with|who|has|had|presenting)\b|"
     r"\b(?:mein\w{0,2} patient\w{0,2}|mi paciente|mon patient|il mio paziente|meu paciente|mijn patient)\b"
 )

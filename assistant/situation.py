@@ -360,9 +360,10 @@ _LENGTH = (
     r"(?:\s*(?:each|apiece|per\s+\w+|je\w*|pro\s+\w+|cada\s+un[oa]))?)?"
 )
 # the length said apart from the count ("1,000 letters a day through GPT-4o, ~3,000 tokens per request")
-_LENGTH_APART = (
+_LENGTH_APART = re.compile(
     rf"{_ABOUT}(?P<len>{NUMBER})\s*(?P<unit>tokens?|words?|wörtern?|palabras)\s+"
-    rf"(?:per|each|a|an|every|je|pro|por|cada)\s+(?:\w+\s+)?{_DOCS}"
+    rf"(?:per|each|a|an|every|je|pro|por|cada)\s+(?:\w+\s+)?{_DOCS}",
+    re.IGNORECASE,
 )
 _CONTEXT_WORD = r"(?:context(?:\s+(?:window|length))?|kontext(?:länge|fenster)?|contexto|ventana\s+de\s+contexto)"
 _TOKENS = r"(?:tokens?)"
@@ -544,7 +545,7 @@ def _read_workload(text: str) -> tuple[Workload, str] | None:
             continue
         period = (m.group("period") or "day").casefold()
         days = _PERIOD_DAYS.get(period, DAYS_PER_MONTH.value)
-        length = m if m.group("len") else re.compile(_LENGTH_APART, re.IGNORECASE).search(text, m.end())
+        length = m if m.group("len") else _LENGTH_APART.search(text, m.end())
         tokens = None
         if length is not None and (words := parse_number(length.group("len"))):
             unit = length.group("unit").casefold()

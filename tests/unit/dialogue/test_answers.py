@@ -728,6 +728,8 @@ def test_a_question_about_one_patients_care_is_declined(catalog: Catalog, questi
 def test_a_cohorts_ages_are_no_patient_case(catalog: Catalog) -> None:
     question = read_question(catalog, "The study had 120 patients aged 18-65 years old. What was the accuracy?", None)
     assert question.kind != "patient_case"
+    ward = "Our ward has many 80-year-old patients. Which model drafts the falls notes?"
+    assert read_question(catalog, ward, None).kind != "patient_case"
 
 
 def test_rag_is_a_glossary_term(catalog: Catalog) -> None:
