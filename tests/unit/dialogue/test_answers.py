@@ -693,6 +693,11 @@ def test_a_spanish_question_is_searched_in_english_and_answered_in_spanish(catal
     assert to_english("What is LoRA?", "en", backend) is None  # English questions are not translated
 
 
+def test_a_restricted_models_reason_names_its_access_label(catalog: Catalog) -> None:
+    reply = ask(catalog, "Why isn't RadOnc-GPT on my list?")
+    assert "restricted: weights never released" in reply.text
+
+
 def test_a_generic_word_joined_to_an_ordinary_one_names_nothing() -> None:
     assert named_terms("How many end up as API-only after the corrections?", "en") == []
     assert named_terms("Is Med-PaLM LLM-based, like GPT-4?", "en") == ["Med-PaLM", "GPT-4"]
