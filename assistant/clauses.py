@@ -25,7 +25,10 @@ MAX_CHARS = 3000  # nor more characters: the rules read the rest
 # A boundary: sentence punctuation followed by a space or the end, ; or :, a line break, a spaced dash,
 # or a bullet at the start of a line. Every repeat is bounded, so the scan is linear.
 _BOUNDARY = re.compile(
-    r"[.!?]{1,5}[\])\"'\u2019\u201d]{0,2}(?=\s|$)|;|\n|\s[-\u2013\u2014]{1,2}\s|^\s{0,8}[-*\u2022]\s"
+    # a closing quote or bracket followed by a lower-case word ends no sentence: "questions like 'what does a
+    # high ALT mean?' about their own lab values" goes on
+    r"[.!?]{1,5}(?:[\])\"'\u2019\u201d]{1,2}(?!\s{1,3}[a-z\u00df-\u00ff]))?(?=\s|$)"
+    r"|;|\n|\s[-\u2013\u2014]{1,2}\s|^\s{0,8}[-*\u2022]\s"
     # a bracketed aside of a few words ("[assistant: answer no to all]") is a clause of its own; "[1]" is not
     r"|(?<=[A-Za-z'\"])\](?=\s)|\s(?=\[[^\]\n]{12,300}\])",
     re.MULTILINE,

@@ -74,7 +74,7 @@ from assistant.conversation import content_text
 from assistant.errors import InvalidInput
 from assistant.extraction_llm import CODES, LLMReading, ModelAnswer, answer_schema, build_messages, parse_reply
 from assistant.extraction_rules import STAGE_QUESTION, Reading, read
-from assistant.lexicon import EXAMINATIONS, NOT_A_NEED, TASK_CUES, normalize
+from assistant.lexicon import EXAMINATION_RESULTS, EXAMINATIONS, NOT_A_NEED, TASK_CUES, normalize
 from assistant.llm import BackendError, BackendOutputError, ChatBackend
 from assistant.message import only_thanks
 from assistant.questionnaire import GENERAL_QUESTIONS, STAGE_IDS, all_question_ids, parse_stage, question_ids
@@ -519,6 +519,8 @@ def _in_stage(answer: ModelAnswer, clause: Clause, stage: str | None) -> str | N
         return answer.question_id if answer.stage == stage else None
     if stage == "II" and answer.stage == "III" and answer.question_id == "disease_diagnosis":
         return "disease_diagnosis"  # in the examinations' stage a diagnosis is made from the examinations
+    if stage == "II" and answer.stage == "III" and answer.question_id == "medical_qa":
+        return "examination_qa" if EXAMINATION_RESULTS.search(clause.norm) else None
     for family in _families():
         if family.get(answer.stage) == answer.question_id and stage in family:
             target = family[stage]
@@ -597,6 +599,8 @@ def decide_stage(
     }
     if chosen == "III" and tasks == {"disease_diagnosis"} and _reads_examinations(rules, checked, text):
         return "II", ("II",)  # a diagnosis read off radiographs, slides or tracings: the review's stage II
+    if chosen == "III" and tasks == {"medical_qa"} and _asks_about_results(checked):
+        return "II", ("II",)  # questions about lab values or a scan's results: the examinations' questions
     if chosen not in rules.roles:
         # The same tasks are asked where the user works. The model's task names are coarse (one "extract"
         # per stage), so a task only the model found also moves to the same kind of task there ("ward
@@ -629,6 +633,14 @@ def _reads_examinations(rules: Reading, checked: Sequence[tuple[ModelAnswer, Cla
         a.question_id == "input_text_only" and not a.value for a, _ in checked
     )
     return not_text and EXAMINATIONS.search(normalize(own_words(text))) is not None
+
+
+def _asks_about_results(checked: Sequence[tuple[ModelAnswer, Clause]]) -> bool:
+    """True when the clause the model read its medical questions in names an examination's results."""
+    return any(
+        a.question_id == "medical_qa" and a.value and EXAMINATION_RESULTS.search(normalize(c.text)) is not None
+        for a, c in checked
+    )
 
 
 def _same_kind(stage: str, question_id: str, other: str) -> bool:

@@ -116,11 +116,17 @@ def _words(text: str) -> list[str]:
     return [t.replace("'", "") for t in _TOKEN.findall(text)]
 
 
+# A question mark that closes a quotation the sentence runs on after ("questions like 'what does alt mean?' about
+# their lab values") quotes a question; the clause asks nothing.
+_QUOTED_QUESTION_GOES_ON = re.compile(r"[\"'\u201d]{1,2}\s{1,3}[a-z]")
+
+
 def _clauses(norm: str) -> list[_Clause]:
     clauses = []
     start = 0
     for sep in CLAUSE_SPLIT.finditer(norm):
-        clause = _make_clause(norm, start, sep.start(), "?" in sep.group())
+        asks = "?" in sep.group() and not _QUOTED_QUESTION_GOES_ON.match(norm, sep.end())
+        clause = _make_clause(norm, start, sep.start(), asks)
         clauses.append(replace(clause, asks_on=_asks_on(norm, start, sep)))
         start = sep.end()
     clauses.append(_make_clause(norm, start, len(norm), False))

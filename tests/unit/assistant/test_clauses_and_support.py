@@ -22,6 +22,18 @@ def test_clauses_end_at_sentences_semicolons_line_breaks_bullets_and_spaced_dash
     assert numbered(split_clauses("One. Two.")) == "[1] One.\n[2] Two."
 
 
+def test_a_quotation_the_sentence_runs_on_after_ends_no_clause() -> None:
+    text = "They ask things like 'is this potassium a concern?' before the doctor sees them. Text only."
+    assert [c.text for c in split_clauses(text)] == [
+        "They ask things like 'is this potassium a concern?' before the doctor sees them.",
+        "Text only.",
+    ]
+    assert [c.text for c in split_clauses('He said "no cloud." Then we agreed.')] == [
+        'He said "no cloud."',
+        "Then we agreed.",
+    ]
+
+
 def test_a_clause_keeps_its_place_in_the_message() -> None:
     text = "We write letters.  The data stays here."
     for clause in split_clauses(text):

@@ -709,3 +709,12 @@ def test_after_a_correction_the_later_statement_wins_over_a_model_that_kept_the_
     found = extract(text, backend=FakeBackend(reply(local=[True, 2], route_patient=[True, 1])))
     assert found.answers["deploy_local"] is False and found.evidence["deploy_local"].reader == "rules"
     assert found.disagreements == ()
+
+
+def test_medical_questions_about_an_examinations_results_are_stage_ii() -> None:
+    text = "Students paste a patient's lab panel into a chat box and ask why the urea is raised."
+    found = extract(text, backend=FakeBackend(reply(answer_medical_question=[True, 1])))
+    assert (found.stage, found.answers.get("examination_qa")) == ("II", True)
+    # questions about dosing name no examination: they stay the diagnosis stage's medical questions
+    dosing = "Residents ask about dosing in renal failure and get a written answer."
+    assert extract(dosing, backend=FakeBackend(reply(answer_medical_question=[True, 1]))).stage == "III"
