@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from assistant.lexicon import (
     AFFIRMING,
+    AFTER_DISCHARGE,
     CLAUSE_SPLIT,
     CORRECTIONS,
     DOCUMENTS,
@@ -448,6 +449,10 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
         task_stages = (task_stages - {"III"}) | {"II"}
     named = set(_longest_stage_hits(turn, STAGE_CUES, _PROJECT_PHASE if _project_phases(turn.norm) else None))
     roles = set(_longest_stage_hits(turn, ROLE_CUES, people=True))
+    if AFTER_DISCHARGE.search(turn.norm):
+        # "after day-case surgery, patients message us": the time after the patient left hospital is the
+        # discharge stage's, whatever the department ("oncology", "surgical unit") the user works in
+        roles = {"V"}
     # a role points at a stage only where the message says something of a need ("asking for the whole ward"
     # whether the canteen is open says nothing)
     speaks_of_a_need = bool(tasks or general or WANTS_A_MODEL.search(turn.norm))

@@ -612,3 +612,15 @@ def test_a_question_quoted_inside_a_sentence_leaves_the_sentence_a_statement() -
     found = extract(text)
     assert (found.stage, found.answers.get("examination_qa")) == ("II", True)
     assert extract("Is the cloud cheaper? we wonder").answers.get("deploy_local") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Oncology day unit. After day-case surgery, patients message us with questions; answer them in text.",
+        "Surgical ward physio: when patients go home after a knee replacement I want their questions answered.",
+        "Unidad de oncología. Tras el alta, los pacientes nos envían dudas y queremos responderlas por escrito.",
+    ],
+)
+def test_the_time_after_the_patient_left_hospital_is_the_discharge_stage(text: str) -> None:
+    assert extract(text).stages == ("V",)

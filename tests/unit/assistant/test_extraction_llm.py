@@ -718,3 +718,9 @@ def test_medical_questions_about_an_examinations_results_are_stage_ii() -> None:
     # questions about dosing name no examination: they stay the diagnosis stage's medical questions
     dosing = "Residents ask about dosing in renal failure and get a written answer."
     assert extract(dosing, backend=FakeBackend(reply(answer_medical_question=[True, 1]))).stage == "III"
+
+
+def test_a_task_the_model_places_on_the_ward_moves_to_the_time_after_discharge() -> None:
+    text = "After day-case surgery, patients message us through the app with a question about their wound."
+    found = extract(text, backend=FakeBackend(reply(answer_inpatient_question=[True, 1])))
+    assert (found.stage, found.answers.get("medical_qa")) == ("V", True)
