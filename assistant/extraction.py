@@ -519,7 +519,7 @@ def _in_stage(answer: ModelAnswer, clause: Clause, stage: str | None) -> str | N
         return answer.question_id if answer.stage == stage else None
     if stage == "II" and answer.stage == "III" and answer.question_id == "disease_diagnosis":
         return "disease_diagnosis"  # in the examinations' stage a diagnosis is made from the examinations
-    if stage == "II" and answer.stage == "III" and answer.question_id == "medical_qa":
+    if stage == "II" and answer.stage in ("III", "IV") and answer.question_id == "medical_qa":
         return "examination_qa" if EXAMINATION_RESULTS.search(clause.norm) else None
     for family in _families():
         if family.get(answer.stage) == answer.question_id and stage in family:
@@ -599,7 +599,7 @@ def decide_stage(
     }
     if chosen == "III" and tasks == {"disease_diagnosis"} and _reads_examinations(rules, checked, text):
         return "II", ("II",)  # a diagnosis read off radiographs, slides or tracings: the review's stage II
-    if chosen == "III" and tasks == {"medical_qa"} and _asks_about_results(checked):
+    if chosen in ("III", "IV") and tasks == {"medical_qa"} and _asks_about_results(checked):
         return "II", ("II",)  # questions about lab values or a scan's results: the examinations' questions
     if chosen not in rules.roles:
         # The same tasks are asked where the user works. The model's task names are coarse (one "extract"

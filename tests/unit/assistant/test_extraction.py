@@ -624,3 +624,22 @@ def test_a_question_quoted_inside_a_sentence_leaves_the_sentence_a_statement() -
 )
 def test_the_time_after_the_patient_left_hospital_is_the_discharge_stage(text: str) -> None:
     assert extract(text).stages == ("V",)
+
+
+def test_an_out_of_office_reply_answers_nothing() -> None:
+    text = "Automatic reply: I am on annual leave until Monday. For urgent matters please contact the ward manager."
+    found = extract(text)
+    assert (found.stage, dict(found.answers)) == (None, {})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Online form: suggest which clinician the request should be routed to - GP, nurse or pharmacist.",
+        "Crisis line: from the handler's notes, tell the call handler where to send the person.",
+        "Patients type their worries and it tells them whether to book the walk-in or go to A&E.",
+    ],
+)
+def test_the_verbs_of_sending_someone_to_a_service_are_routing(text: str) -> None:
+    found = extract(text)
+    assert (found.stage, found.answers.get("registration_recommendation")) == ("I", True)
