@@ -32,9 +32,25 @@ def _fold(word: str) -> str:
     return word
 
 
+# A model's name written in parts ("SkinGPT-4", "LLaVA-Med", "Med-PaLM 2") or run together ("skingpt4",
+# "llavamed"): users write it either way, so a name in parts also gives the name joined.
+_COMPOUND = re.compile(r"[^\W_]{1,40}(?:[-.][^\W_]{1,40}){1,4}", re.UNICODE)
+
+
+def _name_forms(text: str) -> list[str]:
+    """Extra tokens for model names: the parts of a hyphenated or dotted name joined ("SkinGPT-4" -> "skingpt4")."""
+    extra = []
+    for match in _COMPOUND.finditer(text):
+        joined = re.sub(r"[-.]", "", match.group(0)).lower()
+        if any(ch.isalpha() for ch in joined) and not joined.isdigit():
+            extra.append(joined)
+    return extra
+
+
 def tokenize(text: str) -> list[str]:
-    """The BM25 tokens of a text."""
-    return [_fold(w) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOP_WORDS]
+    """The BM25 tokens of a text: its words, then the other forms of the model names in it."""
+    words = [_fold(w) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOP_WORDS]
+    return words + [w for w in _name_forms(text) if w not in words]
 
 
 class BM25Index:

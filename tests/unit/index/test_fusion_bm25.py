@@ -36,3 +36,9 @@ def test_bm25_ranks_matching_text_first() -> None:
     assert index.search("zebra", 3) == []
     assert index.search("the of", 3) == []
     assert BM25Index([]).search("anything", 3) == []
+
+
+@pytest.mark.parametrize(("query", "written"), [("skingpt4", "SkinGPT-4"), ("llavamed", "LLaVA-Med")])
+def test_a_model_name_run_together_finds_the_name_written_in_parts(query: str, written: str) -> None:
+    index = BM25Index([f"{written} was trained on public images.", "Another model was trained on notes."])
+    assert [position for position, _ in index.search(f"{query} training set", 2)][:1] == [0]
