@@ -78,6 +78,9 @@ MIN_OWN_WORDS = 2  # content words a question needs of its own to rank sentences
 OWN_WORDS_FLOOR = 0.6  # of the relevance threshold: a question's own words below it match nothing at all
 FIGURE_BONUS = 0.08  # added to a sentence's score when it gives the figure a question asks for
 NAMED_BONUS = 0.06  # added again when that figure is of what the question names ("122 tasks", "ROUGE-1 of 0.48")
+# how far a sentence that states the very count asked ("how many verifiable problems" -> "40K verifiable problems")
+# lifts a question over the relevance line; short sentences score low by cosine however exactly they answer
+STATED_LIFT = 0.1
 REFERENCE_PENALTY = 0.15  # taken from a reference's score, unless the question asks about publication
 # A bibliographic line: a journal's year;volume(issue), "Published in", a citation, a DOI, PMID or article link.
 _REFERENCE = re.compile(
@@ -281,7 +284,10 @@ _DOCUMENT_NOUN = (
 def _describes_a_document(term: str, question: str) -> bool:
     """True when the question uses an acronym to point at a document ("the RSNA paper", "el artículo de la
     RSNA"): retrieval picks the document by it, and its text need not repeat a publisher's name. Only letter
-    acronyms count: "the GPT-5 study" still asks about GPT-5."""
+    acronyms count: "the GPT-5 study" still asks about GPT-5. An author cited as "(Savage et al.)" points at a
+    document too."""
+    if re.search(rf"\b{re.escape(term)}\s+(?:et\.?\s+al|and colleagues|y col|und kollegen)\b", question, re.IGNORECASE):
+        return True
     if not (term.isalpha() and term.isupper()):
         return False
     name = re.escape(term)
@@ -332,10 +338,13 @@ def _ranking_scores(question: str, texts: Sequence[str], scores: Sequence[float]
     wants_figure = asks_for_a_figure(question)
     about_publication = bool(_ABOUT_PUBLICATION.search(normalize(question)))
     asked = _AskedFigure(counted_things(question), tuple(asked_measures(question)))
+    # a count of named things ("how many verifiable problems") is given only by a sentence that counts those things:
+    # "used by 1 study" gives a figure, not that one
+    counts_things = bool(asked.things)
     return [
         sc
-        + FIGURE_BONUS * (wants_figure and states_a_figure(text, question))
-        + NAMED_BONUS * asked.stated_by(text, question)
+        + FIGURE_BONUS * (wants_figure and states_a_figure(text, question) and not counts_things)
+        + (FIGURE_BONUS * counts_things + NAMED_BONUS) * asked.stated_by(text, question)
         - REFERENCE_PENALTY * (not about_publication and bool(_REFERENCE.search(text)))
         for sc, text in zip(scores, texts, strict=True)
     ]
@@ -392,7 +401,7 @@ def select_excerpts(
     # a sentence that gives the very figure asked ("how many studies" -> "270 studies") makes a long, chatty
     # question relevant that its wording alone leaves just below the line
     asked = _AskedFigure(counted_things(f"{question} {query or ''}"), ())
-    lift = [NAMED_BONUS * asked.stated_by(t, question) for t in texts]
+    lift = [STATED_LIFT * asked.stated_by(t, question) for t in texts]
     best = max(sc + up for sc, up in zip(scores, lift, strict=True))
     # the relevance is the whole question's; the sentences are ranked by what it asks, titles aside
     focus = without_titles(scoring[0], passages[:MAX_SCORED_PASSAGES])

@@ -285,9 +285,19 @@ def remarks_on_the_literature(sentence: str) -> bool:
     return bool(_LITERATURE_WORD.search(norm))
 
 
+# ... or names the document first and then what "they" or "it" say in it: "about that tutorial i put in my folder -
+# they mention a study where vicuna classified radiology reports" describes the paper, not the user's need
+_DOCUMENT_THEN_SAYS = re.compile(
+    r"\b(?:docs?|documents?|papers?|guides?|reviews?|articles?|study|primer|tutorial|preprint|pdf|folder|uploads?)\b"
+    r"(?:\W{1,3}[\w'-]{1,40}){0,12}?\W{1,3}(?:they|it|the authors?|which)\s+(?:also\s+)?"
+    r"(?:mention|describe|discuss|report|say|state|show|list|talk about|compare)\w{0,2}\b"
+)
+
+
 def tells_what_a_document_says(sentence: str) -> bool:
     """True when the sentence reports what a document says ("The guide I uploaded mentions the cloud")."""
-    return bool(_DOCUMENT_SAYS.match(normalize(sentence)))
+    norm = normalize(sentence)
+    return bool(_DOCUMENT_SAYS.match(norm) or _DOCUMENT_THEN_SAYS.search(norm))
 
 
 def statements_only(text: str) -> str:

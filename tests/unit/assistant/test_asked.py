@@ -8,7 +8,7 @@ import re
 import pytest
 
 from assistant.asked import asked_measures, counted_things, measures, states_count, unstated
-from assistant.grounded import NOT_RELEVANT, select_excerpts
+from assistant.grounded import NOT_RELEVANT, _ranking_scores, extractive, select_excerpts
 from assistant.lexicon import normalize
 from tests.unit.dialogue.fakes import passage
 
@@ -101,6 +101,21 @@ def test_a_name_that_points_at_a_document_need_not_occur_in_its_text() -> None:
     table = passage("rs-1", "Open-source LLMs in radiology", "Llama 2 Chat has a context length of 4096 tokens.")
     _, relevance = select_excerpts("In the RSNA paper, what context length does Llama 2 Chat have?", [table], None)
     assert relevance != NOT_RELEVANT
+    cited = "In the radiology review (Savage et al.), what context length does Llama 2 Chat have?"
+    assert select_excerpts(cited, [table], None)[1] != NOT_RELEVANT
     # a name asked about, not a document's, must still occur
     _, relevance = select_excerpts("What context length does Llama 2 Chat have on RSNA hardware?", [table], None)
     assert relevance == NOT_RELEVANT
+
+
+def test_a_count_asked_is_answered_by_the_sentence_that_counts_those_things() -> None:
+    card = passage("hu-1", "HuatuoGPT-o1", "Needs only 40K verifiable problems. HuatuoGPT-o1 was used by 1 study.")
+    question = "huatuogpt-o1, how many verifiable medical problems did it need?"
+    excerpts, relevance = select_excerpts(question, [card], None)
+    assert relevance != NOT_RELEVANT
+    answer = extractive("how many verifiable medical problems did it need?", excerpts, "en", None)
+    assert answer.text.splitlines()[1].startswith("> Needs only 40K verifiable problems")
+    # a figure of something else ("used by 1 study") gets no lift, even where the embedding model prefers it
+    texts = ["HuatuoGPT-o1 was used by 1 study.", "Needs only 40K verifiable problems."]
+    ranking = _ranking_scores("How many verifiable medical problems did it need?", texts, [0.5, 0.4])
+    assert ranking[1] > ranking[0]

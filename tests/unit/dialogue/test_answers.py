@@ -169,6 +169,9 @@ def test_what_a_document_says_in_a_message_that_asks_changes_no_answer(catalog: 
     assert reply.recommendation == before.recommendation and reply.answers["deploy_local"].value is True
     # a need of one's own that names reports is still a statement
     assert parse_message("Our radiology reports mention nodule sizes. Can you extract them?").reported == ()
+    # the document named first, then what "they" say in it
+    told = "About that tutorial in my folder - they mention a study where Vicuna classified reports. Which temperature?"
+    assert parse_message(told).statements == ""
 
 
 def test_questions_are_routed_to_the_source_that_can_answer(catalog: Catalog) -> None:
