@@ -135,6 +135,10 @@ _ASKS_A_FIGURE = re.compile(
     r"\b(?:how (?:many|much|long|big|large|old|often|fast|high)|what (?:percentage|percent|proportion|fraction)"
     r"|what share|what %|cuant[oa]s?|que porcentaje|wie (?:viele?|lange|gross|hoch|schnell)|wieviele?"
     r"|when|cuando|wann|what year|which year|que ano|welche[ms]? jahr)\b|%"
+    # "what physician score did it get?", "physician eval score of the letters?": a score is a figure
+    r"|\b(?:what|which)\s(?:[\w-]{1,20}\s){0,3}(?:score|rating)s?\b|\b(?:score|rating)s?\s(?:of|for|on)\b"
+    # "whats the max input length?": a limit is a figure
+    r"|\b(?:max|maximum|minimum)\s(?:[\w-]{1,20}\s){0,2}(?:length|size|number|input|context|tokens?|memory)\b"
 )
 _ASKS_A_DATE = re.compile(r"\b(?:when|cuando|wann|what year|which year|que ano|welche[ms]? jahr)\b")
 _FIGURE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w;():])|\d+(?:[.,]\d+)*\s?(?:%|[kmb]\b|gb\b|h\b)")

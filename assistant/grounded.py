@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
+from assistant.abbreviations import long_form
 from assistant.asked import (
     Measure,
     asked_measures,
@@ -164,7 +165,7 @@ def split_sentences(text: str) -> list[str]:
 
 def _content_words(text: str) -> set[str]:
     """The text's words minus frequent ones, plurals folded ("reports" -> "report")."""
-    words = (w for w in _WORD.findall(normalize(text)) if w not in _STOP and len(w) > 1)
+    words = (long_form(w) for w in _WORD.findall(normalize(text)) if w not in _STOP and len(w) > 1)
     return {fold_plural(w) for w in words}
 
 

@@ -10,6 +10,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.abbreviations import long_form
+
 _WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
 _STOP_TEXT = """a about above after again against all am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have having
@@ -49,7 +51,7 @@ def _name_forms(text: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """The BM25 tokens of a text: its words, then the other forms of the model names in it."""
-    words = [_fold(w) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOP_WORDS]
+    words = [_fold(long_form(w)) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOP_WORDS]
     return words + [w for w in _name_forms(text) if w not in words]
 
 

@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from assistant.asked import asked_measures, counted_things, measures, states_count, unstated
-from assistant.grounded import NOT_RELEVANT, _ranking_scores, extractive, select_excerpts
+from assistant.asked import asked_measures, asks_for_a_figure, counted_things, measures, states_count, unstated
+from assistant.grounded import NOT_RELEVANT, _ranking_scores, extractive, overlap_scores, select_excerpts
 from assistant.lexicon import normalize
+from index.bm25 import tokenize
 from tests.unit.dialogue.fakes import passage
 
 MEASURES = measures()
@@ -119,3 +120,17 @@ def test_a_count_asked_is_answered_by_the_sentence_that_counts_those_things() ->
     texts = ["HuatuoGPT-o1 was used by 1 study.", "Needs only 40K verifiable problems."]
     ranking = _ranking_scores("How many verifiable medical problems did it need?", texts, [0.5, 0.4])
     assert ranking[1] > ranking[0]
+
+
+@pytest.mark.parametrize(
+    "question", ["physician eval score of the rad-onc letters?", "whats the max input length for clinical-longformer?"]
+)
+def test_a_score_or_a_limit_asked_for_is_a_figure(question: str) -> None:
+    assert asks_for_a_figure(question)
+    assert not asks_for_a_figure("is there a risk score model in the catalog?")
+
+
+def test_a_short_form_matches_the_word_the_literature_writes() -> None:
+    texts = ["In a physician evaluation of 10 cases, the benefit averaged 3.44.", "The letters were long."]
+    scores = overlap_scores("physician eval score", texts)
+    assert scores[0] > scores[1] and tokenize("eval") == tokenize("evaluation")
