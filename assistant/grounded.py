@@ -258,7 +258,10 @@ def _spelled_out(acronym: str) -> re.Pattern[str] | None:
 
 def _covered(term: str, passages: Sequence[Passage]) -> bool:
     """True when some passage names the term as a word (case, accents, spaces and hyphens inside it aside), or,
-    for an acronym, spells it out (a paper writes "American College of Radiology" where a user asks "ACR")."""
+    for an acronym, spells it out (a paper writes "American College of Radiology" where a user asks "ACR"). An
+    acronym's plural ("LoRAs", "LLMs") is named by its singular."""
+    if len(term) > 2 and term.endswith("s") and term[-2].isupper() and _covered(term[:-1], passages):
+        return True
     # split at hyphens and spaces, and where letters meet digits: "rouge1" names "ROUGE-1", "4bit" "4-bit";
     # a times sign between digits is an x ("8x22b" names "8 \u00d7 22B")
     named = re.sub(r"(?<=\d)x(?=\d)", " x ", normalize(term))

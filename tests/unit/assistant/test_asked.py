@@ -8,7 +8,7 @@ import re
 import pytest
 
 from assistant.asked import asked_measures, asks_for_a_figure, counted_things, measures, states_count, unstated
-from assistant.grounded import NOT_RELEVANT, _ranking_scores, extractive, overlap_scores, select_excerpts
+from assistant.grounded import NOT_RELEVANT, _covered, _ranking_scores, extractive, overlap_scores, select_excerpts
 from assistant.lexicon import normalize
 from index.bm25 import tokenize
 from tests.unit.dialogue.fakes import passage
@@ -134,3 +134,8 @@ def test_a_short_form_matches_the_word_the_literature_writes() -> None:
     texts = ["In a physician evaluation of 10 cases, the benefit averaged 3.44.", "The letters were long."]
     scores = overlap_scores("physician eval score", texts)
     assert scores[0] > scores[1] and tokenize("eval") == tokenize("evaluation")
+
+
+def test_an_acronyms_plural_is_named_by_its_singular() -> None:
+    paper = passage("rs-2", "Open-source LLMs", "LoRA adapters trained for Llama 2 cannot be reused on Mistral.")
+    assert _covered("LoRAs", [paper]) and _covered("LoRA", [paper]) and not _covered("QLoRAs", [paper])
