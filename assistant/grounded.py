@@ -624,11 +624,25 @@ def _ranked_sentences(
     return ranked
 
 
+# A sentence that says the sources do not give something ("Exact exam scores are not in the abstract and are not
+# reported in our sources"): the cards write these where a paper is silent.
+_NOT_GIVEN = re.compile(
+    r"\bnot (?:reported|stated|given|disclosed)(?: \w{1,20}){0,2} in (?:our|the) (?:sources|abstract|paper)|"
+    r"\bnot in the abstract\b|\bno \w{1,20}(?:,? \w{1,20}){0,4} figures for this entry\b"
+)
+
+
 def extractive(
     question: str, excerpts: Sequence[Excerpt], lang: str, scorer: SentenceScorer | None, own: str | None = None
 ) -> GroundedAnswer:
-    """The one to three best sentences, quoted with their numbers (only the passages quoted are cited)."""
+    """The one to three best sentences, quoted with their numbers (only the passages quoted are cited). When one
+    of them says the sources do not give what is asked, the answer is that the literature does not say, with
+    that sentence quoted."""
     best = _ranked_sentences(question, excerpts, scorer, own)[:MAX_QUOTES]
+    silent = next(((e, s) for e, s in best if _NOT_GIVEN.search(normalize(s))), None)
+    if silent is not None:
+        text = f"{t(lang, 'answer_not_found')}\n> {silent[1]} [1]"
+        return GroundedAnswer(text, "refusal", (silent[0].passage,), (1,))
     used = list(dict.fromkeys(e.passage for e, _ in best))
     # quotes grouped by passage, in the order of each passage's best quote, in the passage's own order
     quotes = sorted(best, key=lambda pair: (used.index(pair[0].passage), pair[0].sentences.index(pair[1])))

@@ -139,3 +139,26 @@ def test_a_short_form_matches_the_word_the_literature_writes() -> None:
 def test_an_acronyms_plural_is_named_by_its_singular() -> None:
     paper = passage("rs-2", "Open-source LLMs", "LoRA adapters trained for Llama 2 cannot be reused on Mistral.")
     assert _covered("LoRAs", [paper]) and _covered("LoRA", [paper]) and not _covered("QLoRAs", [paper])
+
+
+def test_a_sentence_saying_the_sources_do_not_give_it_makes_the_answer_a_refusal() -> None:
+    card = passage(
+        "ma-1",
+        "MedAlpaca",
+        "MedAlpaca was tuned on medical flashcards. Exact exam scores are not in the abstract and are not reported"
+        " in our sources.",
+    )
+    question = "what exact exam scores did MedAlpaca get?"
+    excerpts, _ = select_excerpts(question, [card], None)
+    answer = extractive(question, excerpts, "en", None)
+    assert answer.source == "refusal" and "not reported in our sources" in answer.text
+    other = passage("ma-2", "MedAlpaca", "MedAlpaca was tuned on medical flashcards and Anki decks.")
+    assert (
+        extractive(
+            "what was MedAlpaca tuned on?",
+            select_excerpts("what was MedAlpaca tuned on?", [other], None)[0],
+            "en",
+            None,
+        ).source
+        == "extractive"
+    )
