@@ -74,11 +74,14 @@ from assistant.conversation import content_text
 from assistant.errors import InvalidInput
 from assistant.extraction_llm import CODES, LLMReading, ModelAnswer, answer_schema, build_messages, parse_reply
 from assistant.extraction_rules import STAGE_QUESTION, Reading, read
+from assistant.language import read_by_rules
 from assistant.lexicon import EXAMINATION_RESULTS, EXAMINATIONS, NOT_A_NEED, TASK_CUES, normalize
 from assistant.llm import BackendError, BackendOutputError, ChatBackend
 from assistant.message import only_thanks
 from assistant.questionnaire import GENERAL_QUESTIONS, STAGE_IDS, all_question_ids, parse_stage, question_ids
 from assistant.support import supports
+from assistant.translation import cache_clear as translation_cache_clear
+from assistant.translation import message_to_english
 
 _V = TypeVar("_V")
 POLICIES = ("checked", "supported", "llm", "rules")
@@ -87,6 +90,10 @@ MAX_TOKENS = 160  # a bound, not a target: replies are about 40 tokens, the long
 _ASKED_MARK = re.compile(r"`([a-z_]+)`|<!--\s*asked:\s*([a-z_]+)\s*-->")
 NOTICE_INVALID = "the language model returned invalid output twice; used the rule-based reader"
 NOTICE_SLOW = "the language model took longer than {budget:g} s to read the message; used the rule-based reader"
+NOTICE_TRANSLATED = (
+    "the message is in a language the phrase rules do not read: both readers read the language model's English "
+    "translation of it"
+)
 NOTICE_LONG = "the message is long: the language model read its first {n} characters, the rules read all of it"
 
 _default_budget: float | None = 20.0
@@ -260,9 +267,10 @@ def cache_info() -> dict[str, int]:
 
 
 def cache_clear() -> None:
-    """Empty the caches of the model's and the rules' readings and reset the counters."""
+    """Empty the caches of the model's and the rules' readings and of translations, and reset the counters."""
     _CACHE.clear()
     _RULES_CACHE.clear()
+    translation_cache_clear()
 
 
 def _backend_name(backend: ChatBackend | None) -> str:
@@ -568,6 +576,12 @@ def decide_stage(
         # who wants patients sent to the right service wants routing, not a nursing document (prompt rule 7)
         if len(agreeing) == 1 and by_rules != {"I"}:
             return agreeing[0], (agreeing[0],)
+    if len(both) > 1 and text:
+        # "a prediction of the risk of readmission at discharge": the rules' "predict risk" is asked in stages
+        # IV and V alike, the model's code names one of them; the stage where both read the same task decides
+        same_task = {s for s in both if _rules_tasks(text, s) & {a.question_id for a in wanted if a.stage == s}}
+        if len(same_task) == 1:
+            both = same_task
     for found in (both, by_rules, by_model):
         if len(found) == 1:
             chosen = next(iter(found))
@@ -614,6 +628,11 @@ def decide_stage(
         if len(setting) == 1:
             return setting[0], (setting[0],)
     return chosen, stages
+
+
+def _rules_tasks(text: str, stage: str) -> set[str]:
+    """The tasks the phrase rules read in the text when it is read for ``stage``."""
+    return {q for q, v in _rules_read(text, None, stage).answers.items() if v and q not in GENERAL_QUESTIONS}
 
 
 def _one_kind(wanted: Sequence[ModelAnswer]) -> bool:
@@ -755,10 +774,21 @@ def _read_turn(
     text = own_words(text)  # the lines an e-mail quotes are someone else's words
     if NOT_A_NEED.search(normalize(text)):
         return _Turn("", asked, (), (), "none", ())  # "nothing to do with AI", "wrong window": nothing to read
+    translated: tuple[str, ...] = ()
+    if backend is not None and policy != "rules" and not read_by_rules(text):
+        # Both readers check what they read against words of the languages the cues know: a message in
+        # another language is read from the model's English translation (the evidence quotes that), rather
+        # than left to a model whose readings nothing can check.
+        english = message_to_english(text, backend)
+        if english is not None:
+            text, translated = english, (NOTICE_TRANSLATED,)
+            if NOT_A_NEED.search(normalize(text)):
+                return _Turn("", asked, (), (), "none", translated)
     clauses = tuple(split_clauses(text))
     if backend is None or policy == "rules":
         return _Turn(text, asked, clauses, (), "none", ())
     reading, notices = _model_reading(backend, text, asked, stage, deadline, budget)
+    notices = (*translated, *notices)
     if reading is None:
         return _Turn(text, asked, clauses, (), "none", notices)
     if reading.clauses and any(ch.isalnum() for ch in text[reading.clauses[-1].end :]):

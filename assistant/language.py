@@ -80,3 +80,58 @@ def detect_language(texts: Sequence[str], default: str = DEFAULT_LANGUAGE) -> st
         if winner is not None:
             return winner if winner in LANGUAGES else default
     return default
+
+
+# Languages the phrase rules read (their cue words are in ``assistant/cues.toml``). A message in another
+# language is read by the language model from an English translation (``assistant.translation``).
+RULES_LANGUAGES = ("en", "es", "de", "fr", "it", "pt")
+# Frequent short words and letters of languages the rules do not read, only to recognise them. Nordic
+# languages share one list: which of them it is does not matter, only that the rules cannot read it.
+_UNREAD_WORDS: Mapping[str, frozenset[str]] = {
+    "nl": _wordset(
+        "het een van ik wij zijn niet dat voor naar ook maar bij uit aan worden wordt kunnen willen onze ons "
+        "graag zoeken gegevens welke deze dit hebben heeft moet mogen wordt patiënten patiënt zodat wanneer"
+    ),
+    "nordic": _wordset(
+        "och att det som för på är vi jag inte av till har kan ska vill våra vår eller från också og ikke å "
+        "jeg skal våre fra også vores jeg af ikke til pasienter patienter sykehus sjukhus"
+    ),
+    "pl": _wordset(
+        "się nie że jest oraz dla przez od po chcemy nasz nasze nasza pacjentów pacjenta który która które "
+        "szpitala czy będzie można"
+    ),
+    "cs": _wordset("že pro jsou není chceme náš naše pacientů které který nemocnice bude jako"),
+    "tr": _wordset(
+        "bir ve bu için ile çok olarak olan bizim veri hasta hastalar hastane istiyoruz yok var gibi daha "
+        "ama sonra"
+    ),
+    "ro": _wordset(
+        "și în cu pe nu este sunt să că care pentru din noi datele pacienți pacienții spital spitalului "
+        "dacă sau noastre"
+    ),
+    "hu": _wordset("az és hogy nem egy van meg csak ha már mint szeretnénk betegek adatok kórház vagy"),
+    "fi": _wordset(
+        "ja ei että ovat meidän haluamme potilaiden tiedot sairaala tai kun myös olemme jälkeen niin voi "
+        "haluaisimme meillä joka jotka mutta kanssa tämä eikä pitää"
+    ),
+}
+_UNREAD_MARKS = "ğışąęłńśźżěčřůőűțșåæø"
+# A letter of another script than Latin (Greek, Cyrillic, Arabic, Hebrew, CJK, ...).
+_NOT_LATIN = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f]", re.UNICODE)
+
+
+def read_by_rules(text: str) -> bool:
+    """True when the phrase rules can read the text: it is written in one of ``RULES_LANGUAGES``, or in no
+    language that clearly wins; False for another script or a language recognised as another one."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return True
+    if sum(bool(_NOT_LATIN.match(ch)) for ch in letters) > len(letters) / 2:
+        return False
+    words = [w.casefold() for w in _WORD.findall(text)]
+    lowered = text.casefold()
+    unread = max(sum(w in stop for w in words) for stop in _UNREAD_WORDS.values())
+    unread += 2 * sum(lowered.count(ch) for ch in _UNREAD_MARKS)
+    # the read languages' marked letters are left out: Hungarian and Czech use Spanish accents, Finnish German
+    known = max(sum(w in stop for w in words) for stop in {**_STOPWORDS, **_READ_ONLY}.values())
+    return not (unread >= 4 and unread > known)

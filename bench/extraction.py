@@ -166,7 +166,15 @@ class _Memo:
         return self.inner.name
 
     def complete(self, messages: Sequence[Mapping[str, str]], **kwargs: Any) -> str:
-        return self.inner.complete(messages, **kwargs)
+        raw = json.dumps(["complete", self.name, self.model, list(messages), kwargs], sort_keys=True, default=str)
+        key = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+        if key not in self.memo:  # translations of messages in languages the rules do not read
+            self.memo[key] = self.inner.complete(messages, **kwargs)
+            self._save(key, self.memo[key])
+        found = self.memo[key]
+        if isinstance(found, Exception):
+            raise found
+        return str(found)
 
     def complete_json(self, messages: Sequence[Mapping[str, str]], schema: Mapping[str, Any], **kwargs: Any) -> Any:
         raw = json.dumps([self.name, self.model, list(messages), kwargs], sort_keys=True, default=str)

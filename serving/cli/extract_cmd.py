@@ -46,7 +46,6 @@ def run_extract(
         raise InvalidInput("text is empty: give the user's message", param="text", value=text)
     asked = _check_asked(asked)
     stage_id = parse_stage(stage) if stage is not None else None
-    name = "none" if backend is None else backend.name
     if history is None:
         found: Extraction = extract(text, asked=asked, stage=stage_id, backend=backend)
         out = found.to_dict()
@@ -58,7 +57,6 @@ def run_extract(
     messages.append({"role": "user", "content": text})
     chat = read_history(messages, backend=backend, stage=stage_id)
     out = chat.to_dict()
-    out["backend"] = "none" if chat.notices else name
     out["notices"] = [*notices, *chat.notices]
     return out
 

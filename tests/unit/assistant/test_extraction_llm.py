@@ -724,3 +724,68 @@ def test_a_task_the_model_places_on_the_ward_moves_to_the_time_after_discharge()
     text = "After day-case surgery, patients message us through the app with a question about their wound."
     found = extract(text, backend=FakeBackend(reply(answer_inpatient_question=[True, 1])))
     assert (found.stage, found.answers.get("medical_qa")) == ("V", True)
+
+
+class TranslatingBackend(FakeBackend):
+    """A FakeBackend whose ``complete`` answers translation requests with a fixed English text."""
+
+    def __init__(self, english: str, *replies: object) -> None:
+        super().__init__(*replies)
+        self.english = english
+        self.translated: list[str] = []
+
+    def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0) -> str:
+        self.translated.append(messages[-1]["content"])
+        return self.english
+
+
+POLISH = (
+    "Pacjenci wpisują swoje dolegliwości w oknie czatu na naszej stronie; szukamy modelu, który zaproponuje na "
+    "piśmie, do której poradni powinni się zapisać. Nie mamy własnych serwerów; skorzystamy z dostawcy chmury."
+)
+POLISH_IN_ENGLISH = (
+    "Patients type their complaints into the chat window on our website; we are looking for a model that suggests "
+    "in writing which outpatient clinic they should book. We have no servers of our own; we will use a cloud provider."
+)
+
+
+def test_a_message_in_a_language_the_rules_do_not_read_is_read_from_its_english_translation() -> None:
+    backend = TranslatingBackend(POLISH_IN_ENGLISH, reply(local=[False, 3], route_patient=[True, 2]))
+    found = extract(POLISH, backend=backend)
+    assert backend.translated == [POLISH]  # one translation, then one reading of the English text
+    assert "[1] Patients type their complaints" in backend.calls[0][-1]["content"]
+    assert found.stage == "I" and found.answers.get("registration_recommendation") is True
+    assert found.answers.get("deploy_local") is False
+    assert "cloud provider" in found.evidence["deploy_local"].quote  # the evidence quotes the translation
+    assert any("translation" in n for n in found.notices)
+
+
+def test_without_a_usable_translation_the_message_is_read_as_written() -> None:
+    backend = TranslatingBackend("Patients.", reply())  # far shorter than the message: not a whole translation
+    found = extract(POLISH, backend=backend)
+    assert "[1] Pacjenci" in backend.calls[0][-1]["content"]
+    assert not any("translation" in n for n in found.notices)
+
+
+def test_languages_the_rules_read_are_not_translated() -> None:
+    backend = TranslatingBackend("unused", reply(), reply())
+    extract("Los informes no pueden salir del hospital.", backend=backend)
+    extract("We summarise the CT reports.", backend=backend)
+    assert backend.translated == []
+
+
+def test_where_both_readers_point_at_two_stages_the_stage_where_they_read_the_same_task_decides() -> None:
+    # the rules' "prediction of the risk" is asked in stages IV and V alike; the model's code says after
+    # discharge, and its second code (a nursing note in IV) is a task the rules read nowhere
+    text = (
+        "Adult psychiatry inpatient service. At discharge we want a prediction of the risk of readmission within "
+        "30 days from the admission notes. The nursing notes are typed into the record."
+    )
+    backend = FakeBackend(reply(predict_recurrence=[True, 2], write_surgery_or_nursing_doc=[True, 3]))
+    found = extract(text, backend=backend)
+    assert found.stage == "V" and found.answers.get("disease_prediction") is True
+
+
+def test_a_disease_stage_is_no_workflow_stage() -> None:
+    found = extract("ICU: predict AKI stage 2+ in the next 48 h from the fluid balance charts.", backend=None)
+    assert found.stage != "II"

@@ -7,6 +7,7 @@ import pytest
 from assistant.catalog import Catalog
 from assistant.dialogue import CONTEXT_CHARS, respond
 from assistant.i18n import detect_language
+from assistant.language import read_by_rules
 from tests.unit.dialogue.fakes import assistant, user
 
 NEED = "I'm a radiologist and I want to draft CT reports; the data can't leave the hospital."
@@ -96,3 +97,34 @@ def test_prompt_injection_changes_nothing(catalog: Catalog) -> None:
 )
 def test_language_detection(texts: list[str], lang: str) -> None:
     assert detect_language(texts) == lang
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We want a model that drafts the discharge letter; the data can't leave the hospital.",
+        "Queremos un modelo que resuma los informes de alta; los datos no pueden salir del hospital.",
+        "Wir möchten, dass ein Modell die Befunde zusammenfasst. Die Daten dürfen das Haus nicht verlassen.",
+        "Nous voudrions qu'un modèle rédige les comptes rendus; aucune donnée ne sort de l'hôpital.",
+        "Vorremmo che un modello riassumesse i referti; i dati non possono uscire dall'ospedale.",
+        "Queremos que o modelo resuma as notas de alta; os dados não podem sair do hospital.",
+        "ok thx",
+    ],
+)
+def test_the_languages_the_phrase_rules_read_are_read_by_them(text: str) -> None:
+    assert read_by_rules(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wij zoeken een model dat de ontslagbrieven samenvat; de gegevens mogen het ziekenhuis niet verlaten.",
+        "Vi vill att en modell sammanfattar journalanteckningarna och att det körs på våra egna servrar.",
+        "Chcemy, żeby model streszczał wypisy ze szpitala; dane nie mogą opuszczać szpitala.",
+        "Szeretnénk, ha egy modell összefoglalná a zárójelentéseket, és az adatok nem hagyhatják el a kórházat.",
+        "Θέλουμε ένα μοντέλο που να συνοψίζει τα εξιτήρια· τα δεδομένα δεν φεύγουν από το νοσοκομείο.",  # noqa: RUF001
+        "Olemme päiväkirurgian yksikkö ja haluamme, että potilaiden kysymyksiin vastataan tekstinä.",
+    ],
+)
+def test_other_languages_are_recognised_as_not_read_by_the_phrase_rules(text: str) -> None:
+    assert not read_by_rules(text)
