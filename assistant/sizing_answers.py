@@ -147,7 +147,9 @@ def sizing_answer(
         for name in ("inference", "fine_tuning", "pre_training"):  # what the studies ran it on, beside the estimate
             if (phase := resources.phases.get(name)) is not None:
                 phase_label = t(lang, "phase_" + name)
-                lines.append(t(lang, "sizing_reported", phase=phase_label, hardware=phase_texts(lang, phase)[0]))
+                hardware, power, _price = phase_texts(lang, phase)
+                reported = hardware if power == "-" else f"{hardware}, {power}"  # "what hardware, what power draw?"
+                lines.append(t(lang, "sizing_reported", phase=phase_label, hardware=reported))
     gpu_known = query.gpu is not None and query.gpus_available is not None
     if not gpu_known and (_FIT.search(normalize(text)) or (situation is None or situation.gpus is None)):
         lines.append(t(lang, "sizing_ask"))

@@ -1201,3 +1201,10 @@ def test_a_question_about_the_users_paper_is_also_searched_by_its_own_words(cata
     reply = ask(catalog, "the open models review I added - when was it accepted", retriever=retriever)
     assert "when was it accepted" in retriever.queries
     assert reply.answer is not None and "accepted July 24, 2024. [" in reply.text
+
+
+def test_a_sizing_answer_gives_the_hardware_and_power_studies_reported(catalog: Catalog) -> None:
+    # LLaMA2 7B was fine-tuned on one Quadro RTX 8000 (295 W) in the review's data
+    reply = ask(catalog, "What hardware would fine-tuning LLaMA2 7B take, and how much power does it draw?")
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert "1 x NVIDIA Quadro RTX 8000, 48 GB in all, 295 W" in reply.text
