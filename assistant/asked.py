@@ -27,6 +27,9 @@ class Measure:
     pattern: re.Pattern[str]
     asks: tuple[str, ...]
     states: tuple[str, ...]
+    # a sentence that gives a value of this kind states the measure without naming it: "86.5% on MedQA" is an
+    # accuracy, "$750 per hour for renting them" a cost
+    value: re.Pattern[str] | None = None
 
 
 @cache
@@ -37,7 +40,11 @@ def measures() -> tuple[Measure, ...]:
     )
     return tuple(
         Measure(
-            name, re.compile(r"\b(?:" + "|".join(entry["forms"]) + ")"), tuple(entry["asks"]), tuple(entry["states"])
+            name,
+            re.compile(r"\b(?:" + "|".join(entry["forms"]) + ")"),
+            tuple(entry["asks"]),
+            tuple(entry["states"]),
+            re.compile(str(entry["value"])) if "value" in entry else None,
         )
         for name, entry in raw.items()
     )
@@ -96,6 +103,21 @@ _PARAMETER_WORDS = frozenset(("param", "parameter", "weight"))
 _MODEL_SIZE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s?(?:b|m|t|billion|million|trillion)\b")
 
 
+def _same_word(word: str, asked: str) -> bool:
+    """True for the same word, or, from five letters on, the asked word with one typo: a letter changed, added,
+    dropped, or two neighbours swapped ("imgaes" for "images")."""
+    if word == asked:
+        return True
+    if min(len(word), len(asked)) < 5 or abs(len(word) - len(asked)) > 1:
+        return False
+    if len(word) == len(asked):
+        diff = [i for i, (a, b) in enumerate(zip(word, asked, strict=True)) if a != b]
+        swapped = len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == asked[diff[1]]
+        return len(diff) == 1 or (swapped and word[diff[1]] == asked[diff[0]])
+    short, long_ = sorted((word, asked), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
 def states_count(sentence: str, things: Sequence[str]) -> bool:
     """True when the sentence puts a number just before one of the counted things ("12 physicians"); for a
     model's parameters, when it gives a size ("340 billion", "540B")."""
@@ -103,7 +125,7 @@ def states_count(sentence: str, things: Sequence[str]) -> bool:
         return True
     tokens = _TOKEN.findall(normalize(sentence))
     for i, token in enumerate(tokens):
-        if fold_plural(token.strip(".,")) in things:
+        if any(_same_word(fold_plural(token.strip(".,")), thing) for thing in things):
             before = tokens[max(0, i - WORDS_BEFORE) : i]
             after = tokens[i + 1 : i + 3]
             if any(_is_number(t) for t in before) or (after and _SAMPLE_SIZE.match(after[0]) and len(after) > 1):
@@ -116,13 +138,13 @@ def unstated(question: str, sentences: Sequence[str], *, english: bool) -> str |
     thing counted), or None. Counts are checked only when ``english``: the counted word must be the
     passages' language."""
     texts = [normalize(s) for s in sentences]
-    for measure in asked_measures(question):
-        if not any(measure.pattern.search(t) for t in texts):
-            return measure.name
-        if _ASKS_WHAT.search(normalize(question)) and not any(
-            measure.pattern.search(t) and _gives_a_value(t) for t in texts
-        ):
-            return measure.name  # "what ROUGE-L did it get?" against "ROUGE favoured the 8B model": no value
+    norm = normalize(question)
+    asked = asked_measures(question)
+    stated = {m.name for m in asked if _states_measure(m, norm, texts)}
+    for measure in asked:
+        if measure.name in stated or _stands_in(measure, asked, stated, norm):
+            continue
+        return measure.name
     things = counted_things(question) if english else []
     if things and not any(states_count(s, things) for s in sentences):
         return "how many " + " ".join(things)
@@ -147,7 +169,31 @@ _YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 _NAME_PART = re.compile(r"[a-z]-$")
 # "what / which / how high" asks for a measure's value; "did it use ROUGE?" does not
-_ASKS_WHAT = re.compile(r"\b(?:what|which|how|cual\w{0,2}|que|welche\w{0,2}|wie)\b")
+# a question word shortly before the measure asks for its value: "what ROUGE-L did it get?", "how high was the
+# accuracy?"; "which model came out ahead on ROUGE?" asks which model
+_ASKS_WHAT = re.compile(r"\b(?:what|which|how|cual\w{0,2}|que|welche\w{0,2}|wie)\b(?:\W{1,3}[\w-]{1,30}){0,3}\W{1,3}$")
+
+
+def _states_measure(measure: Measure, question: str, texts: Sequence[str]) -> bool:
+    """True when a sentence states the measure the normalised question asks: it names it (with a value, when
+    the question asks what the value is), or gives a value of its kind."""
+    if measure.value is not None and any(measure.value.search(t) for t in texts):
+        return True
+    if not any(measure.pattern.search(t) for t in texts):
+        return False
+    asks_value = any(_ASKS_WHAT.search(question[: m.start()]) for m in measure.pattern.finditer(question))
+    # "what ROUGE-L did it get?" against "ROUGE favoured the 8B model": no value
+    return not asks_value or any(measure.pattern.search(t) and _gives_a_value(t) for t in texts)
+
+
+def _stands_in(measure: Measure, asked: Sequence[Measure], stated: set[str], question: str) -> bool:
+    """True when every word of the question that names this measure also names another asked measure that a
+    sentence states: "accuracy" names accuracy and (as the Spanish "precision" shares it) precision."""
+    others = [m for m in asked if m.name in stated and m is not measure]
+    return bool(others) and all(
+        any(any(o.start() <= m.start() < o.end() for o in other.pattern.finditer(question)) for other in others)
+        for m in measure.pattern.finditer(question)
+    )
 
 
 def _gives_a_value(text: str) -> bool:

@@ -102,7 +102,8 @@ _CAN_WRITE = re.compile(
 _WHY_RANK = re.compile(r"\b(?:why|por que|warum|wieso|weshalb)\b")
 # Questions that name the user's own documents ("the paper I added", "my documents", "den ich hinzugefügt habe").
 _USER_DOCS = re.compile(
-    r"\b(?:(?:my|our) (?:own )?(?:papers?|documents?|files?|pdfs?|uploads?|articles?)|"
+    r"\b(?:(?:my|our) (?:[\w-]+ ){0,3}?(?:papers?|documents?|files?|pdfs?|uploads?|articles?|reviews?|stud(?:y|ies)|"
+    r"tutorials?|guides?|primers?|preprints?)|(?:the|that|this) (?:uploaded|added) |"
     r"(?:i|we) (?:have |had |just )?(?:added|uploaded|gave you|shared|provided|saved|stored|put in|dropped in|"
     r"attached|indexed|imported)|my library|"
     r"(?:mis|nuestros?) (?:documentos?|articulos?|archivos?)|que (?:subi|anadi|agregue|hemos subido)|"

@@ -23,7 +23,14 @@ _STOP_TEXT = """a about above after again against all am an and any are as at be
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
+# British "-ise" spellings: "quantisation", "summarised" are searched as "quantization", "summarized". Query
+# and passages are folded alike, so a word folded that has no "-ize" form ("promise") still matches itself.
+_BRITISH = re.compile(r"(?<=\w{3})is(?=(?:ations?|e|ed|es|ers?|ing)$)")
+
+
 def _fold(word: str) -> str:
+    if len(word) >= 7:
+        word = _BRITISH.sub("iz", word)
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):

@@ -24,7 +24,8 @@ def test_every_measure_is_found_in_its_questions_and_its_sentences(measure: obje
     for question in measure.asks:
         assert measure in asked_measures(question), question
     for sentence in measure.states:
-        assert measure.pattern.search(normalize(sentence)), sentence
+        said = normalize(sentence)
+        assert measure.pattern.search(said) or (measure.value and measure.value.search(said)), sentence
 
 
 def test_every_form_is_bounded() -> None:
@@ -162,3 +163,31 @@ def test_a_sentence_saying_the_sources_do_not_give_it_makes_the_answer_a_refusal
         ).source
         == "extractive"
     )
+
+
+def test_a_value_of_the_measures_kind_states_it_without_naming_it() -> None:
+    # "accuracy" also names precision (the Spanish "precision" is often accuracy), which it stands in for
+    assert unstated("med palm 2 medqa accuracy?", ["Its MedQA accuracy was 86.5%."], english=True) is None
+    assert unstated("med palm 2 medqa accuracy?", ["Med-PaLM 2 was evaluated on MedQA."], english=True) == "accuracy"
+    # a sum of money for renting GPUs is a cost; an API's price is no training cost
+    rent = ["The price of renting 120 of these GPUs in the cloud is $750/1h."]
+    assert unstated("what does renting the a100s for pretraining cost per hour?", rent, english=True) is None
+    assert unstated("what did pretraining cost?", ["Pretraining took 120 GPUs."], english=True) == "training_cost"
+    api = ["GPT-4 Turbo (OpenAI): API Cost ($/Million Tokens) Input 10; Output 30."]
+    assert unstated("what did it cost openai to train gpt-4?", api, english=True) == "training_cost"
+
+
+def test_only_a_question_word_right_before_the_measure_asks_for_its_value() -> None:
+    said = ["ROUGE scores highlight the superiority of the 8B LLaMA-3 model over the 13B LLaMA-2 model."]
+    which = "which model came out ahead on ROUGE, the llama-3 8b or the llama-2 13b?"
+    assert unstated(which, said, english=True) is None
+    assert unstated("what ROUGE score did the 8B model get?", said, english=True) == "rouge"
+
+
+def test_a_count_is_stated_for_the_thing_counted_even_when_the_question_misspells_it() -> None:
+    said = ["Trained on 52,929 dermatology images with clinical concepts."]
+    assert unstated("how many dermatology imgaes was skingpt4 trainned on", said, english=True) is None
+    assert unstated("how many pages does the paper have?", said, english=True) == "how many page"
+    # a number three words before something else ("8 clinically relevant X-ray interpretation tasks") counts tasks
+    tasks = ["Benchmark CheXbench with 8 clinically relevant X-ray interpretation tasks."]
+    assert unstated("How many chest X-ray images and reports was RaDialog trained on?", tasks, english=True)

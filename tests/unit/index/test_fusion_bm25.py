@@ -42,3 +42,9 @@ def test_bm25_ranks_matching_text_first() -> None:
 def test_a_model_name_run_together_finds_the_name_written_in_parts(query: str, written: str) -> None:
     index = BM25Index([f"{written} was trained on public images.", "Another model was trained on notes."])
     assert [position for position, _ in index.search(f"{query} training set", 2)][:1] == [0]
+
+
+def test_british_and_american_spellings_are_one_token() -> None:
+    assert tokenize("quantisation summarised") == tokenize("quantization summarized")
+    index = BM25Index(["GGUF is the most versatile quantization format.", "Radiology reports differ."])
+    assert index.search("which quantisation format is most versatile", 2)[0][0] == 0
