@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from assistant.lexicon import fold_plural, normalize
+from assistant.lexicon import fold_plural, normalize, one_edit_apart
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,8 @@ class Measure:
     pattern: re.Pattern[str]
     asks: tuple[str, ...]
     states: tuple[str, ...]
-    # a sentence that gives a value of this kind states the measure without naming it: "86.5% on MedQA" is an
-    # accuracy, "$750 per hour for renting them" a cost
+    # a sentence that gives a value of this kind states the measure without naming it: "$750 per hour for
+    # renting 120 GPUs" is a rental cost
     value: re.Pattern[str] | None = None
 
 
@@ -108,14 +108,16 @@ def _same_word(word: str, asked: str) -> bool:
     dropped, or two neighbours swapped ("imgaes" for "images")."""
     if word == asked:
         return True
-    if min(len(word), len(asked)) < 5 or abs(len(word) - len(asked)) > 1:
+    if min(len(word), len(asked)) < 5:
         return False
-    if len(word) == len(asked):
-        diff = [i for i, (a, b) in enumerate(zip(word, asked, strict=True)) if a != b]
-        swapped = len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == asked[diff[1]]
-        return len(diff) == 1 or (swapped and word[diff[1]] == asked[diff[0]])
-    short, long_ = sorted((word, asked), key=len)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+    if one_edit_apart(word, asked):
+        return True
+    if len(word) != len(asked):
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(word, asked, strict=True)) if a != b]  # two neighbours swapped?
+    if len(diff) != 2 or diff[1] != diff[0] + 1:
+        return False
+    return (word[diff[0]], word[diff[1]]) == (asked[diff[1]], asked[diff[0]])
 
 
 def states_count(sentence: str, things: Sequence[str]) -> bool:

@@ -133,5 +133,6 @@ def read_by_rules(text: str) -> bool:
     unread = max(sum(w in stop for w in words) for stop in _UNREAD_WORDS.values())
     unread += 2 * sum(lowered.count(ch) for ch in _UNREAD_MARKS)
     # the read languages' marked letters are left out: Hungarian and Czech use Spanish accents, Finnish German
-    known = max(sum(w in stop for w in words) for stop in {**_STOPWORDS, **_READ_ONLY}.values())
+    stopwords = {**_STOPWORDS, **_READ_ONLY}
+    known = max(sum(w in stopwords[lang] for w in words) for lang in RULES_LANGUAGES)
     return not (unread >= 4 and unread > known)

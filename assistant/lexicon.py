@@ -31,6 +31,27 @@ _FRAGMENT = re.compile(r"\{([A-Z_]+)\}")
 _SPACES = re.compile(r"[^\S\n]+")
 
 
+def one_edit_apart(a: str, b: str) -> bool:
+    """True when a and b differ by at most one inserted, deleted or changed letter (linear, no table)."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = j = edits = 0
+    while i < len(a) and j < len(b):
+        if a[i] == b[j]:
+            i += 1
+            j += 1
+            continue
+        edits += 1
+        if edits > 1:
+            return False
+        if len(a) == len(b):
+            i += 1
+        j += 1
+    return edits + (len(b) - j) + (len(a) - i) <= 1
+
+
 def normalize(text: str) -> str:
     """Lower-case, accent-free, straight-apostrophe text with single spaces, that the patterns are written against."""
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("ß", "ss").casefold()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
 
-from assistant.lexicon import NEGATORS, normalize, topic_data
+from assistant.lexicon import NEGATORS, normalize, one_edit_apart, topic_data
 
 _WORD = re.compile(r"[a-z0-9]{1,60}(?:['-][a-z0-9]{1,60}){0,4}")
 _FUZZY_MIN = 6  # stems this long match a word with one letter changed, added or dropped
@@ -96,27 +96,6 @@ def _speaks_for(words: ValueWords, norm: str, value: bool) -> bool:
     return words.no is None or (not negated and bool(words.no.search(norm)))
 
 
-def _one_edit_apart(a: str, b: str) -> bool:
-    """True when a and b differ by at most one inserted, deleted or changed letter (linear, no table)."""
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = j = edits = 0
-    while i < len(a) and j < len(b):
-        if a[i] == b[j]:
-            i += 1
-            j += 1
-            continue
-        edits += 1
-        if edits > 1:
-            return False
-        if len(a) == len(b):
-            i += 1
-        j += 1
-    return edits + (len(b) - j) + (len(a) - i) <= 1
-
-
 def _tokens(norm: str) -> Iterator[str]:
     for match in _WORD.finditer(norm):
         word = match.group(0)
@@ -148,7 +127,7 @@ def _mentions(topic: Topic, norm: str) -> bool:
     if any(w.startswith(stem) for w in words for stem in topic.stems):
         return True
     return any(
-        any(_one_edit_apart(w[: len(stem) + d], stem) for d in (-1, 0, 1))
+        any(one_edit_apart(w[: len(stem) + d], stem) for d in (-1, 0, 1))
         for stem in topic.stems
         if len(stem) >= _FUZZY_MIN
         for w in words

@@ -34,20 +34,35 @@ def cache_clear() -> None:
         _CACHE.clear()
 
 
-def to_english(question: str, lang: str, backend: ChatBackend | None) -> str | None:
-    """The question in English, or None (already English, no language model, or it failed)."""
-    if lang == "en" or backend is None or backend.name == "none" or not question.strip():
-        return None
-    key = (backend.name, str(getattr(backend, "model", "") or ""), question)
+def _lookup(key: tuple[str, str, str]) -> tuple[bool, str | None]:
+    """(found, translation) from the cache: a conversation's history is read again on every turn."""
     with _LOCK:
-        if key in _CACHE:  # a conversation's history is read again on every turn; so are its questions
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    english = _translate(question, backend)
+        if key not in _CACHE:
+            return False, None
+        _CACHE.move_to_end(key)
+        return True, _CACHE[key]
+
+
+def _keep(key: tuple[str, str, str], english: str | None) -> None:
     with _LOCK:
         _CACHE[key] = english
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
+
+
+def _key(backend: ChatBackend, kind: str, text: str) -> tuple[str, str, str]:
+    return (backend.name, str(getattr(backend, "model", "") or ""), f"{kind}:{text}")
+
+
+def to_english(question: str, lang: str, backend: ChatBackend | None) -> str | None:
+    """The question in English, or None (already English, no language model, or it failed)."""
+    if lang == "en" or backend is None or backend.name == "none" or not question.strip():
+        return None
+    key = _key(backend, "question", question)
+    found, english = _lookup(key)
+    if not found:
+        english = _translate(question, backend)
+        _keep(key, english)
     return english
 
 
@@ -65,23 +80,19 @@ def message_to_english(text: str, backend: ChatBackend | None) -> str | None:
     model, when it fails, or when its output is too short to be the whole message."""
     if backend is None or backend.name == "none" or not text.strip():
         return None
-    key = (backend.name, str(getattr(backend, "model", "") or ""), "message:" + text)
-    with _LOCK:
-        if key in _CACHE:  # a conversation's history is read again on every turn
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
+    key = _key(backend, "message", text)
+    found, english = _lookup(key)
+    if found:
+        return english
     messages = [{"role": "system", "content": MESSAGE_SYSTEM}, {"role": "user", "content": text}]
     try:
         # about one token per three characters of English; a bound, not a target
-        english: str | None = backend.complete(messages, max_tokens=64 + len(text) // 2, temperature=0.0).strip()
+        english = backend.complete(messages, max_tokens=64 + len(text) // 2, temperature=0.0).strip()
     except BackendError:
         return None  # not kept: the next turn tries again
-    if english is not None and len(english) < MIN_LENGTH_RATIO * len(text):
+    if len(english) < MIN_LENGTH_RATIO * len(text):
         english = None
-    with _LOCK:
-        _CACHE[key] = english
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
+    _keep(key, english)
     return english
 
 

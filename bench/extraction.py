@@ -165,9 +165,12 @@ class _Memo:
     def name(self) -> str:
         return self.inner.name
 
+    def _key(self, *parts: Any) -> str:
+        raw = json.dumps([*parts], sort_keys=True, default=str)
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
     def complete(self, messages: Sequence[Mapping[str, str]], **kwargs: Any) -> str:
-        raw = json.dumps(["complete", self.name, self.model, list(messages), kwargs], sort_keys=True, default=str)
-        key = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+        key = self._key("complete", self.name, self.model, list(messages), kwargs)
         if key not in self.memo:  # translations of messages in languages the rules do not read
             self.memo[key] = self.inner.complete(messages, **kwargs)
             self._save(key, self.memo[key])
@@ -177,8 +180,7 @@ class _Memo:
         return str(found)
 
     def complete_json(self, messages: Sequence[Mapping[str, str]], schema: Mapping[str, Any], **kwargs: Any) -> Any:
-        raw = json.dumps([self.name, self.model, list(messages), kwargs], sort_keys=True, default=str)
-        key = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+        key = self._key(self.name, self.model, list(messages), kwargs)  # the same keys as replies kept before
         if key not in self.memo:
             try:
                 self.memo[key] = self.inner.complete_json(messages, schema, **kwargs)
