@@ -109,3 +109,13 @@ def test_an_embedded_model_is_warmed_up_before_the_message_is_read(monkeypatch: 
     assert len(backend.calls) == 2  # the warm-up, then the message
     assert "Hello." in backend.calls[0][-1]["content"] and "discharge" in backend.calls[1][-1]["content"]
     assert json.loads(result.output)["answers"] == {"discharge_text_generation": True}
+
+
+def test_a_history_read_by_the_model_reports_its_backend_even_with_a_notice() -> None:
+    from serving.cli.extract_cmd import run_extract
+    from tests.unit.assistant.test_extraction_llm import POLISH, POLISH_IN_ENGLISH, TranslatingBackend, reply
+
+    backend = TranslatingBackend(POLISH_IN_ENGLISH, reply(route_patient=[True, 2]))
+    out = run_extract(POLISH, asked=None, stage=None, history=[], backend=backend)
+    assert out["notices"]  # the translation is announced ...
+    assert out["backend"] == "embedded"  # ... and the model still read the turn
