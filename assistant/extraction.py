@@ -79,6 +79,7 @@ from assistant.lexicon import EXAMINATION_RESULTS, EXAMINATIONS, NOT_A_NEED, TAS
 from assistant.llm import BackendError, BackendOutputError, ChatBackend
 from assistant.message import only_thanks
 from assistant.questionnaire import GENERAL_QUESTIONS, STAGE_IDS, all_question_ids, parse_stage, question_ids
+from assistant.stage_examples import FILL_NEAREST, MIN_NEAREST, ROLE_SHARE, guess_stage
 from assistant.support import supports
 from assistant.translation import cache_clear as translation_cache_clear
 from assistant.translation import message_to_english
@@ -93,6 +94,9 @@ NOTICE_SLOW = "the language model took longer than {budget:g} s to read the mess
 NOTICE_TRANSLATED = (
     "the message is in a language the phrase rules do not read: both readers read the language model's English "
     "translation of it"
+)
+NOTICE_STAGE_BY_EXAMPLES = (
+    "the stage ({stage}) was taken from the example requests closest to yours; say so if it is another"
 )
 NOTICE_LONG = "the message is long: the language model read its first {n} characters, the rules read all of it"
 
@@ -812,12 +816,17 @@ def _rules_read(text: str, asked: str | None, stage: str | None) -> Reading:
 def _interpret(turn: _Turn, stage: str | None, given: bool, policy: str) -> Extraction:
     """One turn's stage, answers, evidence and disagreements; with ``given``, the stage is fixed."""
     rules = _rules_read(turn.text, turn.asked, stage if given else None)
+    notices = turn.notices
     if given:
         # The model alone never moves a known stage: its codes of another stage map onto this one's tasks.
         chosen: str | None = stage
         stages = rules.stages
     else:
         chosen, stages = decide_stage(rules, turn.checked, turn.text)
+        by_examples = _stage_by_examples(turn, rules, chosen, stages)
+        if by_examples is not None:
+            chosen, stages = by_examples, (by_examples,)
+            notices = (*notices, NOTICE_STAGE_BY_EXAMPLES.format(stage=by_examples))
         if chosen is not None and chosen != rules.stage:
             rules = _rules_read(turn.text, turn.asked, chosen)  # generic phrases resolve to its tasks
     answers, evidence, disagreements = _combine(
@@ -830,10 +839,33 @@ def _interpret(turn: _Turn, stage: str | None, given: bool, policy: str) -> Extr
         stages,
         MappingProxyType(ordered),
         turn.backend,
-        turn.notices,
+        notices,
         MappingProxyType({q: evidence[q] for q in ordered}),
         tuple(disagreements),
     )
+
+
+def _stage_by_examples(turn: _Turn, rules: Reading, chosen: str | None, stages: tuple[str, ...]) -> str | None:
+    """The stage the nearest labelled requests agree on, where it should replace the readers' stage.
+
+    Not against a stage the user named or gave or one in which both readers read a task, not where the
+    readers found several needs (the assistant asks which one), and not for the answer to a yes/no question;
+    the stage of the user's stated role only with a clearer vote. Where the readers found no need at all,
+    the nearest example must be closer (a message about something else is unlike every request).
+    """
+    if rules.stage_source in ("given", "named", "reply") or (chosen is None and len(stages) > 1):
+        return None
+    if turn.asked is not None and turn.asked != "stage":
+        return None
+    both = rules.stage_source == "task" and chosen in rules.stages
+    if chosen is not None and both and any(a.stage == chosen and a.value for a, _ in turn.checked):
+        return None  # both readers read a task of this stage in the user's words
+    guess = guess_stage(turn.text, min_nearest=MIN_NEAREST if chosen is not None else FILL_NEAREST)
+    if guess is None or guess.stage == chosen:
+        return None
+    if rules.stage_source == "role" and rules.stage == chosen and guess.share < ROLE_SHARE:
+        return None  # the user said where they work: only a clearer vote moves it
+    return guess.stage
 
 
 def _check_policy(policy: str) -> str:
@@ -910,6 +942,7 @@ def read_history(
         if fixed is not None:
             continue
         found = _interpret(turn, running, running is not None, policy)
+        notices.extend(n for n in found.notices if n not in turn.notices)
         if running is None:
             running = found.stage
         elif len(found.stages) == 1 and found.stages[0] != running:

@@ -43,6 +43,7 @@ from assistant.llm import BackendUnavailable, ChatBackend, Message
 from assistant.questionnaire import GENERAL_QUESTIONS, question_ids
 from assistant.recommendation import Recommendation
 from assistant.rules import recommend
+from assistant.stage_examples import leave_out
 from corpus.catalog import load_catalog
 
 DEVSET = Path(__file__).with_name("extraction_devset.jsonl")
@@ -231,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--show", action="store_true", help="Print each conversation's outcome.")
     args = parser.parse_args(argv)
     catalog = load_catalog()
+    leave_out(args.devset.stem)  # the stage examples must not include the answers being measured
     lines = args.devset.read_text(encoding="utf-8").splitlines()
     items = [json.loads(line) for line in lines if line.strip()]
     items = [i for i in items if "text" in i and i["expected"]["stage"] and not i.get("stage") and not i.get("asked")]

@@ -155,7 +155,20 @@ def _one_thread() -> Iterator[None]:
                 torch.set_num_threads(_threads_saved)
 
 
-@lru_cache(maxsize=1)
+_loaded: Embedder | None = None
+_load_lock = threading.Lock()
+
+
 def get_embedder() -> Embedder:
-    """The process-wide embedder (the model loads once, a few seconds)."""
-    return Embedder()
+    """The process-wide embedder (the model loads once, a few seconds; threads asking meanwhile wait for it)."""
+    global _loaded
+    if _loaded is None:
+        with _load_lock:
+            if _loaded is None:
+                _loaded = Embedder()
+    return _loaded
+
+
+def embedder_loaded() -> bool:
+    """True once the process-wide embedder has loaded."""
+    return _loaded is not None

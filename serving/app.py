@@ -23,6 +23,7 @@ from starlette.routing import Match
 from assistant.catalog import Catalog
 from assistant.evidence import Retriever
 from assistant.llm import ChatBackend
+from assistant.stage_examples import do_not_wait_for_model
 from corpus.catalog import load_catalog
 from serving.api import chat, ops, rest, sizing
 from serving.api.auth import KeyChecker, load_keys
@@ -89,6 +90,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+        do_not_wait_for_model()  # the stage examples use the search's embedding model once it has loaded
         # start the LLM backend now (loading a model or probing a server), not on the first chat turn
         await anyio.to_thread.run_sync(state.backend.get)
         if backend is None:  # an injected backend (tests, embedding) is the caller's to prepare

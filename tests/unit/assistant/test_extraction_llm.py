@@ -10,9 +10,11 @@ from typing import Any
 import jsonschema
 import pytest
 
+from assistant import extraction
 from assistant.clauses import REMOVED, defang
 from assistant.extraction import (
     NOTICE_INVALID,
+    NOTICE_STAGE_BY_EXAMPLES,
     cache_clear,
     cache_info,
     caller_scope,
@@ -24,6 +26,12 @@ from assistant.extraction_llm import CODES, EXAMPLES, SYSTEM_PROMPT, answer_sche
 from assistant.extraction_rules import read
 from assistant.llm import BackendOutputError, BackendUnavailable, ChatBackend, Message
 from assistant.questionnaire import question_ids
+from assistant.stage_examples import StageGuess
+
+
+def _readers_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stage from the model and the rules only: the nearest labelled requests do not vote."""
+    monkeypatch.setattr(extraction, "guess_stage", lambda *_, **__: None)
 
 
 def reply(**answers: list[Any]) -> dict[str, Any]:
@@ -596,8 +604,9 @@ def test_a_task_only_the_model_found_moves_to_the_same_kind_of_task_where_the_us
     assert found.answers["clinical_text_extraction"] is True
 
 
-def test_someone_who_types_or_uploads_the_input_is_not_who_the_user_is() -> None:
+def test_someone_who_types_or_uploads_the_input_is_not_who_the_user_is(monkeypatch: pytest.MonkeyPatch) -> None:
     # seen on requests written by others: the nurse who types the details in moved a treatment plan to stage IV
+    _readers_alone(monkeypatch)  # the stage examples' vote is its own reader (test_stage_examples)
     text = (
         "Travel clinic. The nurse types the exposure details and we'd like the model to draft the "
         "post-exposure prophylaxis plan."
@@ -711,7 +720,8 @@ def test_after_a_correction_the_later_statement_wins_over_a_model_that_kept_the_
     assert found.disagreements == ()
 
 
-def test_medical_questions_about_an_examinations_results_are_stage_ii() -> None:
+def test_medical_questions_about_an_examinations_results_are_stage_ii(monkeypatch: pytest.MonkeyPatch) -> None:
+    _readers_alone(monkeypatch)
     text = "Students paste a patient's lab panel into a chat box and ask why the urea is raised."
     found = extract(text, backend=FakeBackend(reply(answer_medical_question=[True, 1])))
     assert (found.stage, found.answers.get("examination_qa")) == ("II", True)
@@ -789,3 +799,16 @@ def test_where_both_readers_point_at_two_stages_the_stage_where_they_read_the_sa
 def test_a_disease_stage_is_no_workflow_stage() -> None:
     found = extract("ICU: predict AKI stage 2+ in the next 48 h from the fluid balance charts.", backend=None)
     assert found.stage != "II"
+
+
+def test_the_examples_vote_never_moves_a_stage_both_readers_read_a_task_of(monkeypatch: pytest.MonkeyPatch) -> None:
+    vote = StageGuess("IV", 0.95, 0.9, ())
+    monkeypatch.setattr(extraction, "guess_stage", lambda *_, **__: vote)
+    text = "Write the discharge letter to the GP when the patient goes home."
+    both = extract(text, backend=FakeBackend(reply(write_discharge_doc=[True, 1])))
+    assert both.stage == "V" and both.answers.get("discharge_text_generation") is True
+    assert not any("example requests" in notice for notice in both.notices)
+    # the rules alone read it: a clear vote of the examples moves it, and says so
+    cache_clear()  # the model's reading of the text is kept; this time it reads nothing
+    rules_alone = extract(text, backend=FakeBackend(reply()))
+    assert rules_alone.stage == "IV" and NOTICE_STAGE_BY_EXAMPLES.format(stage="IV") in rules_alone.notices

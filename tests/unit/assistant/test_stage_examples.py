@@ -1,0 +1,137 @@
+"""The stage by the nearest labelled requests: the shipped data, the vote, its gates and its use by the intake."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant import stage_examples
+from assistant.extraction import NOTICE_STAGE_BY_EXAMPLES, cache_clear, extract
+from assistant.stage_examples import (
+    EXCLUDE_ENV,
+    Examples,
+    excluded_sets,
+    guess_stage,
+    leave_out,
+    load_examples,
+    nearest_stage,
+)
+from assistant.stage_examples_build import labelled_requests
+
+pytest.importorskip("sentence_transformers")
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(EXCLUDE_ENV, raising=False)
+    monkeypatch.setattr(stage_examples, "_waits_for_model", True)  # an app started earlier may have set it
+    cache_clear()
+
+
+def test_the_shipped_examples_are_the_bench_sets_single_stage_requests() -> None:
+    examples = load_examples()
+    assert examples is not None
+    wanted = list(labelled_requests())
+    assert examples.ids == tuple(item_id for _, item_id, _, _ in wanted)
+    assert examples.stages == tuple(stage for *_, stage in wanted)
+    assert set(examples.stages) == {"I", "II", "III", "IV", "V"}
+    assert len(examples.ids) > 500
+
+
+def test_the_shipped_vectors_are_the_embedding_models_vectors_of_those_texts() -> None:
+    from index.embeddings import get_embedder
+
+    examples = load_examples()
+    assert examples is not None
+    rows = list(labelled_requests())
+    for i in (0, len(rows) // 2, len(rows) - 1):
+        vector = np.asarray(get_embedder().embed_query(rows[i][2]), dtype=np.float32)
+        assert float(examples.vectors[i] @ vector) > 0.99, rows[i][1]
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("Draft the findings section of chest CT reports for the radiologists to check.", "II"),
+        ("Help the cardiologists pick the most likely diagnosis from the admission notes.", "III"),
+        ("The night nurses want their handover notes written up from the observations charts.", "IV"),
+        ("Write the discharge letter to the GP when the patient goes home.", "V"),
+    ],
+)
+def test_a_request_worded_unlike_the_examples_gets_its_stage(text: str, stage: str) -> None:
+    guess = guess_stage(text)
+    assert guess is not None and guess.stage == stage
+    assert guess.share >= stage_examples.MIN_SHARE and len(guess.neighbours) == stage_examples.NEIGHBOURS
+
+
+@pytest.mark.parametrize(
+    "text", ["Is the staff car park closed tomorrow?", "hello", "yes", "We use our own GPUs.", " "]
+)
+def test_a_message_unlike_every_request_gets_no_stage(text: str) -> None:
+    assert guess_stage(text) is None
+
+
+def test_a_benchmark_leaves_the_measured_sets_examples_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, item_id, text, _ = next(r for r in labelled_requests() if r[0] == "intake_holdout16")
+    with_it = guess_stage(text, min_share=0, min_nearest=0)
+    assert with_it is not None and with_it.neighbours[0] == item_id and with_it.nearest > 0.99
+    monkeypatch.setenv(EXCLUDE_ENV, "intake_holdout2")
+    leave_out("intake_holdout16")
+    assert excluded_sets() == {"intake_holdout2", "intake_holdout16"}
+    without = guess_stage(text, min_share=0, min_nearest=0)
+    assert without is not None and not any(n.startswith("h16-") for n in without.neighbours)
+    assert without.nearest < 0.99
+
+
+def _examples(stages: list[str], vectors: list[list[float]]) -> Examples:
+    return Examples(
+        np.asarray(vectors, dtype=np.float32), tuple(stages), ("s",) * len(stages), tuple(map(str, range(len(stages))))
+    )
+
+
+def test_the_vote_weighs_by_similarity_and_needs_a_clear_majority() -> None:
+    examples = _examples(["II", "II", "IV"], [[1, 0], [0.8, 0.6], [0, 1]])
+    guess = nearest_stage(examples, [1.0, 0.0], min_share=0.5)
+    assert guess is not None and guess.stage == "II" and guess.share == pytest.approx(1.0)
+    # Halfway between: II's two examples outweigh IV's one, but not by the share asked for.
+    between = [0.7071, 0.7071]
+    assert nearest_stage(examples, between, min_share=0.5) is not None
+    assert nearest_stage(examples, between, min_share=0.9) is None
+    assert nearest_stage(examples, [1.0, 0.0], min_share=0.5, min_nearest=1.01) is None
+
+
+def test_the_intake_takes_the_examples_stage_where_no_reader_found_one_and_says_so() -> None:
+    text = "Looking for something that reads the CT scans and outlines the tumour for the radiotherapy team."
+    found = extract(text)
+    assert found.stage == "II" and found.stages == ("II",)
+    assert NOTICE_STAGE_BY_EXAMPLES.format(stage="II") in found.notices
+
+
+def test_a_named_stage_and_a_given_stage_are_never_replaced() -> None:
+    text = "Stage IV please: looking for something that reads the CT scans and outlines the tumour."
+    assert extract(text).stage == "IV"
+    plain = "Looking for something that reads the CT scans and outlines the tumour for the radiotherapy team."
+    found = extract(plain, stage="V")
+    assert found.stage == "V" and not any("example requests" in n for n in found.notices)
+
+
+def test_an_answer_to_a_yes_no_question_is_not_given_a_stage_by_the_examples() -> None:
+    text = "Looking for something that reads the CT scans and outlines the tumour for the radiotherapy team."
+    assert extract(text, asked="data_sharing").stage is None
+
+
+def test_a_server_does_not_wait_for_the_model_to_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.embeddings
+
+    text = "The night nurses want their handover notes written up from the observations charts."
+    assert guess_stage(text) is not None  # loads the model when it may wait
+    monkeypatch.setattr(stage_examples, "_waits_for_model", False)
+    monkeypatch.setattr(index.embeddings, "_loaded", None)  # as if still loading
+    assert guess_stage(text) is None
+
+
+def test_a_stated_role_is_moved_only_by_a_clear_vote() -> None:
+    text = "Ward nurse here; we'd like help with the paperwork."
+    vote = guess_stage(text)
+    assert vote is not None and vote.stage != "IV" and vote.share < stage_examples.ROLE_SHARE
+    assert extract(text).stage == "IV"
