@@ -5,17 +5,20 @@ they were not written for ("keep the consultants from drowning in the overnight 
 hold several hundred requests written by other people, each labelled with its workflow stage; a request
 whose nearest few labelled requests (sentence embeddings, the same model as the literature search) mostly
 share one stage is very likely of that stage (0.98 of such requests on sets the examples did not come from,
-see ``bench/extraction.py``). The guess is only ever a stage, never an answer to a question.
+see ``bench/stage_examples.py``). The guess is only ever a stage, never an answer to a question.
 
-The vectors are computed once by ``python -m assistant.stage_examples_build`` and shipped with the package.
-A benchmark that measures a set leaves that set's own examples out (``CLINADVISOR_STAGE_EXAMPLES_EXCLUDE``),
-so that no figure is read off the answer key.
+The vectors are computed once by ``python -m index.stage_examples`` and shipped with the package. The
+message's vector comes from the function the wiring layer hands to ``use_embedder`` (serving, the CLI, the
+benchmarks: ``index.embeddings``); without one there is no vote, so a light install reads with the other
+two readers. A benchmark that measures a set leaves that set's own examples out
+(``CLINADVISOR_STAGE_EXAMPLES_EXCLUDE``), so that no figure is read off the answer key.
 """
 
 from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +36,9 @@ MIN_SHARE = 0.7
 MIN_NEAREST = 0.5
 FILL_NEAREST = 0.6  # where no reader found a need at all
 ROLE_SHARE = 0.8  # against the stage of the user's stated role
-_waits_for_model = True  # a server sets False: its requests do not wait for the model to load
+# A message's unit vector, or None while the model is not ready (a server's requests never wait for it).
+QueryEmbedder = Callable[[str], "Sequence[float] | None"]
+_embed: QueryEmbedder | None = None
 
 
 @dataclass(frozen=True)
@@ -80,11 +85,10 @@ def excluded_sets() -> frozenset[str]:
     return frozenset(part.strip() for part in raw.split(",") if part.strip())
 
 
-def do_not_wait_for_model() -> None:
-    """From now on a guess gives None until some other thread has loaded the embedding model (a server's
-    search index loads it in the background at start), so that the first requests stay quick."""
-    global _waits_for_model
-    _waits_for_model = False
+def use_embedder(embed: QueryEmbedder | None) -> None:
+    """Set how a message becomes a vector for the vote (None: no vote); the layer that wires the app calls it."""
+    global _embed
+    _embed = embed
 
 
 def leave_out(*names: str) -> None:
@@ -95,26 +99,21 @@ def leave_out(*names: str) -> None:
 def guess_stage(text: str, *, min_share: float = MIN_SHARE, min_nearest: float = MIN_NEAREST) -> StageGuess | None:
     """The stage most of the nearest labelled requests have, when they agree enough; None otherwise.
 
-    None too when the embedding model is not installed: the other readers then decide alone.
+    None too when no embedder is wired or it has no vector yet: the other readers then decide alone.
     """
-    if not text.strip():
+    if _embed is None or not text.strip():
         return None
     examples = load_examples(excluded_sets())
     if examples is None or not examples.ids:
         return None
-    try:
-        from index.embeddings import ModelNotInstalled, embedder_loaded, get_embedder
-
-        if not _waits_for_model and not embedder_loaded():
-            return None
-        query = get_embedder().embed_query(text)
-    except (ImportError, ModelNotInstalled, OSError):
+    query = _embed(text)
+    if query is None:
         return None
     return nearest_stage(examples, query, min_share=min_share, min_nearest=min_nearest)
 
 
 def nearest_stage(
-    examples: Examples, query: list[float], *, min_share: float = MIN_SHARE, min_nearest: float = MIN_NEAREST
+    examples: Examples, query: Sequence[float], *, min_share: float = MIN_SHARE, min_nearest: float = MIN_NEAREST
 ) -> StageGuess | None:
     """The similarity-weighted vote of the ``NEIGHBOURS`` examples closest to ``query`` (a unit vector)."""
     import numpy as np

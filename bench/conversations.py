@@ -43,8 +43,9 @@ from assistant.llm import BackendUnavailable, ChatBackend, Message
 from assistant.questionnaire import GENERAL_QUESTIONS, question_ids
 from assistant.recommendation import Recommendation
 from assistant.rules import recommend
-from assistant.stage_examples import leave_out
+from assistant.stage_examples import leave_out, use_embedder
 from corpus.catalog import load_catalog
+from index.embeddings import embed_query_or_none
 
 DEVSET = Path(__file__).with_name("extraction_devset.jsonl")
 _ASKED = re.compile(r"\(`([a-z_]+)`\)")
@@ -232,6 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--show", action="store_true", help="Print each conversation's outcome.")
     args = parser.parse_args(argv)
     catalog = load_catalog()
+    use_embedder(embed_query_or_none)  # as the CLI and the server: the stage examples vote
     leave_out(args.devset.stem)  # the stage examples must not include the answers being measured
     lines = args.devset.read_text(encoding="utf-8").splitlines()
     items = [json.loads(line) for line in lines if line.strip()]

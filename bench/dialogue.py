@@ -23,7 +23,9 @@ from assistant.catalog import Catalog
 from assistant.dialogue import respond
 from assistant.extraction import cache_clear
 from assistant.llm import ChatBackend
+from assistant.stage_examples import use_embedder
 from corpus.catalog import load_catalog
+from index.embeddings import embed_query_or_none
 
 CONVERSATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -127,6 +129,7 @@ def main() -> None:
     parser.add_argument("--embedded", action="store_true", help="also run with the embedded backend")
     parser.add_argument("--embedded-conversations", type=int, default=3, help="conversations for the embedded run")
     args = parser.parse_args()
+    use_embedder(embed_query_or_none)  # as the CLI and the server: the stage examples vote
     catalog = load_catalog()
     respond(catalog, [{"role": "user", "content": "warm-up"}])
     run("none", catalog, None, CONVERSATIONS)

@@ -35,7 +35,8 @@ from typing import Any
 from assistant.extraction import cache_clear, extract, read_history
 from assistant.llm import BackendOutputError, ChatBackend
 from assistant.questionnaire import question_ids
-from assistant.stage_examples import leave_out
+from assistant.stage_examples import leave_out, use_embedder
+from index.embeddings import embed_query_or_none
 
 DEVSET = Path(__file__).with_name("extraction_devset.jsonl")
 
@@ -238,6 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--policy", choices=["checked", "llm", "both"], default="both", help="Merge policies to run.")
     parser.add_argument("--budget", type=float, default=0, help="Per-request time budget in seconds (0: none).")
     args = parser.parse_args(argv)
+    use_embedder(embed_query_or_none)  # as the CLI and the server: the stage examples vote
     leave_out(args.devset.stem)  # the stage examples must not include the answers being measured
     items = load_devset(args.devset)[: args.limit or None]
     print(f"devset: {len(items)} items ({args.devset.name})")

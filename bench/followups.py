@@ -510,6 +510,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--replies", type=Path, default=None, help="keep the replies in FILE (JSON Lines)")
     parser.add_argument("--rescore", type=Path, default=None, help="score replies kept with --replies; run nothing")
     args = parser.parse_args(argv)
+    from assistant.stage_examples import use_embedder
+    from index.embeddings import embed_query_or_none
+
+    use_embedder(embed_query_or_none)  # as the CLI and the server: the stage examples vote
 
     items = load_set(args.set)
     if args.only:

@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     examples = load_examples()
     if examples is None:
-        sys.exit("assistant/data/stage_examples.npz is missing: python -m assistant.stage_examples_build")
+        sys.exit("assistant/data/stage_examples.npz is missing: python -m index.stage_examples")
     voters = _voters(examples, args.train)
     tested: list[tuple[str, set[str], list[float]]] = []
     voted = set(voters.sets)

@@ -169,6 +169,16 @@ def get_embedder() -> Embedder:
     return _loaded
 
 
-def embedder_loaded() -> bool:
-    """True once the process-wide embedder has loaded."""
-    return _loaded is not None
+def embed_query_or_none(text: str) -> list[float] | None:
+    """One query's vector from the process-wide embedder, loading it on first use; None when the model or
+    sentence-transformers is not installed."""
+    try:
+        return get_embedder().embed_query(text)
+    except (ImportError, ModelNotInstalled):
+        return None
+
+
+def embed_query_if_loaded(text: str) -> list[float] | None:
+    """As ``embed_query_or_none``, but None while the model has not loaded yet: a server's search index loads
+    it in the background at start, and a request does not wait for it."""
+    return _loaded.embed_query(text) if _loaded is not None else None

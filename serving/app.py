@@ -23,8 +23,9 @@ from starlette.routing import Match
 from assistant.catalog import Catalog
 from assistant.evidence import Retriever
 from assistant.llm import ChatBackend
-from assistant.stage_examples import do_not_wait_for_model
+from assistant.stage_examples import use_embedder
 from corpus.catalog import load_catalog
+from index.embeddings import embed_query_if_loaded
 from serving.api import chat, ops, rest, sizing
 from serving.api.auth import KeyChecker, load_keys
 from serving.api.docs import add_docs
@@ -90,7 +91,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
-        do_not_wait_for_model()  # the stage examples use the search's embedding model once it has loaded
+        # the stage examples' vote uses the embedding model once the search index has loaded it
+        use_embedder(embed_query_if_loaded)
         # start the LLM backend now (loading a model or probing a server), not on the first chat turn
         await anyio.to_thread.run_sync(state.backend.get)
         if backend is None:  # an injected backend (tests, embedding) is the caller's to prepare
@@ -98,6 +100,7 @@ def create_app(
         if index.status == "starting":
             index.start(settings)
         yield
+        use_embedder(None)
         state.store.close()
 
     app = FastAPI(

@@ -11,6 +11,8 @@ from importlib.metadata import version as package_version
 
 import click
 
+from assistant.stage_examples import use_embedder
+from index.embeddings import embed_query_or_none
 from serving.cli.audit_cmd import audit
 from serving.cli.catalog_cmd import catalog
 from serving.cli.corpus_cmd import corpus
@@ -38,6 +40,8 @@ def cli() -> None:
 
     Technical guidance only, not medical advice.
     """
+    # the stage examples' vote reads the message's vector; a one-off command may wait for the model to load
+    use_embedder(embed_query_or_none)
 
 
 cli.add_command(audit)

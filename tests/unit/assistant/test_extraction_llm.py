@@ -29,11 +29,6 @@ from assistant.questionnaire import question_ids
 from assistant.stage_examples import StageGuess
 
 
-def _readers_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The stage from the model and the rules only: the nearest labelled requests do not vote."""
-    monkeypatch.setattr(extraction, "guess_stage", lambda *_, **__: None)
-
-
 def reply(**answers: list[Any]) -> dict[str, Any]:
     """A model reply in the schema's shape from ``code=[value, clause]`` keyword arguments."""
     out: dict[str, Any] = {code: answers.pop(code, None) for code in ("text_in", "text_out", "share", "local")}
@@ -604,9 +599,8 @@ def test_a_task_only_the_model_found_moves_to_the_same_kind_of_task_where_the_us
     assert found.answers["clinical_text_extraction"] is True
 
 
-def test_someone_who_types_or_uploads_the_input_is_not_who_the_user_is(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_someone_who_types_or_uploads_the_input_is_not_who_the_user_is() -> None:
     # seen on requests written by others: the nurse who types the details in moved a treatment plan to stage IV
-    _readers_alone(monkeypatch)  # the stage examples' vote is its own reader (test_stage_examples)
     text = (
         "Travel clinic. The nurse types the exposure details and we'd like the model to draft the "
         "post-exposure prophylaxis plan."
@@ -720,8 +714,7 @@ def test_after_a_correction_the_later_statement_wins_over_a_model_that_kept_the_
     assert found.disagreements == ()
 
 
-def test_medical_questions_about_an_examinations_results_are_stage_ii(monkeypatch: pytest.MonkeyPatch) -> None:
-    _readers_alone(monkeypatch)
+def test_medical_questions_about_an_examinations_results_are_stage_ii() -> None:
     text = "Students paste a patient's lab panel into a chat box and ask why the urea is raised."
     found = extract(text, backend=FakeBackend(reply(answer_medical_question=[True, 1])))
     assert (found.stage, found.answers.get("examination_qa")) == ("II", True)

@@ -15,8 +15,10 @@ from assistant.stage_examples import (
     leave_out,
     load_examples,
     nearest_stage,
+    use_embedder,
 )
-from assistant.stage_examples_build import labelled_requests
+from index.embeddings import embed_query_if_loaded, embed_query_or_none
+from index.stage_examples import labelled_requests
 
 pytest.importorskip("sentence_transformers")
 
@@ -24,7 +26,7 @@ pytest.importorskip("sentence_transformers")
 @pytest.fixture(autouse=True)
 def _nothing_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(EXCLUDE_ENV, raising=False)
-    monkeypatch.setattr(stage_examples, "_waits_for_model", True)  # an app started earlier may have set it
+    monkeypatch.setattr(stage_examples, "_embed", embed_query_or_none)  # wired as the CLI wires it
     cache_clear()
 
 
@@ -124,10 +126,19 @@ def test_a_server_does_not_wait_for_the_model_to_load(monkeypatch: pytest.Monkey
     import index.embeddings
 
     text = "The night nurses want their handover notes written up from the observations charts."
-    assert guess_stage(text) is not None  # loads the model when it may wait
-    monkeypatch.setattr(stage_examples, "_waits_for_model", False)
-    monkeypatch.setattr(index.embeddings, "_loaded", None)  # as if still loading
+    assert guess_stage(text) is not None  # the CLI's embedder loads the model when it must
+    use_embedder(embed_query_if_loaded)  # the server's
+    assert guess_stage(text) is not None  # loaded by now: it votes
+    monkeypatch.setattr(index.embeddings, "_loaded", None)  # as if the search index were still loading it
     assert guess_stage(text) is None
+
+
+def test_without_an_embedder_there_is_no_vote() -> None:
+    use_embedder(None)  # a light install, or a caller of the library that wired none
+    text = "Looking for something that reads the CT scans and outlines the tumour for the radiotherapy team."
+    assert guess_stage(text) is None
+    found = extract(text)
+    assert found.stage is None and not any("example requests" in n for n in found.notices)
 
 
 def test_a_stated_role_is_moved_only_by_a_clear_vote() -> None:

@@ -1,6 +1,6 @@
 """Build ``assistant/data/stage_examples.npz`` from the labelled requests of the intake bench sets.
 
-Usage: ``python -m assistant.stage_examples_build`` (from the repository root; about a minute on 2 cores).
+Usage: ``python -m index.stage_examples`` (from the repository root; about a minute on 2 cores).
 Every single-stage request of ``bench/extraction_devset.jsonl`` and ``bench/intake_holdout*.jsonl`` is
 embedded; requests labelled with no stage or several stages are left out (they teach no one stage).
 The vectors are stored as float16 (half the size; the votes do not change).
