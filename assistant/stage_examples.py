@@ -4,7 +4,7 @@ The phrase rules and the small language model each read a task off the user's wo
 they were not written for ("keep the consultants from drowning in the overnight admissions"). The bench sets
 hold several hundred requests written by other people, each labelled with its workflow stage; a request
 whose nearest few labelled requests (sentence embeddings, the same model as the literature search) mostly
-share one stage is very likely of that stage (0.98 of such requests on sets the examples did not come from,
+share one stage is very likely of that stage (0.99 of such requests on sets the examples did not come from,
 see ``bench/stage_examples.py``). The guess is only ever a stage, never an answer to a question.
 
 The vectors are computed once by ``python -m index.stage_examples`` and shipped with the package. The
