@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from assistant import stage_examples
-from assistant.extraction import NOTICE_STAGE_BY_EXAMPLES, cache_clear, extract
+from assistant.extraction import NOTICE_STAGE_BY_EXAMPLES, cache_clear, extract, read_history
 from assistant.stage_examples import (
     EXCLUDE_ENV,
     Examples,
@@ -146,3 +148,49 @@ def test_a_stated_role_is_moved_only_by_a_clear_vote() -> None:
     vote = guess_stage(text)
     assert vote is not None and vote.stage != "IV" and vote.share < stage_examples.ROLE_SHARE
     assert extract(text).stage == "IV"
+
+
+def test_where_no_reader_found_a_need_the_nearest_request_must_be_closer() -> None:
+    text = (
+        "Our breast screening unit wants something that goes through the mammograms and marks anything "
+        "suspicious for the second reader; it stays on the trust's own servers."
+    )
+    vote = guess_stage(text)  # clear enough where a reader found a need ...
+    assert vote is not None and stage_examples.MIN_NEAREST <= vote.nearest < stage_examples.FILL_NEAREST
+    found = extract(text)  # ... but here neither did: a message this far from every request gets no stage
+    assert found.stage is None and not any("example requests" in n for n in found.notices)
+
+
+def test_a_chat_reports_the_stage_the_examples_gave() -> None:
+    text = "Looking for something that reads the CT scans and outlines the tumour for the radiotherapy team."
+    history = read_history([{"role": "user", "content": text}])
+    assert history.stage == "II" and NOTICE_STAGE_BY_EXAMPLES.format(stage="II") in history.notices
+
+
+def test_the_cli_and_the_server_wire_the_embedder(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from serving.app import create_app
+    from serving.cli import cli
+    from serving.settings import Settings
+
+    use_embedder(None)
+    text = "Looking for something that reads the CT scans and outlines the tumour for the radiotherapy team."
+    out = CliRunner().invoke(cli, ["extract", "--backend", "none", "--json", text])
+    assert out.exit_code == 0, out.output
+    assert NOTICE_STAGE_BY_EXAMPLES.format(stage="II") in out.output
+    assert stage_examples._embed is embed_query_or_none
+    with TestClient(create_app(Settings(home=tmp_path, backend="none"), mount_ui=False, start_index=False)):
+        assert stage_examples._embed is embed_query_if_loaded  # never waits for the model
+    assert stage_examples._embed is None
+
+
+def test_without_the_embedding_model_a_query_has_no_vector(monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.embeddings
+
+    def missing() -> None:
+        raise index.embeddings.ModelNotInstalled("the embedding model package is not installed")
+
+    monkeypatch.setattr(index.embeddings, "get_embedder", missing)
+    assert embed_query_or_none("draft the discharge letters") is None
