@@ -22,15 +22,18 @@ from assistant.followups import TERM_ALIASES, after_why_not
 from assistant.grounded import answering_sentence
 from assistant.i18n import stage_title, t, task_name
 from assistant.intake import IntakeState, selected_tasks
+from assistant.lexicon import normalize
 from assistant.llm import ChatBackend
 from assistant.passages import retrieve, search
 from assistant.questionnaire import GLOSSARY, parse_stage, question_ids
-from assistant.questions import CATALOG, RULES, SIZING, Question
+from assistant.questions import ASPECTS, CATALOG, RULES, SIZING, Question
 from assistant.replies import (
+    best_count_text,
     can_write_text,
     count_text,
     evidence_block,
     explain_text,
+    gpu_cost_lines,
     gpu_facts_text,
     model_facts_text,
     own_hardware_text,
@@ -103,6 +106,11 @@ def _about_model(
         if rec is None or rec.status == "need_more_info":
             return AnswerPlan(RULES, "why_not", question.text, text=t(lang, "why_not_no_rec"))
         return AnswerPlan(RULES, "why_not", question.text, text=why_not_text(lang, catalog, rec, model))
+    if question.kind == "best_count":
+        plan = AnswerPlan(CATALOG, "best_count", question.text, text=best_count_text(lang, question.named))
+        names = [m.name for m in question.named]
+        plan.passages = retrieve(retriever, " ".join([*names, "used reported best"]), names, lang, plan.notices)
+        return _with_evidence(plan, lang, retriever)
     if question.kind == "can_write":
         return AnswerPlan(RULES, "can_write", question.text, text=can_write_text(lang, catalog, question.named))
     if question.kind == "usage":
@@ -257,6 +265,8 @@ def plan_what_if(
     situation = (state.situation or Situation()).updated(hardware)
     after = recommend(catalog, state.stage, {**state.values, **changes}, situation=situation)
     parts = [what_if_block(lang, changes, rec, after)] if changes else []
+    if (costs := _gpu_costs(lang, catalog, clause, hardware)) is not None:
+        parts.insert(0, costs)  # "what if we rent a single H100, what's that per month?": the price first
     if sized:
         plan.source = SIZING
         shown = (after.matches or after.partial_matches)[:WHAT_IF_SIZED]
@@ -265,6 +275,16 @@ def plan_what_if(
     plan.text = blocks(*parts)
     plan.notices.append(t(lang, "notice_hypothetical"))
     return plan
+
+
+def _gpu_costs(lang: str, catalog: Catalog, clause: str, hardware: Situation) -> str | None:
+    """The rent and purchase price of the GPUs a what-if supposes, when it asks what they cost."""
+    facts = catalog.sizing_facts
+    if facts is None or hardware.gpus is None or not ASPECTS["price"].search(normalize(clause)):
+        return None
+    gpu = next((g for g in facts.gpus if g.key == hardware.gpus.key), None)
+    lines = gpu_cost_lines(lang, catalog, gpu, hardware.gpus.count or 1) if gpu is not None else []
+    return "\n".join(f"- {line}" for line in lines) or None
 
 
 def _situation_words(lang: str, situation: Situation) -> str:

@@ -74,6 +74,8 @@ _NUMBER_WORDS = frozenset(
         "thirty forty fifty hundred hundreds thousand thousands million millions billion billions dozen dozens"
     )
 )
+# units a "how many" may count ("how many GB at 4 bit?"); their value may follow them
+_UNITS = frozenset(str.split("gb gigabyte mb megabyte tb terabyte token watt kwh hour usd dollar euro"))
 _TOKEN = re.compile(r"[\w.,%+]*\w")  # "4-point" is a number and a word
 _SAMPLE_SIZE = re.compile(r"^\(?n\s?=?$")
 WORDS_BEFORE = 3  # "10 board-certified radiation oncologists": the number may stand a few words before
@@ -132,6 +134,9 @@ def states_count(sentence: str, things: Sequence[str]) -> bool:
             after = tokens[i + 1 : i + 3]
             if any(_is_number(t) for t in before) or (after and _SAMPLE_SIZE.match(after[0]) and len(after) > 1):
                 return True
+            # a unit may head its value, as a table's column does: "Video RAM Requirement (GB) 282"
+            if fold_plural(token.strip(".,")) in _UNITS and after and _is_number(after[0]):
+                return True
     return False
 
 
@@ -183,9 +188,19 @@ def _states_measure(measure: Measure, question: str, texts: Sequence[str]) -> bo
         return True
     if not any(measure.pattern.search(t) for t in texts):
         return False
-    asks_value = any(_ASKS_WHAT.search(question[: m.start()]) for m in measure.pattern.finditer(question))
+    asks_value = any(
+        (asks := _ASKS_WHAT.search(question[: m.start()])) and not _COMPARES.search(asks.group(0))
+        for m in measure.pattern.finditer(question)
+    )
     # "what ROUGE-L did it get?" against "ROUGE favoured the 8B model": no value
     return not asks_value or any(measure.pattern.search(t) and _gives_a_value(t) for t in texts)
+
+
+# "which did better on ROUGE?" asks which one, not the value
+_COMPARES = re.compile(
+    r"\b(?:better|worse|best|worst|ahead|higher|lower|won|wins|beat|beats|outperform\w*|superior|mejor|peor|"
+    r"besser|schlechter|beste\w*)\b"
+)
 
 
 def _stands_in(measure: Measure, asked: Sequence[Measure], stated: set[str], question: str) -> bool:

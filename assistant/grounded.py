@@ -225,8 +225,10 @@ def named_terms(question: str, lang: str) -> list[str]:
     German (which capitalises every noun), capitalised words not at a sentence's start ("Epic")."""
     out = []
     for sentence in re.split(r"(?<=[.!?¿¡])\s+|\n", question):
-        for i, match in enumerate(_NAME_TOKEN.finditer(sentence.strip(" ¿¡\"'("))):
-            token = match.group(0)
+        tokens = [m.group(0) for m in _NAME_TOKEN.finditer(sentence.strip(" ¿¡\"'("))]
+        for i, token in enumerate(tokens):
+            if i > 0 and _SIZE.fullmatch(token) and _names_before_a_size(tokens[i - 1]) and tokens[i - 1] not in out:
+                out.append(tokens[i - 1])  # "palmyra-med 70b", typed in lower case: the word before a size names
             letters = [c for c in token if c.isalpha()]
             if not letters or normalize(token) in _GENERIC_NAMES:
                 continue
@@ -244,6 +246,16 @@ def named_terms(question: str, lang: str) -> list[str]:
             if acronym or with_digits or capitalised:
                 out.append(token)
     return out
+
+
+_SIZE = re.compile(r"\d+(?:[.,]\d+)?(?:x\d+)?[bm]", re.IGNORECASE)  # a parameter count: "70b", "8x22B", "1.5b"
+
+
+def _names_before_a_size(word: str) -> bool:
+    """True when a word before a parameter count is a model's name: letters (a hyphen aside), not a function word."""
+    folded = normalize(word)
+    letters = folded.replace("-", "")
+    return len(letters) >= 4 and letters.isalpha() and folded not in _STOP and folded not in _GENERIC_NAMES
 
 
 _CONNECTORS = r"(?:(?:of|and|for|the|on|in|de|del|la|el|der|die|das|und|fur|für|&)\s+)?"

@@ -44,13 +44,28 @@ _CONTRACTED = re.compile(r"^\W*(?:what|who|where|how|when)(?:'s|s)\s")
 _SUBJECTS = frozenset(
     str.split("we i you they our my the this that it lo nosotros yo wir ich sie unser unsere die der das es ")
 )
+# "give numbers", "dame las cifras", "gib mir die Zahlen": a request for the figures
+_GIVE_FIGURES = (
+    r"(?:give|gimme|dame|deme|gib)(?: (?:me|us|mir|uns))?(?: (?:the|some|exact|actual|concrete|los|las|die))?"
+    r" (?:numbers|figures|details|sources|references|citations|examples|percentages|counts|numeros|cifras|"
+    r"fuentes|zahlen|quellen)"
+)
 # A request for information opening a sentence ("tell me", "explain", "dime", "erkläre").
 _REQUEST = re.compile(
     r"^\W*(?:(?:and|but|so|also|please|y|pero|und|aber|bitte)\b\W*)?(?:please\s+)?"
     r"(?:tell me|show me|give me|explain|list the|compare|remind me|dime|explica\w*|muestra\w*|compara\w*|"
-    r"erklar\w*|zeig\w*|nenn\w*|vergleich\w*)\b"
+    r"erklar\w*|zeig\w*|nenn\w*|vergleich\w*|"
+    # "... which did better? give numbers": a request for the figures, not a statement of the need
+    rf"{_GIVE_FIGURES})\b"
 )
 
+# A request that says only how to answer the question before it ("explain briefly", "give numbers", "be brief").
+_HOW_TO_ANSWER = re.compile(
+    r"^\W*(?:(?:and|please|pls|y|und|bitte)\b\W*)*(?:(?:explain|elaborate|explica\w*|erklar\w*)"
+    r"(?: (?:briefly|shortly|in short|in detail|why|please|brevemente|kurz|bitte))?|"
+    rf"{_GIVE_FIGURES}|be (?:brief|short|specific|precise|concise)|(?:in )?(?:short|brief) please|"
+    r"with (?:numbers|figures|sources)(?: please)?)\W*(?:please|pls|por favor|bitte)?\W*$"
+)
 
 # A sentence that reports what someone else said or found ("A colleague claimed ...", "I read that ...",
 # "un colega dice ...", "ein Kollege meint ..."): in a message that asks about it, it is the subject of the
@@ -230,6 +245,8 @@ def parse_message(text: str) -> MessageParts:
         clause = what_if_clause(sentence)
         if clause is not None:
             supposed.append(clause)  # may be empty ("what if?"): the answer then says what to try
+        elif questions and _HOW_TO_ANSWER.match(normalize(sentence)):
+            questions[-1] = f"{questions[-1]} {sentence}"  # "Why not GPT-4? Explain briefly.": one question
         elif is_question(sentence):
             questions.append(sentence)
         elif (

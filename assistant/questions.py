@@ -99,6 +99,13 @@ _CAN_WRITE = re.compile(
     r"(?:write|draft|generat\w*|produc\w*|compos\w*|creat\w*|redact\w*|escrib\w*|schreib\w*|verfass\w*|erstell\w*)|"
     r"\b(?:only|just|solo|nur) (?:classif\w*|clasific\w*|klassifizier\w*)|\bencoder\b"  # "or does it only classify?"
 )
+# "how often was GPT-4 reported best?", "which one came out best more often?": the review's best-report counts
+_BEST_COUNT = re.compile(
+    r"\b(?:reported|rated|named|judged|found|came out|ranked|scored) (?:as )?(?:the )?best\b|"
+    r"\bbest (?:more|most) often\b|\bhow (?:often|many times)\b(?: \S+){0,6} best\b|"
+    r"\bcuantas veces\b(?: \S+){0,6} mejor\b|\bmejor (?:mas|con mas) (?:veces|frecuencia)\b|"
+    r"\bwie (?:oft|haufig)\b(?: \S+){0,10} (?:am )?beste\w*\b|\bam (?:haufigsten|ofteste?n) (?:\w+ )?beste\w*\b"
+)
 _WHY_RANK = re.compile(r"\b(?:why|por que|warum|wieso|weshalb)\b")
 # Questions that name the user's own documents ("the paper I added", "my documents", "den ich hinzugefügt habe").
 _USER_DOCS = re.compile(
@@ -410,6 +417,11 @@ def _routed(
         return Question(text, LITERATURE, "opinion", model)
     if _USER_DOCS.search(norm):
         return Question(text, LITERATURE, "literature", model, terms=find_terms(text), about_user_docs=True)
+    if model is not None and _BEST_COUNT.search(norm) and not _WHY_RANK.search(norm):
+        # "gpt4 vs gpt3.5, which got reported best more often in the review?": the review's own counts
+        all_named = tuple(m for m in (_resolve((mention,), rec) for mention in mentions) if m is not None)
+        unique = tuple({m.id: m for m in all_named or (model,)}.values())
+        return Question(text, CATALOG, "best_count", model, named=unique)
     if follow is not None and follow.kind == WHY_NOT and (model is not None or not _SOURCE_CITED.search(norm)):
         return Question(text, RULES, "why_not", model or _resolve(follow.models, rec))
     if _SOURCE_CITED.search(norm):
@@ -466,7 +478,7 @@ def _routed(
         # GPU asked for, the calculator's estimate answers
         return Question(text, SIZING, "sizing", model, context=context)
     api_bill = model is not None and model.access == "API" and ASPECTS["price"].search(norm)
-    if api_bill and _states_workload(catalog, text):
+    if api_bill and _states_workload(catalog, f"{context} {text}"):
         # "500 letters a day of 2,000 tokens through GPT-4: the monthly bill?": the calculator prices the tokens
         return Question(text, SIZING, "sizing", model, context=context)
     if sizing:

@@ -29,8 +29,9 @@ from assistant.render import money
 from assistant.resources import model_resources
 from assistant.rules import access_block, architecture_type, column_allowed
 from assistant.sanitize import safe_url
+from assistant.sizing import HOURS_PER_MONTH
 from assistant.sizing_facts import GpuType
-from assistant.to_run_text import newer_models_block, to_run_cell, to_run_note
+from assistant.to_run_text import newer_models_block, short_gpu, to_run_cell, to_run_note
 
 TABLE_LIMIT = 10
 TERM_TITLES = {
@@ -369,6 +370,19 @@ def _best_at(catalog: Catalog, rec: Recommendation, model: Model) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def best_count_text(lang: str, models: Sequence[Model]) -> str:
+    """How often the review's studies used each model and reported it best, the most often best first."""
+    counts = [(m, sum(u.studies for u in m.usage.values()), sum(u.best for u in m.usage.values())) for m in models]
+    counts.sort(key=lambda c: c[2], reverse=True)
+    lines = [
+        t(lang, "best_count_line", model=m.label, best=best, used=used, share=f"{best / used:.0%}")
+        if used
+        else t(lang, "best_count_none", model=m.label)
+        for m, used, best in counts
+    ]
+    return "\n".join(f"- {line}" for line in lines) + "\n\n" + t(lang, "best_count_source")
+
+
 def can_write_text(lang: str, catalog: Catalog, models: Sequence[Model]) -> str:
     """Whether each model can write text, from its architecture type in the sizing facts."""
     types = [architecture_type(catalog, model) for model in models]
@@ -525,9 +539,35 @@ def gpu_facts_text(lang: str, catalog: Catalog, gpu: GpuType) -> str:
         power = f"{spec.tdp_w:g}" if spec.tdp_w is not None else "-"
         date = catalog.prices_as_of.get("gpu_purchase", "")
         lines.append(t(lang, "gpu_catalog", power=power, price=money(spec.purchase_usd), date=date))
-    rent = next((r for r in catalog.rental_rates if r.basis == "gpu_type" and r.key == gpu.rental_key), None)
-    if rent is not None:
+    hourly = gpu_hourly_rent(catalog, gpu)
+    if hourly is not None:
         lines.append(
-            t(lang, "gpu_rent", price=money(rent.usd_per_hour), date=catalog.prices_as_of.get("cloud_rental", ""))
-        )
+            t(lang, "gpu_rent", price=money(hourly), date=catalog.prices_as_of.get("cloud_rental", ""),
+              month=money(hourly * HOURS_PER_MONTH.value), hours=f"{HOURS_PER_MONTH.value:g}")
+        )  # fmt: skip
     return "\n".join(f"- {line}" for line in lines)
+
+
+def gpu_hourly_rent(catalog: Catalog, gpu: GpuType) -> float | None:
+    """The review's hourly rental price of one GPU of this type, if its rental table has one."""
+    rent = next((r for r in catalog.rental_rates if r.basis == "gpu_type" and r.key == gpu.rental_key), None)
+    return rent.usd_per_hour if rent is not None else None
+
+
+def gpu_cost_lines(lang: str, catalog: Catalog, gpu: GpuType, count: int) -> list[str]:
+    """What renting (around the clock) and buying ``count`` GPUs of a type costs, by the review's prices."""
+    lines = []
+    name = short_gpu(gpu.name)
+    hourly = gpu_hourly_rent(catalog, gpu)
+    if hourly is not None:
+        lines.append(
+            t(lang, "what_if_gpu_rent", count=count, gpu=name, price=money(hourly), hours=f"{HOURS_PER_MONTH.value:g}",
+              month=money(count * hourly * HOURS_PER_MONTH.value), date=catalog.prices_as_of.get("cloud_rental", ""))
+        )  # fmt: skip
+    spec = catalog.gpus.get(gpu.catalog_name or "")
+    if spec is not None and spec.purchase_usd is not None:
+        lines.append(
+            t(lang, "what_if_gpu_buy", count=count, gpu=name, price=money(spec.purchase_usd),
+              total=money(count * spec.purchase_usd), date=catalog.prices_as_of.get("gpu_purchase", ""))
+        )  # fmt: skip
+    return lines

@@ -191,3 +191,29 @@ def test_a_count_is_stated_for_the_thing_counted_even_when_the_question_misspell
     # a number three words before something else ("8 clinically relevant X-ray interpretation tasks") counts tasks
     tasks = ["Benchmark CheXbench with 8 clinically relevant X-ray interpretation tasks."]
     assert unstated("How many chest X-ray images and reports was RaDialog trained on?", tasks, english=True)
+
+
+def test_a_comparison_on_a_measure_asks_which_one_not_its_value() -> None:
+    # seen on follow-ups holdout 16: "which did better on rouge" was refused for want of a ROUGE value
+    said = ["ROUGE scores highlight the superiority of the 8B LLaMA-3 model over the 13B LLaMA-2 model."]
+    which = "in my letters paper which did better on rouge, llama3 8b or llama2 13b?"
+    assert unstated(which, said, english=True) is None
+    assert unstated("which rouge did the llama3 8b get?", said, english=True) == "rouge"
+
+
+def test_a_unit_counted_may_head_its_value_as_a_table_column_does() -> None:
+    row = ["Mixtral (Mistral AI): Video RAM Requirement (GB) 282; Context Length (Tokens) 32768."]
+    assert unstated("mixtral 8x22b - how many gb at 4 bit?", row, english=True) is None
+    assert states_count("Context Length (Tokens) 32768", ["token"])
+    assert not states_count("The GB figures were left out of the table.", ["gb"])
+
+
+def test_a_lower_case_name_before_a_parameter_count_must_occur_in_the_passages() -> None:
+    from assistant.grounded import named_terms
+
+    assert named_terms("palmyra-med 70b medqa accuracy?", "en") == ["palmyra-med", "70b"]
+    assert named_terms("what about the 70b model?", "en") == ["70b"]  # a function word names nothing
+    meditron = passage("md-1", "MEDITRON-70B", "MEDITRON-70B reached an accuracy of 70.2% on MedQA.")
+    _, relevance = select_excerpts("palmyra-med 70b medqa accuracy?", [meditron], None)
+    assert relevance == NOT_RELEVANT
+    assert select_excerpts("meditron 70b medqa accuracy?", [meditron], None)[1] != NOT_RELEVANT

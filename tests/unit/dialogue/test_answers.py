@@ -64,6 +64,18 @@ def test_a_message_is_split_into_statements_questions_and_a_what_if() -> None:
     assert parts.what_if == "we rented GPUs"
 
 
+def test_a_request_that_only_says_how_to_answer_belongs_to_the_question_before_it() -> None:
+    # seen on follow-ups holdout 16: "give numbers" was read as a statement, and the model took it for a need
+    asked = parse_message("gpt4 vs gpt3.5, which one got reported best more often in the review? give numbers")
+    assert asked.statements == "" and len(asked.questions) == 1 and asked.questions[0].endswith("give numbers")
+    assert parse_message("Why not GPT-4? Explain briefly.").questions == ("Why not GPT-4? Explain briefly.",)
+    assert parse_message("Why not GPT-4? Be brief please.").statements == ""
+    assert parse_message("Explain LoRA. What does it cost?").questions == ("Explain LoRA.", "What does it cost?")
+    assert parse_message("Dame las cifras.").questions == ("Dame las cifras.",)  # a request of its own
+    stated = parse_message("We want to give patients answers about their medicines.")
+    assert stated.questions == ()
+
+
 def test_questions_without_a_question_mark_and_statements_that_open_with_a_question_word() -> None:
     assert parse_message("How much GPU memory would the top model need at 4-bit").questions
     assert parse_message("Explain QLoRA please.").questions == ("Explain QLoRA please.",)
@@ -1208,3 +1220,57 @@ def test_a_sizing_answer_gives_the_hardware_and_power_studies_reported(catalog: 
     reply = ask(catalog, "What hardware would fine-tuning LLaMA2 7B take, and how much power does it draw?")
     assert reply.answer is not None and reply.answer["source"] == "sizing"
     assert "1 x NVIDIA Quadro RTX 8000, 48 GB in all, 295 W" in reply.text
+
+
+# --- seen on follow-ups holdout 16 (a development set since) -------------------------------------------------
+
+
+def test_an_api_bill_is_priced_from_the_workload_the_message_states_before_the_question(catalog: Catalog) -> None:
+    message = "We'd send about 500 letters a day, ~2000 tokens each incl. the output. Monthly GPT-4 API bill?"
+    reply = ask(catalog, message)
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    # 500 x 2,000 tokens a day x 30.42 days, half of them written, at the catalog's GPT-4 prices
+    from assistant.render import money
+    from assistant.sizing import DAYS_PER_MONTH
+
+    price = catalog.api_prices["gpt-4"]
+    assert price.usd_per_1k_input_tokens is not None and price.usd_per_1k_output_tokens is not None
+    thousands = 500 * 2000 * DAYS_PER_MONTH.value / 1000 / 2
+    bill = thousands * (price.usd_per_1k_input_tokens + price.usd_per_1k_output_tokens)
+    assert money(bill) in reply.text
+
+
+def test_a_what_if_that_rents_gpus_says_what_they_cost_a_month(catalog: Catalog) -> None:
+    from assistant.render import money
+
+    hourly = next(r.usd_per_hour for r in catalog.rental_rates if r.basis == "gpu_type" and r.key == "H100")
+    reply = ask(catalog, "What if we just rent a single H100 around the clock instead, what's that per month?")
+    assert f"{money(hourly * 730)} a month" in reply.text
+    two = ask(catalog, "What if we rented two H100s, what would that cost?")
+    assert f"{money(2 * hourly * 730)} a month" in two.text
+    # a what-if about hardware that asks no price gets no price lines
+    assert "a month" not in ask(catalog, "What if we had a single H100?").text
+
+
+def test_how_often_models_were_reported_best_is_answered_from_the_reviews_counts(catalog: Catalog) -> None:
+    for text in (
+        "gpt4 vs gpt3.5, which one got reported best more often in the review? give numbers",
+        "¿Cuántas veces fue GPT-4 el mejor modelo?",
+        "Wie oft wurde GPT-4 in der Review als bestes Modell genannt?",
+    ):
+        question = read_question(catalog, text, None)
+        assert (question.source, question.kind) == (CATALOG, "best_count"), text
+    # why a model ranks where it does is the rules' question, whatever it says of the counts
+    why = read_question(catalog, "Why is GPT-3.5 above GPT-4 when GPT-4 was reported best more often?", None)
+    assert why.kind != "best_count"
+    reply = ask(catalog, "gpt4 vs gpt3.5, which one got reported best more often in the review? give numbers")
+    counts = {}
+    for model_id in ("gpt-4", "gpt-3-5-175b"):
+        model = catalog.model(model_id)
+        assert model is not None
+        used, best = sum(u.studies for u in model.usage.values()), sum(u.best for u in model.usage.values())
+        counts[model_id] = best
+        assert f"{model.label}: reported best in {best} of its {used} uses" in reply.text
+    assert counts["gpt-4"] > counts["gpt-3-5-175b"]
+    assert reply.text.index("GPT-4:") < reply.text.index("GPT-3.5")  # the most often best first
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
