@@ -10,6 +10,7 @@ runs the rules again on a copy of the answers; nothing changes for real.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
@@ -72,6 +73,9 @@ class AnswerPlan:
     passages: list[Passage] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     facts: str = ""  # structured data the grounded answer's numbers may also come from
+    # an answer that needs the language model first (a what-if's reading): made when the reply reaches it, so
+    # that what comes before it is sent at once
+    later: Callable[[], AnswerPlan] | None = None
 
 
 def _aliases(term: str) -> list[str]:

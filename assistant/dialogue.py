@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from assistant.answering import AnswerPlan, literature_passages, plan_answer, plan_what_if
@@ -54,7 +55,7 @@ from assistant.intake import (
 )
 from assistant.llm import ChatBackend
 from assistant.message import could_be_a_question, parse_message
-from assistant.questions import asks_for_recommendation, read_question
+from assistant.questions import RULES, asks_for_recommendation, read_question
 from assistant.recommendation import Recommendation
 from assistant.replies import ask_block, ask_tasks_block, multi_stage_prompt, question_lines, stage_prompt
 from assistant.situation import Situation
@@ -187,7 +188,9 @@ def _plan(
     ]
     answers = _distinct(answers)
     if parts.what_if is not None and not first_turn:  # a what-if needs a recommendation to compare with
-        answers.append(plan_what_if(catalog, parts.what_if, state, lang, backend))
+        clause = parts.what_if
+        later = partial(plan_what_if, catalog, clause, state, lang, backend)
+        answers.append(AnswerPlan(RULES, "what_if", clause, later=later))
     rec = state.recommendation
     pending = pending_questions(state)
     if answers and rec is not None and recommendation_shown(conv) and not state.answered_now:
@@ -323,6 +326,9 @@ def respond_stream(
     body = "".join(text[1:]).strip()
     provenance: list[dict[str, Any]] = []
     for answer in plan.answers:
+        if answer.later is not None:
+            with caller_scope(caller):
+                answer = answer.later()
         notices += answer.notices
         heading = f"### {t(lang, 'answer_heading')}\n\n" if body or len(plan.answers) > 1 else ""
         yield heading

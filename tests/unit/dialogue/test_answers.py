@@ -485,6 +485,25 @@ def test_the_answer_streams_after_the_deterministic_part_one_checked_sentence_at
     )
 
 
+def test_a_what_if_is_read_by_the_model_after_the_first_piece_is_sent(catalog: Catalog) -> None:
+    # the model's reading of the supposed change takes seconds on two cores: the pointer goes out before it
+    events: list[str] = []
+
+    class Recording(FakeBackend):
+        def complete_json(self, messages, schema, *, max_tokens=512):  # type: ignore[no-untyped-def]
+            events.append("read: " + " ".join(str(m["content"]) for m in messages))
+            return {}
+
+    messages = [*conversation(catalog), user("What if we rented two H100s instead?")]
+    for piece in respond_stream(catalog, messages, backend=Recording()):
+        if isinstance(piece, str) and piece.strip():
+            events.append("sent: " + piece)
+    pointer = next(i for i, e in enumerate(events) if e.startswith("sent:") and "still stands" in e)
+    supposed = next(i for i, e in enumerate(events) if e.startswith("read:") and "rented two H100s" in e)
+    assert pointer < supposed
+    assert any(e.startswith("sent:") and "2 x H100" in e for e in events[supposed:])  # then the what-if's answer
+
+
 # --- the pieces ---------------------------------------------------------------------------------------------
 
 
@@ -1250,6 +1269,8 @@ def test_a_what_if_that_rents_gpus_says_what_they_cost_a_month(catalog: Catalog)
     assert f"{money(2 * hourly * 730)} a month" in two.text
     # a what-if about hardware that asks no price gets no price lines
     assert "a month" not in ask(catalog, "What if we had a single H100?").text
+    # a GPU's facts give the month around the clock beside the hourly rate
+    assert f"{money(hourly * 730)} a month around the clock" in ask(catalog, "What does an H100 cost to rent?").text
 
 
 def test_how_often_models_were_reported_best_is_answered_from_the_reviews_counts(catalog: Catalog) -> None:
@@ -1274,3 +1295,7 @@ def test_how_often_models_were_reported_best_is_answered_from_the_reviews_counts
     assert counts["gpt-4"] > counts["gpt-3-5-175b"]
     assert reply.text.index("GPT-4:") < reply.text.index("GPT-3.5")  # the most often best first
     assert reply.answer is not None and reply.answer["source"] == "catalog"
+    # the cards that say the same are quoted under the counts, cited
+    card = passage("gpt4-card", "GPT-4: catalog profile", "GPT-4 was reported best in 103 of its 137 uses.")
+    cited = ask(catalog, "How often was GPT-4 reported best?", retriever=FakeRetriever([card]))
+    assert "GPT-4: catalog profile" in cited.text and cited.answer is not None and cited.answer["citations"]
