@@ -47,7 +47,14 @@ _READ_ONLY: Mapping[str, frozenset[str]] = {
         "pela em no na queremos temos também"
     ),
 }
-_MARKS: Mapping[str, str] = {"es": "ñáéíóú¿¡", "de": "äöüß", "fr": "èêàçùâîôœ", "it": "àèìò", "pt": "ãõçâê"}
+# Accented letters count for every language that writes them: "é" is as French and Portuguese as it is Spanish
+_MARKS: Mapping[str, str] = {
+    "es": "ñáéíóú¿¡",
+    "de": "äöüß",
+    "fr": "éèêàçùâîôœë",
+    "it": "àèìòù",
+    "pt": "ãõçâêôáéíóúà",
+}
 # One run of letters; a single character class, so matching is linear in the text's length.
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 

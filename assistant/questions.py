@@ -114,7 +114,12 @@ _USER_DOCS = re.compile(
     r"(?:i|we) (?:have |had |just )?(?:added|uploaded|gave you|shared|provided|saved|stored|put in|dropped in|"
     r"attached|indexed|imported)|my library|"
     r"(?:mis|nuestros?) (?:documentos?|articulos?|archivos?)|que (?:subi|anadi|agregue|hemos subido)|"
-    r"(?:meine\w*|unsere\w*) (?:dokument\w*|dateien|artikel\w*|paper)|ich (?:\w+ ){0,2}(?:hinzugefugt|hochgeladen))\b"
+    r"(?:meine\w*|unsere\w*) (?:dokument\w*|dateien|artikel\w*|paper)|ich (?:\w+ ){0,2}(?:hinzugefugt|hochgeladen)|"
+    # French, Italian, Portuguese (read, answered in English): "l'article que j'ai ajouté", "che ho caricato"
+    r"(?:j'ai|nous avons) (?:ajoute|televerse|importe|charge|depose|envoye)|"
+    r"(?:mes|nos) (?:documents|articles|fichiers)|"
+    r"che (?:ho|abbiamo) (?:aggiunto|caricato|importato)|(?:i miei|i nostri) (?:documenti|articoli|file)|"
+    r"que (?:eu )?(?:adicionei|carreguei|enviei|importei)|(?:meus|nossos) (?:documentos|artigos|arquivos))\b"
 )
 # A question that asks what a source says ("according to the review", "what does the paper say") wants the
 # literature, whatever else it mentions (memory, prices, a model).

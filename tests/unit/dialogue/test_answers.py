@@ -212,6 +212,13 @@ def test_questions_are_routed_to_the_source_that_can_answer(catalog: Catalog) ->
     assert read_question(catalog, "What does the paper I added say about LoRA?", rec).about_user_docs
     saved = read_question(catalog, "The best-practices piece I saved: what does it say about prompts?", rec)
     assert saved.about_user_docs
+    for read_only in (  # languages the rules read name the user's documents too (a memory question, not sizing)
+        "combien de mémoire faut-il pour llama 2 13b en 4 bits, selon l'article que j'ai ajouté ?",
+        "quanta memoria serve per llama 2 13b a 4 bit secondo l'articolo che ho caricato?",
+        "quanta memória precisa o llama 2 13b em 4 bits, segundo o artigo que eu adicionei?",
+    ):
+        question = read_question(catalog, read_only, rec)
+        assert question.source == LITERATURE and question.about_user_docs, read_only
 
 
 def test_a_sizing_question_reads_the_model_and_numbers_of_the_what_if_before_it(catalog: Catalog) -> None:

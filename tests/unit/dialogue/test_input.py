@@ -93,6 +93,10 @@ def test_prompt_injection_changes_nothing(catalog: Catalog) -> None:
         (["Os dados não podem ser partilhados com terceiros."], "en"),
         (["Vorremmo prevedere il rischio; i dati non escono dall'ospedale."], "en"),
         (["y la versión de clinicalbert, ¿con qué notas la entrenaron?"], "es"),
+        # "é" is French and Portuguese as much as Spanish (seen on follow-ups holdout 16, answered in Spanish)
+        (["combien de mémoire vidéo faut-il pour llama 2 13b quantifié en 4 bits, selon le tableau ?"], "en"),
+        (["quanta memória é necessária para o llama 2 em 4 bits?"], "en"),
+        (["¿Qué memoria necesita el modelo en 4 bits, según la tabla?"], "es"),
     ],
 )
 def test_language_detection(texts: list[str], lang: str) -> None:
