@@ -8,7 +8,8 @@ The steps, as PaperQA2 does with its context keys:
 2. With a language model: it reads only those excerpts and writes at most about 70 words, each sentence
    ending with the number of the excerpt it rests on. Every sentence is checked as it completes
    (``check_sentence``): each [n] must be an excerpt that was given and at least one must be there; every
-   number must occur in a cited passage or in the structured facts; every model name and link must occur
+   number must occur in a cited passage or in the structured facts, and a figure a table row gives per model
+   size must be the one for the size the sentence names; every model name and link must occur
    there too; an English sentence must hold mostly words of its cited passages, beyond the question's own.
    A sentence that fails is dropped (and counted); the sentences that pass are sent at once.
 3. Without a language model, when it fails, or when every sentence was dropped: the extractive answer, the
@@ -490,6 +491,46 @@ def _missing_numbers(text: str, source: str) -> int:
     return sum(1 for m in _NUMBER.finditer(text) if not number_values(m.group(0)) & allowed)
 
 
+# A table cell that gives one figure per model size: "3.9 (7B), 7.3 (13B), 36.0 (70B)" ("13 [§] (7B)" too).
+_PER_SIZE = re.compile(
+    r"(?<![\w.])(\d+(?:[.,]\d+)?)\s?(?:[A-Za-z]{1,3}\s?)?(?:\[[^\]]{0,12}\]\s?|[§†‡*]{1,3}\s?)?"
+    r"\((\d+(?:[.,]\d+)?)\s?[Bb]\)"
+)
+# a model size named in an answer: "13B", "70 B", "8x22B" (the number of a size is no figure of the answer)
+_SIZE_NAMED = re.compile(r"(?<![\w.])(?:\d+\s?[x\u00d7]\s?)?(\d+(?:[.,]\d+)?)\s?[Bb]\b")
+
+
+def _per_size(text: str) -> dict[str, set[str]]:
+    """The figures a text gives per model size: each value's canonical form -> the sizes it is given for."""
+    pairs: dict[str, set[str]] = {}
+    for m in _PER_SIZE.finditer(text):
+        size = next(iter(number_values(m.group(2))), m.group(2))
+        for value in number_values(m.group(1)):
+            pairs.setdefault(value, set()).add(size)
+    return pairs
+
+
+def mispaired_figures(sentence: str, source: str) -> int:
+    """How many figures of the sentence its source gives only for another model size than the one it names
+    ("Llama 2 13B needs 3.9 GB" against "3.9 (7B), 7.3 (13B)"): a small model reading a table row often takes
+    the neighbouring cell, whose number the plain number check finds in the passage."""
+    pairs = _per_size(source)
+    if not pairs:
+        return 0
+    named = {v for m in _SIZE_NAMED.finditer(sentence) for v in number_values(m.group(1))}
+    if not named:
+        return 0
+    sizes = {m.span(1) for m in _SIZE_NAMED.finditer(sentence)}
+    wrong = 0
+    for m in _NUMBER.finditer(sentence):
+        if m.span() in sizes or any(a <= m.start() < b for a, b in sizes):
+            continue
+        given_for = set().union(*(pairs.get(v, set()) for v in number_values(m.group(0))))
+        if given_for and not given_for & named:
+            wrong += 1
+    return wrong
+
+
 def _mostly_uncited(added: set[str], source: str) -> bool:
     """True when fewer than half of the words a sentence adds to the question occur in its cited passages
     ("Insurance covers AI in radiology in the Excerpt [1]")."""
@@ -511,6 +552,8 @@ def check_sentence(
     if not cited or len(given) < len(set(cited)) or _missing_numbers(bare, source):
         # no citation, a passage that was not given, or a number its passages do not hold
         return False, _missing_numbers(bare, "\n".join([*(e.passage.text for e in excerpts), facts]))
+    if wrong_cell := mispaired_figures(bare, source):
+        return False, wrong_cell  # a figure of the table's neighbouring cell: as wrong as an invented one
     if len(_WORD.findall(bare)) < MIN_SENTENCE_WORDS:
         return False, 0  # a citation mark with next to nothing around it says nothing
     if question:

@@ -524,6 +524,21 @@ def test_check_sentence_needs_a_given_citation_and_numbers_from_the_cited_passag
     assert check_sentence("It needs 80 GB [1].", excerpts, catalog, facts="inference needs 80 GB") == (True, 0)
 
 
+def test_a_figure_the_table_gives_for_another_model_size_is_dropped(catalog: Catalog) -> None:
+    # seen on follow-ups holdout 16: "for Llama 2 13B ... the video RAM requirement is 3.9 GB" (3.9 is the 7B's)
+    row = passage(
+        "rsna-t2",
+        "Open-source LLMs in radiology",
+        "Llama 2 Chat (Meta): Video RAM Requirement (GB) 13 [§] (7B), 24 [§] (13B), 72 [§] (70B); "
+        "Video RAM Requirement (4-Bit Quantized) 3.9 (7B), 7.3 (13B), 36.0 (70B).",
+    )
+    excerpts, _ = select_excerpts("How much video RAM does Llama 2 13B need at 4 bits?", [row], None)
+    assert check_sentence("For Llama 2 13B at 4 bits the requirement is 3.9 GB [1].", excerpts, catalog) == (False, 1)
+    assert check_sentence("Llama 2 13B needs 13 GB of video RAM [1].", excerpts, catalog) == (False, 1)
+    assert check_sentence("For Llama 2 13B at 4 bits the requirement is 7.3 GB [1].", excerpts, catalog) == (True, 0)
+    assert check_sentence("Llama 2 70B needs 36.0 GB at 4 bits and 72 GB without [1].", excerpts, catalog)[0]
+
+
 def test_numbering_keeps_one_number_per_passage_and_renumbers_local_citations() -> None:
     numbering = Numbering()
     assert numbering.register([PAPER, OTHER]) == [1, 2]
