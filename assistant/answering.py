@@ -10,6 +10,7 @@ runs the rules again on a copy of the answers; nothing changes for real.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import zip_longest
@@ -27,7 +28,7 @@ from assistant.lexicon import normalize
 from assistant.llm import ChatBackend
 from assistant.passages import retrieve, search
 from assistant.questionnaire import GLOSSARY, parse_stage, question_ids
-from assistant.questions import ASPECTS, CATALOG, RULES, SIZING, Question
+from assistant.questions import ASPECTS, CATALOG, RULES, SIZING, Question, read_question
 from assistant.replies import (
     best_count_text,
     can_write_text,
@@ -58,6 +59,8 @@ MAX_SIZES = 4
 # sentence, so more than the search's usual three per document may reach the scorer.
 PER_DOCUMENT = 6  # sizes of one name whose facts are listed
 WHAT_IF_SIZED = 5  # models whose fit a hardware what-if shows
+# a what-if that asks an amount itself ("... - how many cards?"): the calculator's question
+_ASKS_HOW_MUCH = re.compile(r"\b(?:how (?:many|much)|cuant[oa]s?|wie ?viele?)\b")
 CATALOG_SPARE = 10  # extra candidates, since the catalog's fact sheets may be left out
 
 
@@ -257,6 +260,8 @@ def plan_what_if(
     if rec is None or rec.status == "need_more_info" or state.stage is None:
         plan.text = t(lang, "what_if_no_rec")
         return plan
+    if (sized_model := _sized_in_the_clause(catalog, clause, state, lang)) is not None:
+        return sized_model
     supposed = hypothetical_answers(clause, state.stage, backend)
     changes = {q: v for q, v in supposed.items() if rec.answers.get(q) != v and q in question_ids(state.stage)}
     facts = catalog.sizing_facts
@@ -277,6 +282,23 @@ def plan_what_if(
         lines = "\n".join(f"- {m.label}: {to_run_cell(lang, m)}" for m in shown)
         parts.append(t(lang, "what_if_hardware", hardware=_situation_words(lang, hardware)) + "\n" + lines)
     plan.text = blocks(*parts)
+    plan.notices.append(t(lang, "notice_hypothetical"))
+    return plan
+
+
+def _sized_in_the_clause(catalog: Catalog, clause: str, state: IntakeState, lang: str) -> AnswerPlan | None:
+    """The calculator's answer when the what-if itself asks an amount for a model it names ("if we ran Llama 2
+    70B in 8-bit for 20 nurses on A100 80GB cards, how many cards?"), rather than the top models' fit."""
+    if not _ASKS_HOW_MUCH.search(normalize(clause)) or catalog.sizing_facts is None:
+        return None
+    question = read_question(catalog, clause, state.recommendation)
+    if question.source != SIZING or (question.model is None and question.sizing_model is None):
+        return None
+    model = None if question.sizing_model else question.model
+    rec = state.recommendation
+    example = rec.matches[0].label if rec and rec.matches else "Llama 3 8B"
+    text = sizing_answer(lang, catalog, clause, model, state.situation, example, named=question.sizing_model)
+    plan = AnswerPlan(SIZING, "what_if", clause, text=text)
     plan.notices.append(t(lang, "notice_hypothetical"))
     return plan
 

@@ -63,7 +63,7 @@ SIZING_WORDS = re.compile(
     r"\b(?:memory|vram|ram|gigabytes?|gb|\d+[- ]?bits?|quanti[sz]\w*|int4|int8|fp16|bf16|awq|gguf|q4\w*|"
     r"\d+ (?:concurrent|simultaneous)|(?:concurrent|simultaneous) (?:\w+ )?(?:users?|sessions?|requests?|chats?|"
     r"people|clinicians|conversations?|streams?|queries)|users|tokens? (?:per|a) second|tokens?/s|throughput|"
-    r"latency|how many gpus|"
+    r"latency|how many (?:gpus|cards|graphics cards|accelerators)|"
     r"fit|fits|run it on|serve|serving|memoria|usuarios|speicher|nutzer\w*|gleichzeitig|kv[- ]?cache|cach[eé] kv)\b"
 )
 # Fine-tuning a named model and what it needs: the calculator's fine-tuning memory.
@@ -106,6 +106,8 @@ _BEST_COUNT = re.compile(
     r"\bcuantas veces\b(?: \S+){0,6} mejor\b|\bmejor (?:mas|con mas) (?:veces|frecuencia)\b|"
     r"\bwie (?:oft|haufig)\b(?: \S+){0,10} (?:am )?beste\w*\b|\bam (?:haufigsten|ofteste?n) (?:\w+ )?beste\w*\b"
 )
+# a best-count question that also asks a price, power, hardware or a measure: the model's facts answer all of it
+_ASKS_MORE = re.compile("|".join(f"(?:{ASPECTS[a].pattern})" for a in ("price", "power", "hardware")))
 _WHY_RANK = re.compile(r"\b(?:why|por que|warum|wieso|weshalb)\b")
 # Questions that name the user's own documents ("the paper I added", "my documents", "den ich hinzugefügt habe").
 _USER_DOCS = re.compile(
@@ -243,7 +245,7 @@ def _sizing_model(catalog: Catalog, text: str, mentions: tuple[ModelMention, ...
 # the GPUs' rated watts), its emissions and its compute in GPU-hours (the tables hold the GPUs' type and
 # count); and, for a model offered only as an API, what training cost its vendor (the tables hold its token
 # prices). The literature may state them; when it does not, it says so.
-_NOT_IN_ANY_TABLE = frozenset({"energy", "emissions", "compute"})
+_NOT_IN_ANY_TABLE = frozenset({"energy", "emissions", "compute", "context_length"})
 _NOT_IN_AN_API_ROW = frozenset({"training_cost"})
 
 
@@ -422,7 +424,7 @@ def _routed(
         return Question(text, LITERATURE, "opinion", model)
     if _USER_DOCS.search(norm):
         return Question(text, LITERATURE, "literature", model, terms=find_terms(text), about_user_docs=True)
-    if model is not None and _BEST_COUNT.search(norm) and not _WHY_RANK.search(norm):
+    if model is not None and _BEST_COUNT.search(norm) and not _WHY_RANK.search(norm) and not _ASKS_MORE.search(norm):
         # "gpt4 vs gpt3.5, which got reported best more often in the review?": the review's own counts
         all_named = tuple(m for m in (_resolve((mention,), rec) for mention in mentions) if m is not None)
         unique = tuple({m.id: m for m in all_named or (model,)}.values())

