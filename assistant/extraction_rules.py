@@ -38,6 +38,7 @@ from assistant.lexicon import (
     MATERIAL,
     NEGATED_LABEL,
     NEGATORS,
+    NO_NEED,
     NO_REPLY,
     POST_NEGATIONS,
     POST_NEGATORS,
@@ -189,8 +190,9 @@ class _Text:
     def verb_denied(self, start: int) -> bool:
         """True when a verb negation stands in the few words before the phrase ("we won't run our own ...")."""
         clause = self.clause(start)
-        before = _words(self.norm[max(clause.start, start - _WINDOW_CHARS) : start])[-_VERB_WINDOW:]
-        return any(w in VERB_NEGATORS for w in before)
+        window = self.norm[max(clause.start, start - _WINDOW_CHARS) : start]
+        before = _words(window)[-_VERB_WINDOW:]
+        return any(w in VERB_NEGATORS for w in before) or bool(NO_NEED.search(window))
 
 
 @dataclass(frozen=True)

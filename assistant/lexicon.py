@@ -194,6 +194,7 @@ LABEL_VALUE_NO = _alternatives(_DATA["guards"]["label_value_no"], "label_value_n
 NEGATED_LABEL = _alternatives(_DATA["guards"]["negated_label"], "negated_label")
 CORRECTIONS = _alternatives(_DATA["guards"]["corrections"], "corrections")
 AFFIRMING = _alternatives(_DATA["guards"]["affirming"], "affirming")
+NO_NEED = _alternatives(_DATA["guards"]["no_need"], "no_need")
 WISHING_IF = _alternatives(_DATA["guards"]["wishing_if"], "wishing_if")
 NOT_A_NEED = _alternatives(_DATA["guards"]["not_a_need"], "not_a_need")
 WANTS_A_MODEL = _alternatives(_DATA["guards"]["wants_a_model"], "wants_a_model")

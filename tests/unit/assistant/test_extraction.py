@@ -523,6 +523,10 @@ def test_the_rules_read_each_turn_once_per_caller(monkeypatch: pytest.MonkeyPatc
         ("We don't have our own GPUs.", None),
         ("No cloud, our own servers.", True),  # the phrase itself is not denied
         ("Instead of the cloud we use our own servers.", True),
+        # seen trying the API: "no need to" denies the verb as "won't" does (it was read as local = yes)
+        ("There is no need to run it in-house.", None),
+        ("It is not necessary to host it locally.", None),
+        ("No need for images; we run it in-house.", True),
     ],
 )
 def test_a_denied_verb_before_a_phrase_that_carries_no_negation_answers_nothing(
