@@ -245,7 +245,7 @@ def _sizing_model(catalog: Catalog, text: str, mentions: tuple[ModelMention, ...
 # the GPUs' rated watts), its emissions and its compute in GPU-hours (the tables hold the GPUs' type and
 # count); and, for a model offered only as an API, what training cost its vendor (the tables hold its token
 # prices). The literature may state them; when it does not, it says so.
-_NOT_IN_ANY_TABLE = frozenset({"energy", "emissions", "compute", "context_length"})
+_NOT_IN_ANY_TABLE = frozenset({"energy", "emissions", "compute"})
 _NOT_IN_AN_API_ROW = frozenset({"training_cost"})
 
 

@@ -204,8 +204,6 @@ def test_questions_are_routed_to_the_source_that_can_answer(catalog: Catalog) ->
         # GPU-hours are in no table ("compute" measure); "consumer" questions are not about power
         "How many GPU-hours did Me LLaMA 70B take to train?": LITERATURE,
         "On consumer health questions, on how many axes did physicians prefer Med-PaLM 2?": LITERATURE,
-        # no table of the review holds a context length: the cards and papers do
-        "Med42-v2: which licence are the weights released under, and what context length does it have?": LITERATURE,
     }
     for text, source in cases.items():
         assert read_question(catalog, text, rec).source == source, text
