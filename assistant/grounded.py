@@ -517,14 +517,14 @@ def mispaired_figures(sentence: str, source: str) -> int:
     pairs = _per_size(source)
     if not pairs:
         return 0
-    named = {v for m in _SIZE_NAMED.finditer(sentence) for v in number_values(m.group(1))}
+    size_matches = list(_SIZE_NAMED.finditer(sentence))
+    named = {v for m in size_matches for v in number_values(m.group(1))}
     if not named:
         return 0
-    sizes = {m.span(1) for m in _SIZE_NAMED.finditer(sentence)}
     wrong = 0
     for m in _NUMBER.finditer(sentence):
-        if m.span() in sizes or any(a <= m.start() < b for a, b in sizes):
-            continue
+        if any(s.start() <= m.start() < s.end() for s in size_matches):
+            continue  # the number of a size ("13" of "13B", "8" and "22" of "8x22B")
         given_for = set().union(*(pairs.get(v, set()) for v in number_values(m.group(0))))
         if given_for and not given_for & named:
             wrong += 1

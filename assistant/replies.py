@@ -370,9 +370,14 @@ def _best_at(catalog: Catalog, rec: Recommendation, model: Model) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def usage_totals(model: Model) -> tuple[int, int]:
+    """How often the review's studies used a model and reported it best, over all its sub-task columns."""
+    return sum(u.studies for u in model.usage.values()), sum(u.best for u in model.usage.values())
+
+
 def best_count_text(lang: str, models: Sequence[Model]) -> str:
     """How often the review's studies used each model and reported it best, the most often best first."""
-    counts = [(m, sum(u.studies for u in m.usage.values()), sum(u.best for u in m.usage.values())) for m in models]
+    counts = [(m, *usage_totals(m)) for m in models]
     counts.sort(key=lambda c: c[2], reverse=True)
     lines = [
         t(lang, "best_count_line", model=m.label, best=best, used=used, share=f"{best / used:.0%}")
@@ -462,9 +467,9 @@ def model_facts_text(lang: str, catalog: Catalog, model: Model, deploy_local: bo
     if links:  # where the review's data says the code or weights are ("is there a download link?")
         lines.append(t(lang, "fact_links", links="; ".join(links)))
     if aspect != "access":
-        used = sum(u.studies for u in model.usage.values())
+        used, best = usage_totals(model)
         if used:  # "how many study uses does it have, and what's its API price?"
-            lines.append(t(lang, "fact_usage", used=used, best=sum(u.best for u in model.usage.values())))
+            lines.append(t(lang, "fact_usage", used=used, best=best))
         resources = model_resources(catalog, model, deploy_local)
         for name in ("inference", "fine_tuning", "pre_training"):
             phase = resources.phases.get(name)
