@@ -427,7 +427,9 @@ def _routed(
     if model is not None and _BEST_COUNT.search(norm) and not _WHY_RANK.search(norm) and not _ASKS_MORE.search(norm):
         # "gpt4 vs gpt3.5, which got reported best more often in the review?": the review's own counts
         all_named = tuple(m for m in (_resolve((mention,), rec) for mention in mentions) if m is not None)
-        unique = tuple({m.id: m for m in all_named or (model,)}.values())
+        # one name with several rows ("medalpaca": unsized, 7B, 13B) counts each row, as studies differ by size
+        named = all_named if len(all_named) > 1 else (sizes or all_named or (model,))
+        unique = tuple({m.id: m for m in named}.values())
         return Question(text, CATALOG, "best_count", model, named=unique)
     if follow is not None and follow.kind == WHY_NOT and (model is not None or not _SOURCE_CITED.search(norm)):
         return Question(text, RULES, "why_not", model or _resolve(follow.models, rec))
