@@ -428,8 +428,8 @@ def _routed(
         # "gpt4 vs gpt3.5, which got reported best more often in the review?": the review's own counts
         all_named = tuple(m for m in (_resolve((mention,), rec) for mention in mentions) if m is not None)
         # one name with several rows ("medalpaca": unsized, 7B, 13B) counts each row, as studies differ by size
-        named = all_named if len(all_named) > 1 else (sizes or all_named or (model,))
-        unique = tuple({m.id: m for m in named}.values())
+        counted = all_named if len(all_named) > 1 else (sizes or all_named or (model,))
+        unique = tuple({m.id: m for m in counted}.values())
         return Question(text, CATALOG, "best_count", model, named=unique)
     if follow is not None and follow.kind == WHY_NOT and (model is not None or not _SOURCE_CITED.search(norm)):
         return Question(text, RULES, "why_not", model or _resolve(follow.models, rec))
