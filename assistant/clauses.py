@@ -99,7 +99,8 @@ def _without_withdrawn_wishes(text: str) -> str:
 # A short note that hands over a pasted or forwarded thread ("Can you help with this? Pasting the thread below.")
 # makes the quoted lines the request itself.
 _COVER_NOTE = re.compile(
-    r"\b(?:past(?:e|ed|ing)|forward(?:ed|ing)?|fwd|thread|e-?mail chain|see below|below|weitergeleitet|siehe unten|"
+    r"\b(?:past(?:e|ed|ing)|forward(?:ed|ing)?|fwd?|thread|e-?mail chain|see below|below|weitergeleitet|siehe unten|"
+    r"(?:wg|tr|rv|enc)(?=[ \t]?:)|"  # the forward prefixes of German, French, Spanish, Portuguese mail clients
     r"unten|reenv\w{0,10}|abajo|ci-dessous|transf[ée]r\w{0,10}|hieronder|doorgestuurd|abaixo|encaminh\w{0,10}|"
     r"qui sotto|inoltr\w{0,10})\b",
     re.IGNORECASE,
@@ -112,6 +113,8 @@ _HEADER_LINE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _QUOTE_MARK = re.compile(r"^[ \t]{0,8}(?:>[ \t]?){1,8}", re.MULTILINE)
+# An e-mail signature: from the delimiter line "-- " (RFC 3676; often sent without its space) to the end.
+_SIGNATURE = re.compile(r"^[ \t]{0,8}--[ \t]{0,8}$[\s\S]*", re.MULTILINE)
 
 
 def without_hidden_comments(text: str) -> str:
@@ -134,7 +137,8 @@ def own_words(text: str) -> str:
     what is not quoted is a short note handing the quoted thread over."""
     text = without_hidden_comments(text)
     unquoted = _QUOTED_LINE.sub("", text)
-    note = _HEADER_LINE.sub("", unquoted)  # a forwarded e-mail's header lines are no words of the note
+    # A forwarded e-mail's header lines and the sender's signature are no words of the note.
+    note = _SIGNATURE.sub("", _HEADER_LINE.sub("", unquoted))
     if unquoted != text and len(note.split()) <= MAX_COVER_NOTE_WORDS and _COVER_NOTE.search(unquoted):
         unquoted = _QUOTE_MARK.sub("", text)
     kept = _without_withdrawn_wishes(unquoted)

@@ -456,13 +456,13 @@ def _checked(reading: LLMReading, asked: str | None, named: Mapping[str, bool]) 
             asked_for = next((c for c in candidates if asks_for_a_task(c) and supports(answer.code, c.text)), None)
             if asked_for is not None:
                 hedged.append((answer, asked_for))
-    kept += _implied_by_the_task(reading, kept, named)
     if hedged and not any(a.stage is not None for a, _ in kept):
         # "Maybe something that tells walk-ins which department to go to?", "Could it draft them from the
         # chart?": a request hedged with a doubt or asked as a question still names the task wanted, when no
         # statement names one. General answers there still count for nothing ("maybe the cloud", "is the
-        # cloud cheaper?").
+        # cloud cheaper?"), but what the task implies does, as for a task stated outright.
         kept += hedged
+    kept += _implied_by_the_task(reading, kept, named)
     return _one_task_per_clause(kept)
 
 
@@ -487,6 +487,8 @@ def _implied_by_the_task(
         (a, task_clause)
         for a in reading.answers
         if a.code in ("text_in", "text_out") and a.value and a.code not in have
+        # nor where the task's own clause names something else going in or out ("ask it out loud")
+        and not supports(a.code, task_clause.text, False)
     ]
 
 

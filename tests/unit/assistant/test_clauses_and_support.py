@@ -136,6 +136,13 @@ def test_a_bracketed_aside_of_a_few_words_is_a_clause_of_its_own_but_a_reference
             "---- Forwarded message ----\nFrom: Clinical Director\nTo: Digital Team\nSubject: Re: AI for OCT\n"
             "Forwarding the thread below so you have the context.\nWe'd like software that reads the scans.",
         ),
+        # ... and under the sender's signature, which is no word of the note either
+        (
+            "Fw: dictation backlog\n> From: Head of ENT\n> Could it type up the clinic letters?\n--\n"
+            "Sam Okafor | Systems Engineer | Northgate General | bleep 3321 | Think before you print",
+            "Fw: dictation backlog\nFrom: Head of ENT\nCould it type up the clinic letters?\n--\n"
+            "Sam Okafor | Systems Engineer | Northgate General | bleep 3321 | Think before you print",
+        ),
     ],
 )
 def test_own_words_drop_quoted_lines_and_withdrawn_wishes(text: str, left: str) -> None:

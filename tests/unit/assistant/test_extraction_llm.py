@@ -492,6 +492,22 @@ def test_a_request_hedged_with_a_doubt_still_names_its_task() -> None:
     assert dict(found.answers) == {"registration_recommendation": True}  # no answer on hosting from a doubt
 
 
+def test_asking_whether_such_a_model_exists_names_its_task_and_what_it_implies() -> None:
+    # seen on a holdout: the whole request was "is there a model I could use that ...?"
+    backend = FakeBackend(reply(text_in=[True, 2], text_out=[True, 2], answer_medical_question=[True, 2]))
+    text = "Final-year medical student here. Is there a model that quizzes me on drug calculations and explains my errors?"
+    found = extract(text, backend=backend)
+    assert found.stage == "III"
+    assert dict(found.answers) == {"input_text_only": True, "output_text_only": True, "medical_qa": True}
+
+
+def test_a_task_that_names_speech_in_its_clause_implies_no_text() -> None:
+    backend = FakeBackend(reply(text_in=[True, 1], text_out=[True, 1], write_surgery_or_nursing_doc=[True, 1]))
+    found = extract("Maybe it could write up each bay's handover for me to hear in my earpiece?", backend=backend)
+    assert found.answers["surgery_nursing_text_generation"] is True
+    assert "output_text_only" not in found.answers and found.answers["input_text_only"] is True
+
+
 def test_a_task_read_from_a_plain_question_counts_for_nothing() -> None:
     backend = FakeBackend(reply(answer_medical_question=[True, 1]))
     found = extract("Can we use Llama weights commercially in a product we sell?", backend=backend)
