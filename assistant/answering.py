@@ -132,6 +132,16 @@ def _about_model(
         plan.passages = retrieve(retriever, " ".join([model.name, *task_words]), [model.name], lang, plan.notices)
         return _with_evidence(plan, lang, retriever)
     local = state.values.get("deploy_local")
+    words = {"access": "weights licence access", "price": "GPU hardware price cost", "power": "GPU power watts"}
+    topic = words.get(question.aspect or "", "GPU hardware memory")
+    if question.kind == "model_fact" and len(question.named) > 1:
+        # several models asked about together ("Gemini Ultra and Bing Chat: what do they cost?"): each one's facts
+        named = question.named[:MAX_SIZES]
+        texts = [model_facts_text(lang, catalog, m, local, question.aspect) for m in named]
+        plan = AnswerPlan(CATALOG, "model_fact", question.text, text="\n\n".join(texts))
+        names = [m.name for m in named]
+        plan.passages = retrieve(retriever, f"{' '.join(names)} {topic} {question.text}", names, lang, plan.notices)
+        return _with_evidence(plan, lang, retriever)
     sizes = [m for m in question.sizes if m.id != model.id]
     if question.kind == "model_fact" and sizes and not (rec and any(m.id == model.id for m in rec.matches)):
         # a name with several sizes in the review ("GatorTron"): each size's facts, since studies differ by size
@@ -143,8 +153,7 @@ def _about_model(
     plan = AnswerPlan(CATALOG, "model_fact", question.text,
                       text=model_facts_text(lang, catalog, model, local, question.aspect))  # fmt: skip
     # the cards that say the same about the model, cited beside the review's data
-    words = {"access": "weights licence access", "price": "GPU hardware price cost", "power": "GPU power watts"}
-    query = f"{model.name} {words.get(question.aspect or '', 'GPU hardware memory')} {question.text}"
+    query = f"{model.name} {topic} {question.text}"
     plan.passages = retrieve(retriever, query, [model.name], lang, plan.notices)
     return _with_evidence(plan, lang, retriever)
 

@@ -486,7 +486,9 @@ def _implied_by_the_task(
     return [
         (a, task_clause)
         for a in reading.answers
-        if a.code in ("text_in", "text_out") and a.value and a.code not in have
+        if a.code in ("text_in", "text_out")
+        and a.value
+        and a.code not in have
         # nor where the task's own clause names something else going in or out ("ask it out loud")
         and not supports(a.code, task_clause.text, False)
     ]

@@ -171,6 +171,36 @@ def find_model_mentions(catalog: Catalog, text: str) -> tuple[ModelMention, ...]
     return tuple(found)
 
 
+# What continues a catalog name into another version of it: "gpt-4.1", "claude-3.7", "gpt-4-turbo"
+_VERSION_TAIL = re.compile(r"^[.\-_]?(?:\d|[.\-_][a-z]|turbo|mini|pro|plus|max|ultra|lite|flash|preview)")
+
+
+def unknown_variants(catalog: Catalog, text: str) -> tuple[str, ...]:
+    """Names in ``text`` that continue a catalog model's name into a version the catalog does not hold
+    ("gpt-4.1" beside GPT-4): a question about one must not be answered with the other's figures."""
+    keys = _model_keys(catalog)
+    found = []
+    for match in _TOKEN.finditer(text.replace("\u2019", "'")):
+        written = re.sub(r"'s$", "", match.group(0).strip("."))  # "GPT-4.1's price" names GPT-4.1
+        token = written.casefold()
+        squashed = _squash(token)
+        if squashed in keys or _family_named(catalog, token, 1):
+            continue
+        if any(len(key) >= 4 and squashed.startswith(key) and _goes_on_as_version(token, key) for key in keys):
+            found.append(written)
+    return tuple(found)
+
+
+def _goes_on_as_version(token: str, key: str) -> bool:
+    """True when ``token`` spells the squashed catalog name ``key`` and then a version ("gpt-4" + ".1")."""
+    seen = 0
+    for at, ch in enumerate(token):
+        seen += ch.isalnum()
+        if seen == len(key):
+            return bool(_VERSION_TAIL.match(token[at + 1 :]))
+    return False
+
+
 def find_terms(text: str) -> tuple[str, ...]:
     """Glossary terms and question ids the text names, in the order of ``TERM_ALIASES``."""
     norm = normalize(text)

@@ -23,6 +23,7 @@ from assistant.followups import (
     classify,
     find_model_mentions,
     find_terms,
+    unknown_variants,
 )
 from assistant.lexicon import normalize
 from assistant.message import TOPIC_MARK, sentences, tells_what_a_document_says
@@ -299,6 +300,8 @@ _TOKEN_PRICE = re.compile(
 _THEY = re.compile(r"\b(?:they|their|them|ellos)\b")
 _POINTS_BACK = re.compile(r"\b(?:that|this|it|they|them|their|those|these|eso|esto|ello|das|dies|dieses?)\b")
 _HOW_MANY = re.compile(r"\b(?:how many|cuant[oa]s|wie viele)\b")
+# "Gemini Ultra and Bing Chat have no token price. What do they cost?": the models the message names
+_THEY_ALL = re.compile(r"\b(?:they|them|both|each|either|ellos|ambos|beide|sie)\b")
 _PRONOUN = re.compile(r"\b(?:it|its|this one|that one|this model|that model|lo|la|este|esta|es|ihn|dieses)\b")
 # A second question that goes on from the one before it in the same message ("... on ROUGE? and what
 # hardware was it trained on?"): it inherits that question's subject.
@@ -320,11 +323,13 @@ def read_question(
     if goes_on:
         context = f"{context} {previous}".strip()
     mentions = find_model_mentions(catalog, text)
-    if not mentions and context:
+    # "switching from gpt-4 to gpt-4.1. how much does gpt-4.1 cost?": the question names a model the catalog
+    # lacks, so the one the rest of the message names is not what it asks about
+    if not mentions and context and not unknown_variants(catalog, text):
         around = find_model_mentions(catalog, context)
         # "it", or no subject at all where the language drops it ("LLaMA 7B aparece en mi lista. ¿Cuántas GPUs
         # hacen falta para el ajuste fino?"): the one model the rest of the message names
-        if goes_on or _PRONOUN.search(norm) or len(around) == 1:
+        if goes_on or _PRONOUN.search(norm) or len(around) == 1 or (len(around) > 1 and _THEY_ALL.search(norm)):
             mentions = around
     model = _resolve(mentions, rec)
     sizes = mentions[0].models if mentions else ()
@@ -397,6 +402,24 @@ def _document_topic(text: str) -> str | None:
 def _names_own(text: str) -> bool:
     """True when the text names the user's own documents ("the paper I added", "my documents")."""
     return bool(_USER_DOCS.search(normalize(text)))
+
+
+# what may stand between two names asked about together: "Gemini Ultra and Bing Chat", "GPT-4, Claude or PaLM"
+_CONJUNCTION = re.compile(r"^[\s,;/&+]*(?:(?:and|or|vs\.?|versus|y|o|und|oder|et|ou|e)[\s,;/&+]*)?$", re.IGNORECASE)
+
+
+def _joined_mentions(text: str, mentions: tuple[ModelMention, ...]) -> tuple[ModelMention, ...]:
+    """The first mention and those joined to it by a comma or a conjunction only (not "mistral instead of
+    llama", which asks about one of them)."""
+    joined = list(mentions[:1])
+    at = text.find(mentions[0].text) + len(mentions[0].text) if mentions else 0
+    for mention in mentions[1:]:
+        start = text.find(mention.text, at)
+        if start < 0 or not _CONJUNCTION.match(text[at:start]):
+            break
+        joined.append(mention)
+        at = start + len(mention.text)
+    return tuple(joined)
 
 
 def _names_a_source(context: str) -> bool:
@@ -510,7 +533,10 @@ def _routed(
         if aspect == "evidence":
             return Question(text, CATALOG, "usage", model, aspect)
         if aspect is not None:
-            return Question(text, CATALOG, "model_fact", model, aspect, sizes=sizes)
+            # "Gemini Ultra and Bing Chat: what do they cost?" asks the same of each model it names together
+            joined = _joined_mentions(text if mentions and mentions[0].text in text else context, mentions)
+            all_named = tuple({m.id: m for m in (_resolve((mention,), rec) for mention in joined) if m}.values())
+            return Question(text, CATALOG, "model_fact", model, aspect, sizes=sizes, named=all_named)
     if follow is not None and follow.kind == EXPLAIN and follow.terms:
         return Question(text, CATALOG, "explain", model, terms=follow.terms)
     terms = find_terms(text)

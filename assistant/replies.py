@@ -491,6 +491,9 @@ def model_facts_text(lang: str, catalog: Catalog, model: Model, deploy_local: bo
             price = t(lang, "api_cell", inp=money(inp), out=money(out), date=api.as_of)
             million = t(lang, "per_million", inp=money(round(inp * 1000, 4)), out=money(round(out * 1000, 4)))
             lines.append(t(lang, "fact_api", price=f"{price}; {million}"))
+        elif resources.api is not None and resources.api.note:
+            # no price per token, but the review's price table says how the service is sold ("subscription only")
+            lines.append(t(lang, "fact_api_note", note=resources.api.note, date=resources.api.as_of))
         elif model.access == "API":
             lines.append(t(lang, "fact_no_api", model=model.label))
         lines.append(t(lang, "fact_prices_basis"))

@@ -495,7 +495,7 @@ def test_a_request_hedged_with_a_doubt_still_names_its_task() -> None:
 def test_asking_whether_such_a_model_exists_names_its_task_and_what_it_implies() -> None:
     # seen on a holdout: the whole request was "is there a model I could use that ...?"
     backend = FakeBackend(reply(text_in=[True, 2], text_out=[True, 2], answer_medical_question=[True, 2]))
-    text = "Final-year medical student here. Is there a model that quizzes me on drug calculations and explains my errors?"
+    text = "Final-year medical student here. Is there a model that quizzes me on drug doses and explains my errors?"
     found = extract(text, backend=backend)
     assert found.stage == "III"
     assert dict(found.answers) == {"input_text_only": True, "output_text_only": True, "medical_qa": True}

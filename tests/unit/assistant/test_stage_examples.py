@@ -143,11 +143,16 @@ def test_without_an_embedder_there_is_no_vote() -> None:
     assert found.stage is None and not any("example requests" in n for n in found.notices)
 
 
-def test_a_stated_role_is_moved_only_by_a_clear_vote() -> None:
+def test_a_stated_role_is_moved_only_by_a_clear_vote(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a set vote, so the gate is tested whatever the shipped examples say of this text
+    import assistant.extraction as extraction
+
     text = "Ward nurse here; we'd like help with the paperwork."
-    vote = guess_stage(text)
-    assert vote is not None and vote.stage != "IV" and vote.share < stage_examples.ROLE_SHARE
-    assert extract(text).stage == "IV"
+    for share, stage in ((stage_examples.ROLE_SHARE - 0.05, "IV"), (stage_examples.ROLE_SHARE + 0.05, "V")):
+        vote = stage_examples.StageGuess("V", share, 0.7, ("x",))
+        monkeypatch.setattr(extraction, "guess_stage", lambda *args, vote=vote, **kwargs: vote)
+        cache_clear()
+        assert extract(text).stage == stage
 
 
 def test_where_no_reader_found_a_need_the_nearest_request_must_be_closer() -> None:

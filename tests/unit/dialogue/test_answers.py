@@ -1344,3 +1344,27 @@ def test_how_often_models_were_reported_best_is_answered_from_the_reviews_counts
     card = passage("gpt4-card", "GPT-4: catalog profile", "GPT-4 was reported best in 103 of its 137 uses.")
     cited = ask(catalog, "How often was GPT-4 reported best?", retriever=FakeRetriever([card]))
     assert "GPT-4: catalog profile" in cited.text and cited.answer is not None and cited.answer["citations"]
+
+
+def test_a_service_sold_by_subscription_gives_the_price_tables_words_for_each_model_named(catalog: Catalog) -> None:
+    # seen on follow-ups holdout 18: the reply said "no API price" and answered only the first model named
+    reply = ask(catalog, "Gemini Ultra and Bing Chat have no token prices in your table. What do they cost?")
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
+    assert "19.99 USD per month" in reply.text and "119 USD per month" in reply.text
+    assert "lists no API price" not in reply.text
+    # only names joined by "and", "or" or a comma are asked about together
+    question = read_question(catalog, "could we use mistral 7b instead of llama, what licence is mistral under", None)
+    assert [m.label for m in question.named] == ["Mistral-7B"]
+
+
+def test_a_version_the_catalog_lacks_is_not_answered_with_the_version_it_has(catalog: Catalog) -> None:
+    from assistant.followups import unknown_variants
+
+    assert unknown_variants(catalog, "is gpt-4.1 or GPT-4-turbo cheaper?") == ("gpt-4.1", "GPT-4-turbo")
+    assert unknown_variants(catalog, "GPT-4o, gpt4 and GPT-4's price; Llama 2 7B at 4-bit on an a100") == ()
+    question = read_question(
+        catalog, "What would gpt-4.1 cost per million tokens?", None, context="We use GPT-4 for the letters now."
+    )
+    assert question.source == LITERATURE and question.model is None
+    # the model the rest of the message names still answers a question that names none ("what does it cost?")
+    assert read_question(catalog, "What does it cost?", None, context="We use GPT-4 now.").model is not None
