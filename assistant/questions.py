@@ -230,6 +230,11 @@ def _gpu_asked(catalog: Catalog, text: str) -> GpuType | None:
     return next((g for g in facts.gpus if named is not None and g.key == named.key), None)
 
 
+def _each_resolved(mentions: tuple[ModelMention, ...], rec: Recommendation | None) -> tuple[Model, ...]:
+    """The model each mention means, in order (a mention that means none is left out)."""
+    return tuple(m for m in (_resolve((mention,), rec) for mention in mentions) if m is not None)
+
+
 def _sizing_model(catalog: Catalog, text: str, mentions: tuple[ModelMention, ...]) -> str | None:
     """The sizing facts' key of a model named more fully than the catalog mention (if any) names it."""
     named = catalog.sizing_facts.named_in(text) if catalog.sizing_facts is not None else None
@@ -449,7 +454,7 @@ def _routed(
         return Question(text, LITERATURE, "literature", model, terms=find_terms(text), about_user_docs=True)
     if model is not None and _BEST_COUNT.search(norm) and not _WHY_RANK.search(norm) and not _ASKS_MORE.search(norm):
         # "gpt4 vs gpt3.5, which got reported best more often in the review?": the review's own counts
-        all_named = tuple(m for m in (_resolve((mention,), rec) for mention in mentions) if m is not None)
+        all_named = _each_resolved(mentions, rec)
         # one name with several rows ("medalpaca": unsized, 7B, 13B) counts each row, as studies differ by size
         counted = all_named if len(all_named) > 1 else (sizes or all_named or (model,))
         unique = tuple({m.id: m for m in counted}.values())
@@ -461,7 +466,7 @@ def _routed(
     if model is not None and _beyond_the_tables(text, model):
         return Question(text, LITERATURE, "literature", model, terms=find_terms(text))
     if model is not None and _CAN_WRITE.search(norm):
-        all_named = tuple(m for m in (_resolve((mention,), rec) for mention in mentions) if m is not None)
+        all_named = _each_resolved(mentions, rec)
         if any(_is_encoder(catalog, m) for m in all_named or (model,)):
             return Question(text, RULES, "can_write", model, named=all_named or (model,))
     if model is not None and _WHY_RANK.search(norm) and rec is not None:
@@ -535,8 +540,8 @@ def _routed(
         if aspect is not None:
             # "Gemini Ultra and Bing Chat: what do they cost?" asks the same of each model it names together
             joined = _joined_mentions(text if mentions and mentions[0].text in text else context, mentions)
-            all_named = tuple({m.id: m for m in (_resolve((mention,), rec) for mention in joined) if m}.values())
-            return Question(text, CATALOG, "model_fact", model, aspect, sizes=sizes, named=all_named)
+            together = tuple({m.id: m for m in _each_resolved(joined, rec)}.values())
+            return Question(text, CATALOG, "model_fact", model, aspect, sizes=sizes, named=together)
     if follow is not None and follow.kind == EXPLAIN and follow.terms:
         return Question(text, CATALOG, "explain", model, terms=follow.terms)
     terms = find_terms(text)
