@@ -55,7 +55,7 @@ from assistant.intake import (
 )
 from assistant.llm import ChatBackend
 from assistant.message import could_be_a_question, parse_message
-from assistant.questions import RULES, asks_for_recommendation, read_question
+from assistant.questions import RULES, asks_for_recommendation, read_question, separate_asks
 from assistant.recommendation import Recommendation
 from assistant.replies import ask_block, ask_tasks_block, multi_stage_prompt, question_lines, stage_prompt
 from assistant.situation import Situation
@@ -85,6 +85,9 @@ class Reply:
     # Where the answer to the turn's (first) question came from: {"source", "citations", "dropped_sentences",
     # "dropped_numbers"} (the reply extension's ``answer``); None when the turn asked nothing.
     answer: Mapping[str, Any] | None = None
+    # The same for every question the turn answered, in the reply's order ("why not X, and what does Y cost?"
+    # gives a rules part and a catalog part); empty when the turn asked nothing.
+    answer_parts: tuple[Mapping[str, Any], ...] = ()
     situation: Situation | None = None  # the user's GPUs, users, context and workload, as far as known
 
     def extension(self) -> dict[str, Any]:
@@ -102,6 +105,7 @@ class Reply:
             "disclaimer": self.disclaimer,
             "situation": self.situation.to_dict() if self.situation is not None else None,
             **({"answer": dict(self.answer)} if self.answer is not None else {}),
+            **({"answer_parts": [dict(p) for p in self.answer_parts]} if self.answer_parts else {}),
         }
 
 
@@ -176,6 +180,7 @@ def _plan(
         # from their paper, in what % of cases ...", "unser DSB fragt: ist X zertifiziert") still wants an
         # answer: the whole turn is the question, rather than the same table again.
         questions = [own_words(last).strip()]
+    questions = [part for q in questions for part in separate_asks(catalog, q, state.recommendation, parts.context)]
     answers = [
         plan_answer(
             catalog,
@@ -360,6 +365,7 @@ def respond_stream(
         disclaimer=disclaimer(lang),
         kind=draft.kind if not plan.answers or draft.kind == "recommendation" else plan.answers[0].kind,
         answer=provenance[0] if provenance else None,
+        answer_parts=tuple(provenance),
         situation=plan.state.situation,
     )
 

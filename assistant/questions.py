@@ -25,6 +25,7 @@ from assistant.followups import (
     find_terms,
     unknown_variants,
 )
+from assistant.grounded import question_parts
 from assistant.lexicon import normalize
 from assistant.message import TOPIC_MARK, sentences, tells_what_a_document_says
 from assistant.recommendation import Recommendation
@@ -328,9 +329,13 @@ def read_question(
     if goes_on:
         context = f"{context} {previous}".strip()
     mentions = find_model_mentions(catalog, text)
+    # "Why not GPT-4? And how many watts would the first model draw?": a question that points at a row of the
+    # recommendation asks about that row, not about the model of the sentence before ("is it the best model for
+    # us?" still asks about that model)
+    points_at_a_row = bool(_NTH_MODEL.search(norm)) or bool(_TOP_MODEL.search(norm) and not _PRONOUN.search(norm))
     # "switching from gpt-4 to gpt-4.1. how much does gpt-4.1 cost?": the question names a model the catalog
     # lacks, so the one the rest of the message names is not what it asks about
-    if not mentions and context and not unknown_variants(catalog, text):
+    if not mentions and context and not points_at_a_row and not unknown_variants(catalog, text):
         around = find_model_mentions(catalog, context)
         # "it", or no subject at all where the language drops it ("LLaMA 7B aparece en mi lista. ¿Cuántas GPUs
         # hacen falta para el ajuste fino?"): the one model the rest of the message names
@@ -368,6 +373,21 @@ def read_question(
         # statement is what the question asks about
         return replace(question, about=context, about_user_docs=question.about_user_docs or _names_own(context))
     return question
+
+
+def separate_asks(catalog: Catalog, text: str, rec: Recommendation | None, context: str = "") -> list[str]:
+    """A question that asks two things about different models of different sources ("why not GPT-4, and how
+    many watts would the first model draw?") as one question per thing; any other question whole (one model's
+    facts answer "how often was it used, and what's its price?"; the literature searches two things together)."""
+    parts = question_parts(text)
+    if len(parts) < 2:
+        return [text]
+    read = [read_question(catalog, part, rec, f"{context} {text}".strip()) for part in parts]
+    sources = {question.source for question in read}
+    models = {question.model.id if question.model else None for question in read}
+    if len(sources) < 2 or len(models) < 2 or sources == {LITERATURE}:
+        return [text]
+    return [f"{part}?" for part in parts]
 
 
 # "What does it list ...?", "¿qué dice ...?", "was nennt er ...?": a question about what a document says.

@@ -262,6 +262,11 @@ class ReplyExtension(_Reply):
     disclaimer: str
     situation: dict[str, Any] | None = None  # the user's situation (CONTRACTS.md), with provenance per field
     answer: AnswerProvenance | None = None  # only on a reply that answers a question
+    answer_parts: list[AnswerProvenance] | None = Field(
+        None,
+        exclude_if=lambda v: v is None,
+        description="Extension: the provenance of every question the reply answered, in order (answer is the first).",
+    )
 
 
 class UrlCitation(BaseModel):

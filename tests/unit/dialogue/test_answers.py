@@ -209,6 +209,13 @@ def test_questions_are_routed_to_the_source_that_can_answer(catalog: Catalog) ->
         assert read_question(catalog, text, rec).source == source, text
     top = read_question(catalog, "What does the top model cost to buy?", rec)
     assert rec is not None and top.model is not None and top.model.id == rec.matches[0].id
+    # a row of the recommendation, asked after a question about another model, is still that row
+    row = read_question(catalog, "And how many watts would the first model draw?", rec, previous="Why not GPT-4?")
+    assert row.model is not None and row.model.id == rec.matches[0].id
+    second = read_question(catalog, "and the second one, what does it cost?", rec, previous="Why not GPT-4?")
+    assert second.model is not None and second.model.id == rec.matches[1].id
+    subject = read_question(catalog, "Is it the best model for us?", rec, previous="Why not GPT-4?")
+    assert subject.model is not None and subject.model.id == "gpt-4"
     assert read_question(catalog, "What does the paper I added say about LoRA?", rec).about_user_docs
     saved = read_question(catalog, "The best-practices piece I saved: what does it say about prompts?", rec)
     assert saved.about_user_docs
@@ -248,6 +255,26 @@ def test_a_question_after_a_shown_recommendation_gets_an_answer_and_a_pointer_no
     assert "$0.01 in / $0.03 out per 1k tokens" in reply.text
     assert reply.answer == {"source": "catalog", "citations": [], "dropped_sentences": 0, "dropped_numbers": 0}
     assert reply.extension()["answer"]["source"] == "catalog"
+
+
+def test_every_question_of_a_turn_reports_where_its_answer_came_from(catalog: Catalog) -> None:
+    reply = ask(catalog, "Why not GPT-4? And what would GPT-4 cost per 1k tokens?")
+    parts = reply.extension()["answer_parts"]
+    assert [part["source"] for part in parts] == ["rules", "catalog"]
+    assert reply.extension()["answer"] == parts[0]  # reply/1's answer stays the first question's
+    assert "answer_parts" not in ask(catalog, "Thanks.").extension()
+
+
+def test_one_sentence_asking_about_two_models_of_two_sources_gets_both_answers(catalog: Catalog) -> None:
+    reply = ask(catalog, "why isn't gpt-4 on the list, and how many watts would the first model draw?")
+    rec = reply.recommendation
+    assert rec is not None and [part["source"] for part in reply.extension()["answer_parts"]] == ["rules", "catalog"]
+    why_not, facts = reply.text.split("### Answer")[1:3]
+    assert "GPT-4 would match, but it is left out" in why_not
+    assert catalog.model(rec.matches[0].id).name in facts and "is an open model" in facts  # the first row's facts
+    # one model's facts answer both things asked about it, in one answer
+    one = ask(catalog, "GPT-3.5: how many study uses does it have, and what's its API price?")
+    assert [part["source"] for part in one.extension()["answer_parts"]] == ["catalog"]
 
 
 def test_a_question_never_changes_an_answer(catalog: Catalog) -> None:
