@@ -212,8 +212,9 @@ answers nothing.
 who wants patients sent to the right clinic wants route_patient, not a nursing document."""
 
 # Worked examples, in our own words: implied answers, negation, a question that answers nothing, a
-# correction, several tasks, hardware and vendor statements, German and Spanish, an injection, a bare
-# reply to the question just asked, and a stage already known.
+# correction, several tasks, hardware and vendor statements (a machine in our own room; no servers of our own,
+# so a hosted service), German and Spanish, an injection, a bare reply to the question just asked, and a stage
+# already known.
 N = None
 EXAMPLES: tuple[tuple[str, str | None, str | None, dict[str, Any]], ...] = (
     (
@@ -247,6 +248,22 @@ EXAMPLES: tuple[tuple[str, str | None, str | None, dict[str, Any]], ...] = (
         None,
         {"text_in": [True, 1], "text_out": [True, 1], "share": [True, 2], "local": [False, 2],
          "tasks": [["route_patient", True, 1]]},
+    ),
+    (
+        "Pathology lab here. It has to run on the machine in our IT room, since the reports carry patient names. "
+        "Pull tumour size and margin status out of the pathology reports.",
+        None,
+        None,
+        {"text_in": [True, 3], "text_out": [True, 3], "share": N, "local": [True, 2],
+         "tasks": [["extract_from_exam_report", True, 3]]},
+    ),
+    (
+        "We do not run any servers ourselves, so a hosted service is fine for us. It should answer parents' "
+        "questions about their child's medicines once they are home.",
+        None,
+        None,
+        {"text_in": [True, 2], "text_out": [True, 2], "share": [True, 1], "local": [False, 1],
+         "tasks": [["answer_after_discharge", True, 2]]},
     ),
     (
         "Wir wollen Lebertumoren auf den CT-Bildern umranden lassen. Ob wir selbst hosten, ist noch offen.",
