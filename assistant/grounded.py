@@ -230,6 +230,11 @@ def named_terms(question: str, lang: str) -> list[str]:
         for i, token in enumerate(tokens):
             if i > 0 and _SIZE.fullmatch(token) and _names_before_a_size(tokens[i - 1]) and tokens[i - 1] not in out:
                 out.append(tokens[i - 1])  # "palmyra-med 70b", typed in lower case: the word before a size names
+            version_of = tokens[i - 1] if i > 0 and _VERSION.fullmatch(token) else ""
+            if _names_before_a_size(version_of) and normalize(version_of) not in _NUMBERED_PARTS:
+                # "Claude 3.7 Sonnet", "gemini 2.5 pro": the version is part of the name, so passages about
+                # Claude 3.5 do not name it
+                out.append(f"{tokens[i - 1]} {token}")
             letters = [c for c in token if c.isalpha()]
             if not letters or normalize(token) in _GENERIC_NAMES:
                 continue
@@ -250,6 +255,10 @@ def named_terms(question: str, lang: str) -> list[str]:
 
 
 _SIZE = re.compile(r"\d+(?:[.,]\d+)?(?:x\d+)?[bm]", re.IGNORECASE)  # a parameter count: "70b", "8x22B", "1.5b"
+_NUMBERED_PARTS = frozenset(
+    ("version", "release", "update", "table", "figure", "section", "chapter", "step", "stage", "page", "appendix")
+)
+_VERSION = re.compile(r"\d{1,2}\.\d{1,2}")  # a model's version written apart from its name: "3.7", "2.5"
 
 
 def _names_before_a_size(word: str) -> bool:

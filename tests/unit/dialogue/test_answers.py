@@ -786,6 +786,19 @@ def test_a_generic_word_joined_to_an_ordinary_one_names_nothing() -> None:
     assert named_terms("Is Med-PaLM LLM-based, like GPT-4?", "en") == ["Med-PaLM", "GPT-4"]
 
 
+def test_a_version_written_apart_from_its_name_is_part_of_the_name(catalog: Catalog) -> None:
+    assert "Claude 3.7" in named_terms("Is Claude 3.7 Sonnet in your price list?", "en")
+    assert named_terms("What does Table 2.3 of version 1.2 say?", "en") == ["Table"]  # numbered parts name nothing
+    # seen on follow-ups holdout 19: another version's prices were quoted for a version no passage names
+    card = passage("claude-card", "Claude 3.5 Sonnet", "API price the tool shows for Claude 3.5 Sonnet: 0.003 USD per "
+                   "1,000 input tokens and 0.015 USD per 1,000 output tokens.")  # fmt: skip
+    reply = ask(catalog, "Is Claude 3.7 Sonnet in your price list? What would it cost per 1,000 tokens?",
+                retriever=FakeRetriever([card]))  # fmt: skip
+    assert reply.answer is not None and reply.answer["source"] == "refusal", reply.text
+    known = ask(catalog, "What does Claude 3.5 Sonnet cost per 1,000 tokens?", retriever=FakeRetriever([card]))
+    assert "0.003" in known.text
+
+
 def test_a_reference_lists_author_line_is_no_sentence() -> None:
     text = "Liu Z, Zhong A, Li Y, et al. QLoRA was used with 4 bits, as Smith J reported."
     assert split_sentences(text) == ["QLoRA was used with 4 bits, as Smith J reported."]
