@@ -188,7 +188,15 @@ def unknown_variants(catalog: Catalog, text: str) -> tuple[str, ...]:
             continue
         if any(len(key) >= 4 and squashed.startswith(key) and _goes_on_as_version(token, key) for key in keys):
             found.append(written)
+    # a version written apart from the name: "Claude 3.7 Sonnet" where the catalog holds Claude 3.5 Sonnet
+    for match in _SPACED_VERSION.finditer(text):
+        family, version = _squash(match.group("family")), _squash(match.group("version"))
+        if any(key.startswith(family) for key in keys) and not any(key.startswith(family + version) for key in keys):
+            found.append(match.group(0))
     return tuple(found)
+
+
+_SPACED_VERSION = re.compile(r"\b(?P<family>[A-Za-z]{4,})[ -](?P<version>\d{1,2}\.\d{1,2})\b")
 
 
 def _goes_on_as_version(token: str, key: str) -> bool:

@@ -11,7 +11,7 @@ from assistant.asked import asks_for_a_figure, states_a_figure
 from assistant.catalog import Catalog
 from assistant.dialogue import Reply, respond, respond_stream
 from assistant.evidence import Numbering, Passage, renumber
-from assistant.followups import find_terms
+from assistant.followups import find_terms, unknown_variants
 from assistant.grounded import (
     NOT_FOUND,
     _ranking_scores,
@@ -797,6 +797,12 @@ def test_a_version_written_apart_from_its_name_is_part_of_the_name(catalog: Cata
     assert reply.answer is not None and reply.answer["source"] == "refusal", reply.text
     known = ask(catalog, "What does Claude 3.5 Sonnet cost per 1,000 tokens?", retriever=FakeRetriever([card]))
     assert "0.003" in known.text
+    # asked beside a catalog model, the unknown version does not borrow that model's facts
+    assert unknown_variants(catalog, "What would Claude 3.7 Sonnet cost?") == ("Claude 3.7",)
+    assert unknown_variants(catalog, "Claude 3.5 Sonnet or Gemini 1.5, and Table 2.3?") == ()
+    both = ask(catalog, "What would Claude 3.7 Sonnet cost per 1,000 tokens, and why isn't GPT-4 on the list?",
+               retriever=FakeRetriever([card]))  # fmt: skip
+    assert [part["source"] for part in both.extension()["answer_parts"]] == ["refusal", "rules"]
 
 
 def test_a_reference_lists_author_line_is_no_sentence() -> None:
