@@ -163,7 +163,9 @@ def find_model_mentions(catalog: Catalog, text: str) -> tuple[ModelMention, ...]
             phrase = " ".join(tokens[i : i + width])
             models = keys.get(_squash(phrase)) or _family_named(catalog, phrase, width)
             if models and not (width == 1 and len(_squash(phrase)) < 3 and not any(c.isdigit() for c in phrase)):
-                found.append(ModelMention(phrase, models))
+                after = tokens[i + width] if i + width < len(tokens) else ""
+                if not _another_version(keys, phrase, after):  # "Gemini 2.5 Pro" is not the catalog's Gemini
+                    found.append(ModelMention(phrase, models))
                 i += width
                 break
         else:
@@ -190,13 +192,19 @@ def unknown_variants(catalog: Catalog, text: str) -> tuple[str, ...]:
             found.append(written)
     # a version written apart from the name: "Claude 3.7 Sonnet" where the catalog holds Claude 3.5 Sonnet
     for match in _SPACED_VERSION.finditer(text):
-        family, version = _squash(match.group("family")), _squash(match.group("version"))
-        if any(key.startswith(family) for key in keys) and not any(key.startswith(family + version) for key in keys):
+        family = match.group("family")
+        if any(key.startswith(_squash(family)) for key in keys) and _another_version(keys, family, match["version"]):
             found.append(match.group(0))
     return tuple(found)
 
 
 _SPACED_VERSION = re.compile(r"\b(?P<family>[A-Za-z]{4,})[ -](?P<version>\d{1,2}\.\d{1,2})\b")
+_VERSION_NUMBER = re.compile(r"\d{1,2}\.\d{1,2}")
+
+
+def _another_version(keys: Mapping[str, object], name: str, after: str) -> bool:
+    """True when the word after a name is a version number no catalog name continues with ("Claude" + "3.7")."""
+    return bool(_VERSION_NUMBER.fullmatch(after)) and not any(key.startswith(_squash(name + after)) for key in keys)
 
 
 def _goes_on_as_version(token: str, key: str) -> bool:

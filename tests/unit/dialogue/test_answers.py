@@ -11,7 +11,7 @@ from assistant.asked import asks_for_a_figure, states_a_figure
 from assistant.catalog import Catalog
 from assistant.dialogue import Reply, respond, respond_stream
 from assistant.evidence import Numbering, Passage, renumber
-from assistant.followups import find_terms, unknown_variants
+from assistant.followups import find_model_mentions, find_terms, unknown_variants
 from assistant.grounded import (
     NOT_FOUND,
     _ranking_scores,
@@ -803,6 +803,9 @@ def test_a_version_written_apart_from_its_name_is_part_of_the_name(catalog: Cata
     both = ask(catalog, "What would Claude 3.7 Sonnet cost per 1,000 tokens, and why isn't GPT-4 on the list?",
                retriever=FakeRetriever([card]))  # fmt: skip
     assert [part["source"] for part in both.extension()["answer_parts"]] == ["refusal", "rules"]
+    # the catalog's plain "Gemini" row is not Gemini 2.5 Pro; Gemini 1.5 is still found
+    assert not find_model_mentions(catalog, "What does Gemini 2.5 Pro charge per million tokens?")
+    assert find_model_mentions(catalog, "What does Gemini 1.5 charge per million tokens?")
 
 
 def test_a_reference_lists_author_line_is_no_sentence() -> None:
