@@ -91,6 +91,14 @@ def changed_lines(state: IntakeState, lang: str) -> str:
     return "\n".join(lines)
 
 
+def restated_line(state: IntakeState, lang: str) -> str:
+    """The answers the latest turn gave again unchanged, as one line ("" when it gave none)."""
+    if not state.restated:
+        return ""
+    items = [f"{task_name(lang, qid)}: {yes_no(lang, state.values.get(qid))}" for qid in state.restated]
+    return t(lang, "restated", answers="; ".join(items))
+
+
 def model_facts(rec: Recommendation, limit: int = 5) -> list[dict[str, Any]]:
     """The top models of a recommendation as facts for the language model."""
     return [

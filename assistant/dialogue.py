@@ -37,6 +37,7 @@ from assistant.composing import (
     prose_stream,
     recommendation_draft,
     references,
+    restated_line,
     tail_text,
     understood,
 )
@@ -174,6 +175,7 @@ def _plan(
         and not state.answered_now
         and not first_turn
         and recommendation_shown(conv)
+        and not state.restated
         and could_be_a_question(last)
     ):
         # After the recommendation, a turn that changes no answer and asks in no form we recognise ("quick one
@@ -211,8 +213,10 @@ def _plan(
         if answers:
             draft.facts = None  # the answers are what the user waits for: no rewrite of the status first
         elif draft.kind == "recommendation" and _shown_last(conv, draft):
-            # "ok, thanks": the same table again says nothing new; a pointer to it does
-            draft = Draft(lang, kind="pointer", head=f"_{t(lang, 'pointer')}_")
+            # "ok, thanks": the same table again says nothing new; a pointer to it does. "As I said, the data
+            # stays here" is an answer said again: the user hears that it was already taken into account.
+            restated = restated_line(state, lang)
+            draft = Draft(lang, kind="pointer", head=blocks(restated, f"_{t(lang, 'pointer')}_"))
     return _Plan(lang, draft, answers, state, notices)
 
 

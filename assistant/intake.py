@@ -61,6 +61,7 @@ class IntakeState:
     changed: dict[str, tuple[bool | None, bool | None]]
     situation: Situation | None = None  # the user's GPUs, users, context, workload (read, then clicked on top)
     disagreements: tuple[Disagreement, ...] = ()  # questions the two readers read both ways: asked, not guessed
+    restated: tuple[str, ...] = ()  # ids the latest turn answered again with the answer they already had
 
     @property
     def doubts(self) -> dict[str, str]:
@@ -152,22 +153,29 @@ def derive_state(
             states[qid] = AnswerState(answer.value, "extracted", answer.turn, answer.quote, answer.reader)
     answered_now = any(s.turn == last_turn and s.source == "extracted" for s in states.values())
     changed: dict[str, tuple[bool | None, bool | None]] = {}
+    restated: tuple[str, ...] = ()
     if answered_now and len(conv.user_texts) > 1:
         before, _ = _read_state(conv.before_last_user(), backend, overrides.stage)
         news = False
+        same: list[str] = []
         for qid, state in states.items():
             old = before.answers[qid].value if qid in before.answers else None
             if state.turn == last_turn and old is not None and old != state.value:
                 changed[qid] = (old, state.value)
             news = news or (state.turn == last_turn and old != state.value)
+            if state.turn == last_turn and old == state.value:
+                same.append(qid)
         # a turn that only says again what was already answered ("radialog looks like the pick for our
         # reports, ...") answers nothing new: the recommendation stands as shown
         answered_now = news or before.stage != found.stage
+        restated = () if answered_now else tuple(same)
     situation = read_situation_of(catalog, conv, overrides)
     values = {q: s.value for q, s in states.items()}
     rec = recommend(catalog, stage, values, situation=situation) if stage else None
     doubts = tuple(d for d in found.disagreements if d.question_id in ids and d.question_id not in overrides.answers)
-    return IntakeState(stage, stages, states, rec, notices, last_turn, answered_now, changed, situation, doubts)
+    return IntakeState(
+        stage, stages, states, rec, notices, last_turn, answered_now, changed, situation, doubts, restated
+    )
 
 
 def read_situation_of(catalog: Catalog, conv: Conversation, overrides: Overrides) -> Situation | None:

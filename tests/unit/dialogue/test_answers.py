@@ -398,6 +398,19 @@ def test_a_thanks_after_the_recommendation_gets_a_pointer_not_the_same_table_aga
     assert again.kind == "pointer"  # the table shown before the pointer is the one that counts
 
 
+def test_an_answer_said_again_after_the_recommendation_is_acknowledged_not_searched_for(catalog: Catalog) -> None:
+    # seen trying the product: "as I said, the data can't leave the hospital" was answered as a literature
+    # question ("the indexed literature does not say")
+    reply = ask(catalog, "As I said, the data can't leave the hospital.", retriever=FakeRetriever([OTHER, PAPER]))
+    assert reply.kind == "pointer" and reply.answer is None and not reply.answer_parts
+    assert "nothing changes" in reply.text and "data may be shared: no" in reply.text
+    assert "| # |" not in reply.text and "still stands" in reply.text
+    both = ask(catalog, "Once more: we draft CT reports and run on our own servers.")
+    assert "examination text generation: yes" in both.text and "local deployment preferred: yes" in both.text
+    asked_too = ask(catalog, "The data can't leave the hospital. Why is GPT-4 not on the list?")
+    assert asked_too.kind == "why_not" and "nothing changes" not in asked_too.text
+
+
 def test_a_turn_that_changes_an_answer_is_applied_not_answered(catalog: Catalog) -> None:
     reply = ask(catalog, "actually the cloud is fine for us now", retriever=FakeRetriever([OTHER, PAPER]))
     assert reply.answers["deploy_local"].value is False
