@@ -121,8 +121,16 @@ _UNREAD_WORDS: Mapping[str, frozenset[str]] = {
         "ja ei että ovat meidän haluamme potilaiden tiedot sairaala tai kun myös olemme jälkeen niin voi "
         "haluaisimme meillä joka jotka mutta kanssa tämä eikä pitää"
     ),
+    "id": _wordset(
+        "yang dan di ke dari untuk dengan saya kami kita ini itu tidak ada akan bisa sudah pasien rumah sakit "
+        "boleh karena atau juga ingin kalau hanya"
+    ),
+    "tl": _wordset("ang ng mga po ako namin kami yung lang ay hindi kung dapat ba sana natin kasi"),
+    "vi": _wordset("và của là có không cho các được chúng tôi này với những bệnh nhân viện muốn cần"),
 }
-_UNREAD_MARKS = "ğışąęłńśźżěčřůőűțșåæø"
+# Vietnamese writes most of its tones with letters of the Latin Extended Additional block ("ệ", "ố").
+_UNREAD_MARKS = "ğışąęłńśźżěčřůőűțșåæøươđ"
+_VIETNAMESE_LETTER = re.compile("[\u1ea0-\u1ef9]")
 # A letter of another script than Latin (Greek, Cyrillic, Arabic, Hebrew, CJK, ...).
 _NOT_LATIN = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f]", re.UNICODE)
 
@@ -138,7 +146,7 @@ def read_by_rules(text: str) -> bool:
     words = [w.casefold() for w in _WORD.findall(text)]
     lowered = text.casefold()
     unread = max(sum(w in stop for w in words) for stop in _UNREAD_WORDS.values())
-    unread += 2 * sum(lowered.count(ch) for ch in _UNREAD_MARKS)
+    unread += 2 * sum(lowered.count(ch) for ch in _UNREAD_MARKS) + 2 * len(_VIETNAMESE_LETTER.findall(lowered))
     # the read languages' marked letters are left out: Hungarian and Czech use Spanish accents, Finnish German
     stopwords = {**_STOPWORDS, **_READ_ONLY}
     known = max(sum(w in stopwords[lang] for w in words) for lang in RULES_LANGUAGES)

@@ -128,6 +128,10 @@ def test_the_languages_the_phrase_rules_read_are_read_by_them(text: str) -> None
         "Szeretnénk, ha egy modell összefoglalná a zárójelentéseket, és az adatok nem hagyhatják el a kórházat.",
         "Θέλουμε ένα μοντέλο που να συνοψίζει τα εξιτήρια· τα δεδομένα δεν φεύγουν από το νοσοκομείο.",  # noqa: RUF001
         "Olemme päiväkirurgian yksikkö ja haluamme, että potilaiden kysymyksiin vastataan tekstinä.",
+        # Indonesian, Vietnamese, Tagalog with English words in it (holdout 20: none of them was translated)
+        "Kami ingin model yang merangkum catatan pasien, dan data tidak boleh keluar dari rumah sakit.",
+        "Chúng tôi muốn mô hình tóm tắt hồ sơ bệnh án, dữ liệu không được ra khỏi bệnh viện.",
+        "Gusto sana namin na yung AI ang mag-summarize ng discharge notes, pero bawal i-share ang data.",
     ],
 )
 def test_other_languages_are_recognised_as_not_read_by_the_phrase_rules(text: str) -> None:
