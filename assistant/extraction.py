@@ -754,7 +754,8 @@ def _named_not_text(qid: str, value: bool) -> bool:
 
 
 def _states_outright(quote: str, qid: str, stage: str | None) -> bool:
-    """True when a clause holds a phrase the rules read as an answer to ``qid`` (either value), not an inference."""
+    """True when a clause holds a phrase the rules read as an answer to ``qid`` (either value), not an inference
+    (a vendor's cloud named in the clause implies that the data is shared; it does not say so)."""
     return qid in read(quote, stage=stage).cued
 
 

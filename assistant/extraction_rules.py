@@ -40,6 +40,7 @@ from assistant.lexicon import (
     NEGATORS,
     NO_NEED,
     NO_REPLY,
+    OUTPUT_SUBJECT,
     POST_NEGATIONS,
     POST_NEGATORS,
     PRODUCING,
@@ -86,7 +87,9 @@ class Reading:
     stage: str | None
     stages: tuple[str, ...]
     answers: Mapping[str, bool]
-    cued: frozenset[str] = field(default_factory=frozenset)  # ids some phrase in the text speaks to
+    # ids some phrase in the text speaks to outright; an implied answer ("a vendor's cloud": the data is shared)
+    # is not among them, so the other reader's statement in the user's own words can outweigh it
+    cued: frozenset[str] = field(default_factory=frozenset)
     stage_source: str = "none"  # "given" | "named" | "task" | "role" | "reply" | "none"
     # per answer, the phrase it was read from (normalised text; the whole message for a bare reply)
     quotes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -186,6 +189,11 @@ class _Text:
             or bool(NEGATED_LABEL.search(self.norm[max(0, start - _WINDOW_CHARS) : start]))
         )
         return not negated
+
+    def names_the_output_before(self, start: int) -> bool:
+        """True when the clause names the output right before the phrase ("replies are text only")."""
+        clause = self.clause(start)
+        return bool(OUTPUT_SUBJECT.search(self.norm[max(clause.start, start - 60) : start]))
 
     def verb_denied(self, start: int) -> bool:
         """True when a verb negation stands in the few words before the phrase ("we won't run our own ...")."""
@@ -426,8 +434,11 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
         [(m.start(), m.end(), c) for c in GENERAL_CUES for m in c.pattern.finditer(turn.norm)],
         lambda a, b: a.question_id == b.question_id,
     ):
-        qid = "output_text_only" if cue.either_modality and asked == "output_text_only" else cue.question_id
-        cued.add(qid)
+        qid = cue.question_id
+        if cue.either_modality and (asked == "output_text_only" or turn.names_the_output_before(start)):
+            qid = "output_text_only"  # "just text" answering that question, or "replies are text only"
+        if not cue.implied:
+            cued.add(qid)
         polarity = turn.polarity(start, end)
         if polarity is None:
             continue

@@ -159,6 +159,32 @@ def test_report_kinds_are_not_image_input() -> None:
     assert extract("Draft reports from the images.", stage="II").answers["input_text_only"] is False
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pour l'hébergement, on ne sait pas encore : en local ou dans le cloud, qu'est-ce que vous conseillez ?",
+        "Aún no sabemos si lo instalaremos en un servidor propio o en la nube.",
+        "Hosting: cloud or on-prem, the board will decide.",
+    ],
+)
+def test_where_it_runs_left_open_answers_nothing(text: str) -> None:
+    # intake holdouts 19 and 20: both places named as the alternatives still to choose from were read as cloud
+    assert "deploy_local" not in extract(text).answers
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("On voudrait que l'outil écoute ces messages et indique vers qui les orienter (médecin, kiné).", "I"),
+        ("Queremos que a IA recomende para onde a pessoa deve ir: consulta na UBS ou UPA.", "I"),
+        ("Que recomiende si el paciente debe ir a su médico de familia o a urgencias.", "I"),
+    ],
+)
+def test_where_the_patient_should_go_is_routing_in_the_other_languages_read(text: str, stage: str) -> None:
+    found = extract(text)
+    assert found.stage == stage and found.answers["registration_recommendation"] is True
+
+
 def test_prompt_injection_changes_nothing() -> None:
     plain = extract("I'm a radiologist drafting CT reports.")
     injected = extract(
