@@ -28,7 +28,7 @@ from assistant.lexicon import normalize
 from assistant.llm import ChatBackend
 from assistant.passages import retrieve, search
 from assistant.questionnaire import GLOSSARY, parse_stage, question_ids
-from assistant.questions import ASPECTS, CATALOG, RULES, SIZING, Question, read_question
+from assistant.questions import ASPECTS, CATALOG, RULES, SIZING, Question, asks_per_month, read_question
 from assistant.replies import (
     best_count_text,
     can_write_text,
@@ -214,7 +214,8 @@ def plan_answer(
     if question.kind == "own_hardware" and rec is not None:
         return AnswerPlan(RULES, "own_hardware", question.text, text=own_hardware_text(lang, rec))
     if question.kind == "gpu" and question.gpu is not None:
-        return AnswerPlan(CATALOG, "gpu", question.text, text=gpu_facts_text(lang, catalog, question.gpu))
+        text = gpu_facts_text(lang, catalog, question.gpu, per_month=asks_per_month(question.text))
+        return AnswerPlan(CATALOG, "gpu", question.text, text=text)
     if question.source in (RULES, CATALOG):
         if question.model is None and question.kind == "why_not":
             named = after_why_not(question.text)

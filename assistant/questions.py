@@ -79,16 +79,25 @@ _TOP_MODEL = re.compile(
     r"primer|recomendado|mejor|erste\w*|empfohlen\w*|beste\w*)\b(?:\s+\w+)?\s*"
     r"(?:model|one|option|entry|setup|choice|pick|modelo|opcion|modell|wahl)\b"
 )
-# "the second model on that list", "el tercer modelo", "das zweite Modell": the recommendation's n-th model.
+# "the second model on that list", "el tercer modelo", "das zweite Modell", "the ninth on my list", "o setimo da
+# lista": the recommendation's n-th model (a table lists up to ten, and more on request).
 _ORDINALS = {
-    "second": 2, "2nd": 2, "segundo": 2, "segunda": 2, "zweite": 2,
-    "third": 3, "3rd": 3, "tercer": 3, "tercero": 3, "tercera": 3, "dritte": 3,
-    "fourth": 4, "4th": 4, "cuarto": 4, "cuarta": 4, "vierte": 4,
-    "fifth": 5, "5th": 5, "quinto": 5, "quinta": 5, "funfte": 5,
+    "second": 2, "2nd": 2, "segundo": 2, "segunda": 2, "zweite": 2, "deuxieme": 2, "seconda": 2,
+    "third": 3, "3rd": 3, "tercer": 3, "tercero": 3, "tercera": 3, "dritte": 3, "troisieme": 3, "terzo": 3,
+    "terza": 3, "terceiro": 3, "terceira": 3,
+    "fourth": 4, "4th": 4, "cuarto": 4, "cuarta": 4, "vierte": 4, "quatrieme": 4, "quarto": 4, "quarta": 4,
+    "fifth": 5, "5th": 5, "quinto": 5, "quinta": 5, "funfte": 5, "cinquieme": 5,
+    "sixth": 6, "6th": 6, "sexto": 6, "sexta": 6, "sechste": 6, "sixieme": 6, "sesto": 6, "sesta": 6,
+    "seventh": 7, "7th": 7, "septimo": 7, "septima": 7, "siebte": 7, "septieme": 7, "settimo": 7, "setimo": 7,
+    "eighth": 8, "8th": 8, "octavo": 8, "octava": 8, "achte": 8, "huitieme": 8, "ottavo": 8, "oitavo": 8,
+    "ninth": 9, "9th": 9, "noveno": 9, "novena": 9, "neunte": 9, "neuvieme": 9, "nono": 9, "nona": 9,
+    "tenth": 10, "10th": 10, "decimo": 10, "decima": 10, "zehnte": 10, "dixieme": 10,
 }  # fmt: skip
 _NTH_MODEL = re.compile(
-    rf"\b(?P<nth>{'|'.join(_ORDINALS)})\w?\s+(?:\w+\s+)?(?:model|one|option|entry|row|choice|pick|modelo|opcion|"
-    r"modell|eintrag)\b"
+    rf"\b(?P<nth>{'|'.join(_ORDINALS)})\w?\s+(?:(?:\w+\s+)?(?:model|one|option|entry|row|choice|pick|modelo|"
+    r"opcion|modell|eintrag|modele|modello)\b|(?:(?:on|in|from|of|da|de|del|della|der|auf|na|en|sur|sulla)\s+)?"
+    r"(?:(?:the|my|our|your|that|this|la|mi|nuestra|minha|nossa|meiner|unserer|der|ma|notre|mia)\s+)?"
+    r"(?:list|lista|liste|table|tabla|tabelle|tabella|tabela)\b)"
 )
 # Asks for an amount or a fit: what the calculator computes ("how much memory", "would it fit", "do we need").
 _ASKS_AMOUNT = re.compile(
@@ -136,6 +145,20 @@ _SOURCE_CITED = re.compile(
     r"laut|gemass|(?:der|die|das|dem|den) (?:\w+[- ]){0,2}(?:review|artikel|studie|leitfaden|tutorial|ubersicht|"
     r"dokument|handbuch|anleitung)\b)"
 )
+# "according to your data", "laut euren Daten", "segun sus datos": the tool's own data is the catalog, not a
+# document of the literature
+_YOUR_DATA = re.compile(
+    r"\b(?:according to|as per|per|laut|gemass|segun|de acuerdo con|selon|d'apres|secondo|segundo) "
+    r"(?:your|yours|eure[mnrs]?|ihre[mnrs]?|deine[mnrs]?|tus|sus|vos|vostri|seus|the tool's|this tool's|the) "
+    r"(?:own )?(?:data|daten|datos|donnees|dati|dados|catalog\w*|katalog\w*|tables?|tabellen|tablas|numbers|zahlen)\b"
+)
+
+
+def _cites_a_source(norm: str) -> bool:
+    """True when a question names a document as its source ("according to the review"), not the tool's data."""
+    return bool(_SOURCE_CITED.search(_YOUR_DATA.sub(" ", norm)))
+
+
 # A definition ("what is GGUF?", "was ist QLoRA?"): the glossary or the literature, not a calculation.
 _DEFINITION = re.compile(
     r"^\W*(?:what(?:'s| is| are|s)|what does \S+(?: \S+){0,3} (?:mean|stand for)|explain|define|"
@@ -154,6 +177,13 @@ _WHICH_OF_THESE = re.compile(
 _REPORTED = re.compile(
     r"\b(?:did|was|were|reported|listed|used|took|used for|pre-?train\w*|vortrain\w*|preentren\w*|"
     r"wurde|wurden|fue|fueron|usaron|utilizaron|emplearon|nutzten|verwendeten|liefen|lief)\b"
+)
+# An amount of memory asked for: "how much GPU memory", "wie viel Speicher", "cuanta memoria".
+_MEMORY_ASKED = re.compile(
+    r"\b(?:how much|what amount of|wie ?viel|cuanta)\b(?: \S+){0,3} (?:memory|vram|ram|speicher\w*|memoria)\b"
+)
+_IN_THE_STUDIES = re.compile(
+    r"\b(?:did|was|were|reported|listed|fine-?tuned|pre-?trained|trained|vortrain\w*|wurde|wurden|fue|fueron)\b"
 )
 # "Which stage did you put my request under?": the stage of the user's own recommendation.
 _MY_STAGE = re.compile(
@@ -284,6 +314,11 @@ _SPEED = re.compile(
     r"velocidad|rapid\w*|geschwindigkeit|schnell\w*)\b"
 )
 _MONTHLY = re.compile(r"\b(?:per month|a month|monthly|por mes|al mes|mensual\w*|pro monat|im monat|monatlich\w*)\b")
+
+
+def asks_per_month(text: str) -> bool:
+    """True when a question asks what something costs a month ("a single A100 per month", "monatlich")."""
+    return bool(_MONTHLY.search(normalize(text)))
 # one patient's case: one person's age ("for a 68 yo", "62-jahriger Raucher" opening a sentence, "paciente de 70
 # anos"; not a cohort's "aged 18-65 years old" nor "many 80-year-old patients"), or "my patient"; a question
 # about it asks for medical advice
@@ -479,9 +514,9 @@ def _routed(
         counted = all_named if len(all_named) > 1 else (sizes or all_named or (model,))
         unique = tuple({m.id: m for m in counted}.values())
         return Question(text, CATALOG, "best_count", model, named=unique)
-    if follow is not None and follow.kind == WHY_NOT and (model is not None or not _SOURCE_CITED.search(norm)):
+    if follow is not None and follow.kind == WHY_NOT and (model is not None or not _cites_a_source(norm)):
         return Question(text, RULES, "why_not", model or _resolve(follow.models, rec))
-    if _SOURCE_CITED.search(norm):
+    if _cites_a_source(norm):
         return Question(text, LITERATURE, "literature", model, terms=find_terms(text))
     if model is not None and _beyond_the_tables(text, model):
         return Question(text, LITERATURE, "literature", model, terms=find_terms(text))
@@ -511,12 +546,23 @@ def _routed(
     if model is None and _ABOUT_TOOL.search(norm):
         return Question(text, CATALOG, "tool")
     definition = bool(_DEFINITION.search(norm)) and model is None
+    gpu = _gpu_asked(catalog, text) if model is None else None
+    if gpu is not None and (ASPECTS["power"].search(norm) or ASPECTS["price"].search(norm)):
+        # "one RTX 4090 around the clock: the monthly cost with electricity, against renting a GPU?" asks that
+        # card's prices, though it names terms the glossary explains ("GPU", "cloud")
+        return Question(text, CATALOG, "gpu", gpu=gpu)
     if follow is not None and follow.kind == EXPLAIN and follow.terms and model is None:
         return Question(text, CATALOG, "explain", model, terms=follow.terms)
-    if model is not None and ASPECTS["hardware"].search(norm) and _REPORTED.search(norm):
+    if (
+        model is not None
+        and ASPECTS["hardware"].search(norm)
+        and _REPORTED.search(norm)
+        and (not _MEMORY_ASKED.search(norm) or _IN_THE_STUDIES.search(norm))
+    ):
+        # (not "if a nurse used Llama 2 7B at 4-bit, how much GPU memory?": an amount for the calculator; "which
+        # GPU was it fine-tuned on, and how much memory did it have?" still asks what the studies used)
         return Question(text, CATALOG, "model_fact", model, "hardware", sizes=sizes)
-    gpu = _gpu_asked(catalog, text) if model is None else None
-    if gpu is not None and (ASPECTS["power"].search(norm) or ASPECTS["price"].search(norm) or _DEFINITION.search(norm)):
+    if gpu is not None and _DEFINITION.search(norm):
         return Question(text, CATALOG, "gpu", gpu=gpu)
     sizing = (
         SIZING_WORDS.search(norm)

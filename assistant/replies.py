@@ -29,7 +29,7 @@ from assistant.render import money
 from assistant.resources import model_resources
 from assistant.rules import access_block, architecture_type, column_allowed
 from assistant.sanitize import safe_url
-from assistant.sizing import HOURS_PER_MONTH
+from assistant.sizing import HOURS_PER_MONTH, Prices, SizingRequest, monthly_cost
 from assistant.sizing_facts import GpuType
 from assistant.to_run_text import newer_models_block, short_gpu, to_run_cell, to_run_note
 
@@ -536,8 +536,10 @@ def tool_text(lang: str, catalog: Catalog) -> str:
              models=len(catalog.models), subtasks=subtasks, prices=prices, version=catalog.version)  # fmt: skip
 
 
-def gpu_facts_text(lang: str, catalog: Catalog, gpu: GpuType) -> str:
-    """A GPU type's memory, bandwidth and power (its datasheet), and the review's purchase and rental prices."""
+def gpu_facts_text(lang: str, catalog: Catalog, gpu: GpuType, *, per_month: bool = False) -> str:
+    """A GPU type's memory, bandwidth and power (its datasheet), and the review's purchase and rental prices;
+    with ``per_month``, what one costs a month bought (amortised, with power) and rented, as the calculator
+    counts it."""
     lines = [
         t(lang, "gpu_facts", gpu=gpu.name, memory=f"{gpu.memory_gb:g}", bandwidth=f"{gpu.bandwidth_gb_s:,.0f}",
           power=f"{gpu.power_w:g}", source=gpu.source)
@@ -553,6 +555,11 @@ def gpu_facts_text(lang: str, catalog: Catalog, gpu: GpuType) -> str:
             t(lang, "gpu_rent", price=money(hourly), date=catalog.prices_as_of.get("cloud_rental", ""),
               month=money(hourly * HOURS_PER_MONTH.value), hours=f"{HOURS_PER_MONTH.value:g}")
         )  # fmt: skip
+    cost = monthly_cost("", gpu, 1, Prices.from_catalog(catalog), SizingRequest()) if per_month else None
+    if cost is not None and (cost.buy is not None or cost.rent is not None):
+        amounts = (("buy", cost.buy), ("rent", cost.rent))
+        costs = "; ".join(t(lang, f"sizing_cost_{kind}", usd=money(usd)) for kind, usd in amounts if usd is not None)
+        lines.append(t(lang, "sizing_cost", costs=costs, date=", ".join(sorted(set(cost.prices_as_of.values())))))
     return "\n".join(f"- {line}" for line in lines)
 
 

@@ -26,7 +26,9 @@ from assistant.sizing_query import SizingQuery, size_query
 from assistant.to_run import REFERENCE_GPU_KEY
 from assistant.to_run_text import short_gpu
 
-_BITS = re.compile(r"\b(16|8|4)[- ]?(?:bits?|bit)\b|\b(?:int|q)(8|4)\b|\b(fp16|bf16|awq|gguf)\b")
+_BITS = re.compile(r"\b(16|8|4)[- ]?(?:bits?|bit)\b|\b(?:int|q)(8|4)\b|\b(fp16|bf16|awq|gptq|gguf)\b")
+# A llama.cpp quantisation named outright ("GGUF Q4_0") beats the family's default; Q8_0 is 8 bits.
+_QUANT_NAME = re.compile(r"\b(q4_k_m|q4_0|q8_0)\b")
 _FINETUNE = re.compile(r"\b(qlora|lora|full fine[- ]?tun\w*|fine[- ]?tun\w*|train\w*|entren\w*|feinabstimm\w*)\b")
 _PRICE = ASPECTS["price"]  # "what would it cost per month to rent it?"
 _FIT = re.compile(r"\b(?:fit|fits|run (?:it )?on|enough|suffice|cabe|caben|alcanza|passt|reicht|genug)\b")
@@ -38,12 +40,14 @@ def _query(text: str, model: str, situation: Situation | None, asked: Situation)
     norm = normalize(text)
     bits: int | None = None
     quant: str | None = None
-    if match := _BITS.search(norm):
+    if named := _QUANT_NAME.search(norm):
+        bits, quant = (8, None) if named.group(1) == "q8_0" else (None, named.group(1))
+    elif match := _BITS.search(norm):
         word = match.group(3)
         if word in ("fp16", "bf16"):
             bits = 16
-        elif word == "awq":
-            quant = "awq"
+        elif word in ("awq", "gptq"):
+            quant = "awq"  # both are 4-bit GPU formats of the same size
         elif word == "gguf":
             quant = "q4_k_m"
         else:

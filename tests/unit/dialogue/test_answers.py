@@ -627,6 +627,36 @@ def test_a_memory_question_is_answered_by_the_sizing_calculator_for_the_top_mode
     assert "tell me which GPUs you have" in reply.text  # the fit cannot be judged without them: it asks
 
 
+def test_a_llama_cpp_quantisation_named_outright_is_the_one_sized(catalog: Catalog) -> None:
+    # follow-ups holdout 20: "GGUF Q4_0" was sized as GGUF's default, Q4_K_M
+    reply = ask(catalog, "Me LLaMA 70B als GGUF Q4_0: wie viel Speicher brauchen allein die Gewichte?")
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert "q4_0 (4.5 Bit pro Gewicht)" in reply.text
+    assert "q4_k_m" in ask(catalog, "How much memory does Me LLaMA 70B need as a GGUF?").text
+
+
+def test_an_amount_of_memory_for_a_hypothetical_use_is_sized_not_the_studies_hardware(catalog: Catalog) -> None:
+    # follow-ups holdout 20: "used" in "if a single nurse used it" read as the studies' reported hardware
+    hypothetical = "if one nurse used llama2 7b at 4-bit with a 16,000-token context, how much gpu memory in total?"
+    reply = ask(catalog, hypothetical)
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert "sized at that, not at the 16,000 asked for" in reply.text
+    reported = read_question(catalog, "which GPU was LLaMA 2 7B fine-tuned on, and how much memory did it have?", None)
+    assert reported.source == CATALOG
+
+
+def test_a_named_gpus_monthly_cost_bought_and_rented_is_answered_without_a_model(catalog: Catalog) -> None:
+    # follow-ups holdout 20: "GPU" and "cloud" in the question were explained instead
+    reply = ask(
+        catalog,
+        "Say we bought one RTX 4090 and ran it around the clock - what's the monthly cost including electricity, "
+        "compared with renting a similar GPU in the cloud?",
+    )
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
+    assert "buying $87.12 (amortised, with power); renting $1,372.40" in reply.text
+    assert "per month" not in ask(catalog, "What does an RTX 4090 cost?").text
+
+
 def test_a_model_outside_the_review_is_sized_by_its_own_name(catalog: Catalog) -> None:
     reply = ask(catalog, "If we self-hosted MedGemma 27B instead, at 4 bits, how much memory would the weights need?")
     assert reply.answer is not None and reply.answer["source"] == "sizing"
@@ -1101,6 +1131,32 @@ def test_the_nth_model_of_the_list_is_the_one_a_question_means(catalog: Catalog)
     assert reply.answer is not None and reply.answer["source"] == "sizing"
     second = reply.recommendation.matches[1]
     assert f"{second.name} {second.size or ''}".strip() in reply.text and "int8" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("question", "row"),
+    [
+        ("and the fourth one on my list - has it ever been reported best?", 4),
+        ("the sixth on my list: how often was it reported best?", 6),
+        ("el quinto de la lista: ¿cuántos estudios lo usaron?", 5),
+    ],
+)
+def test_an_ordinal_up_to_the_tenth_points_at_that_row_in_the_languages_read(
+    catalog: Catalog, question: str, row: int
+) -> None:
+    # follow-ups holdout 20: "the ninth one on my list" was not read as a row
+    reply = ask(catalog, question)
+    assert reply.recommendation is not None and len(reply.recommendation.matches) >= row
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
+    assert reply.recommendation.matches[row - 1].name in reply.text
+
+
+def test_your_data_is_the_catalog_not_a_document_cited(catalog: Catalog) -> None:
+    # follow-ups holdout 20: "laut euren Daten" (according to your data) sent a catalog question to the literature
+    german = "Clinical-T5-770M: auf welcher Hardware wurde es vortrainiert, und was hat die laut euren Daten gekostet?"
+    assert read_question(catalog, german, None).source == CATALOG
+    assert read_question(catalog, "According to your data, what did Clinical-T5-770M cost?", None).source == CATALOG
+    assert read_question(catalog, "According to the review, what did Clinical-T5-770M cost?", None).source == LITERATURE
 
 
 def test_a_question_about_formats_that_names_no_model_and_asks_no_amount_goes_to_the_literature(
