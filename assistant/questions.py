@@ -381,7 +381,11 @@ def read_question(
     if model is None and _TOP_MODEL.search(norm):
         model = _top_model(catalog, rec)
     if model is None and (nth := _NTH_MODEL.search(norm)):
-        model = _top_model(catalog, rec, _ORDINALS[nth.group("nth")])
+        position = _ORDINALS[nth.group("nth")]
+        model = _top_model(catalog, rec, position)
+        if model is None and rec is not None and not mentions:
+            # "the sixth one on my list" of a list of one: what the list holds, not another model's figures
+            return Question(text, RULES, "count", terms=(str(position),))
     follow = classify(catalog, text)
     question = _routed(catalog, text, norm, rec, context, mentions, model, sizes, follow)
     if question.source != LITERATURE and (

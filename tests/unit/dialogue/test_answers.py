@@ -1151,6 +1151,15 @@ def test_an_ordinal_up_to_the_tenth_points_at_that_row_in_the_languages_read(
     assert reply.recommendation.matches[row - 1].name in reply.text
 
 
+def test_a_row_past_the_end_of_the_list_gets_what_the_list_holds(catalog: Catalog) -> None:
+    # tried through the API: "the sixth one on my list" of a one-model list quoted GPT-3.5's counts
+    reply = ask(catalog, "and the tenth one on my list, how often was it reported best?")
+    assert reply.recommendation is not None and len(reply.recommendation.matches) < 10
+    assert reply.answer is not None and reply.answer["source"] == "rules"
+    assert "Your recommendation has no model number 10." in reply.text
+    assert reply.recommendation.matches[0].label in reply.text
+
+
 def test_your_data_is_the_catalog_not_a_document_cited(catalog: Catalog) -> None:
     # follow-ups holdout 20: "laut euren Daten" (according to your data) sent a catalog question to the literature
     german = "Clinical-T5-770M: auf welcher Hardware wurde es vortrainiert, und was hat die laut euren Daten gekostet?"
