@@ -22,7 +22,12 @@ from dataclasses import dataclass
 from assistant.clauses import own_words
 from assistant.lexicon import DONT_KNOW, NO_REPLY, YES_REPLY, normalize
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")  # "e.g." inside a sentence and decimals stay whole
+# "e.g." inside a sentence and decimals stay whole; Chinese and Japanese end a sentence without a space after it
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[\u3002\uff01\uff1f])\s*|\n+")
+# the question marks of Chinese and Japanese (full width) and of Arabic
+_QUESTION_MARKS = ("?", "\uff1f", "\u061f")
+# a script written without spaces between words: its characters count as words
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _WHAT_IF = re.compile(
     r"^\W*(?:(?:and|but|ok|okay|so|y|pero|vale|und|aber|also|gut)\b\W*)?"
     r"(?:what if|and if|what would (?:happen|change) if|suppose|supposing|hypothetically|"
@@ -190,7 +195,7 @@ def is_question(sentence: str) -> bool:
     """True when the sentence asks something: a question mark, a question word, a verb first, a tag ("..., isn't
     it"), or a request to explain; also when a topic is set before it ("the RSNA paper - what VRAM ...")."""
     stripped = sentence.strip()
-    if stripped.endswith("?") or stripped.startswith("¿"):
+    if stripped.endswith(_QUESTION_MARKS) or stripped.startswith("¿"):
         return True
     parts = TOPIC_MARK.split(stripped)
     if any(_asks(part) for part in (stripped, parts[-1] if len(parts) > 1 else "")):
@@ -290,7 +295,8 @@ def could_be_a_question(text: str) -> bool:
         return False  # a reply to a question the assistant asked ("I don't know.", "no, keep it local")
     if only_thanks(norm):
         return False  # "great, thanks a lot", "many thanks for this"
-    return len(norm.split()) >= 3 and not _ACKNOWLEDGEMENT.match(norm)
+    words = len(norm.split()) + len(_UNSPACED.findall(norm)) // 2  # about two characters a word
+    return words >= 3 and not _ACKNOWLEDGEMENT.match(norm)
 
 
 def remarks_on_the_literature(sentence: str) -> bool:

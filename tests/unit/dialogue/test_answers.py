@@ -25,7 +25,7 @@ from assistant.grounded import (
     split_sentences,
     without_titles,
 )
-from assistant.message import parse_message
+from assistant.message import could_be_a_question, parse_message
 from assistant.questions import CATALOG, LITERATURE, RULES, SIZING, read_question
 from assistant.replies import model_facts_text
 from tests.unit.dialogue.fakes import FakeBackend, FakeRetriever, assistant, passage, user
@@ -62,6 +62,16 @@ def test_a_message_is_split_into_statements_questions_and_a_what_if() -> None:
     assert parts.statements == "We can share de-identified data now."
     assert parts.questions == ("Does that bring in GPT-4?",)
     assert parts.what_if == "we rented GPUs"
+
+
+def test_questions_in_chinese_and_japanese_are_questions() -> None:
+    # follow-ups holdout 20: a Japanese question (full-width question mark, no spaces) got the pointer and nothing
+    mark = "\uff1f"  # the full-width question mark
+    parts = parse_message(f"RaDialogは日本語の読影レポートにも使えますか{mark}日本語データでの精度を教えてください。")
+    assert parts.questions == (f"RaDialogは日本語の読影レポートにも使えますか{mark}",)
+    chinese = parse_message(f"Galactica 的训练语料里有多少是肿瘤学文献{mark}占比多少{mark}")
+    assert chinese.questions == (f"Galactica 的训练语料里有多少是肿瘤学文献{mark}", f"占比多少{mark}")
+    assert could_be_a_question("日本語データでの精度を教えてください") and not could_be_a_question("はい")
 
 
 def test_a_request_that_only_says_how_to_answer_belongs_to_the_question_before_it() -> None:
