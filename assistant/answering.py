@@ -187,7 +187,29 @@ def literature_passages(
     found = search(retriever, query, LITERATURE_K + CATALOG_SPARE, lang, notices, max_per_doc=PER_DOCUMENT)
     if question.model is None:
         found = [p for p in found if p.kind != "catalog"] or found
+    else:
+        found = _with_the_models_card(retriever, query, found, question.model, lang, notices)
     return found[:LITERATURE_K]
+
+
+def _squashed(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _with_the_models_card(
+    retriever: Retriever | None, query: str, found: list[Passage], model: Model, lang: str, notices: list[str]
+) -> list[Passage]:
+    """The passages with every section of the named model's own card among the first ten, right after its best
+    one: "pmc-llama instruction tuning: how many tokens?" found the card's compute and licence sections, while the
+    data section that answers ranked below passages on other models' context lengths."""
+    name = _squashed(model.name)
+    card = next((p for p in found if p.kind == "card" and len(name) >= 3 and name in _squashed(p.source)), None)
+    if card is None:
+        return found
+    more = search(retriever, query, DESCRIBED_K, lang, notices, max_per_doc=None)
+    sections = [p for p in more if p.doc_id == card.doc_id and p.key not in {f.key for f in found}]
+    at = found.index(card) + 1
+    return [*found[:at], *sections[: PER_DOCUMENT - 1], *found[at:]]
 
 
 def plan_answer(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.answering import literature_passages
+from assistant.catalog import Catalog
 from assistant.described import described_documents, descriptor_words
 from assistant.evidence import Passage
 from assistant.questions import LITERATURE, Question
@@ -60,3 +61,25 @@ def test_the_answer_reads_only_the_described_document_also_when_the_statement_be
         "letters",
         "review",
     }
+
+
+def _card(key: str, section: str, text: str) -> Passage:
+    found = passage(key, "PMC-LLaMA", text)
+    return Passage(
+        **{**found.__dict__, "doc_id": "pmc-card", "source": "pmc-llama.md", "kind": "card", "section": section}
+    )
+
+
+def test_every_section_of_the_named_models_card_competes_for_the_answer(catalog: Catalog) -> None:
+    # follow-ups holdout 20: "pmc-llama instruction tuning: how many tokens?" found the card's compute section; its
+    # data section (202M tokens) ranked below ten passages on other models' context lengths
+    compute = _card("c1", "Compute", "Pre-training ran on 32 A100 GPUs.")
+    data = _card("c2", "Clinical tasks and data", "Instruction tuning on 202M tokens of medical dialogues.")
+    others = [passage(f"o{i}", f"Other {i}", f"Llama {i} reads 4,096 tokens of context.") for i in range(12)]
+    model = catalog.model("pmc-llama-13b")
+    question = Question("pmc-llama instruction tuning: how many tokens?", LITERATURE, "literature", model)
+    found = literature_passages(FakeRetriever([compute, *others], [*others, compute, data]), question, "en", [])
+    assert [p.key for p in found[:2]] == ["c1", "c2"] and len(found) == 10
+    # a question about no model, or whose model has no card among the passages, is searched once as before
+    plain = Question("how many tokens?", LITERATURE, "literature")
+    assert "c2" not in {p.key for p in literature_passages(FakeRetriever([compute, *others], [data]), plain, "en", [])}
