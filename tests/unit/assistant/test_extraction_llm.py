@@ -629,6 +629,8 @@ def test_the_output_named_before_text_only_makes_it_the_outputs_answer() -> None
     }
     assert dict(read("Outputs are to be text only.").answers) == {"output_text_only": True}
     assert dict(read("Text only, no images.").answers) == {"input_text_only": True}
+    # both named: the input keeps its answer (the CI's page test lost it to the output)
+    assert read("Input and output are text only.").answers["input_text_only"] is True
 
 
 def test_two_outright_readings_of_one_phrase_still_leave_the_question_open() -> None:
