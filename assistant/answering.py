@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
-from assistant.catalog import Catalog, Model
+from assistant.catalog import Catalog, Model, squash_name
 from assistant.composing import blocks
 from assistant.described import described_documents
 from assistant.evidence import Passage, Retriever, SentenceScorer
@@ -192,22 +192,19 @@ def literature_passages(
     return found[:LITERATURE_K]
 
 
-def _squashed(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
-
-
 def _with_the_models_card(
     retriever: Retriever | None, query: str, found: list[Passage], model: Model, lang: str, notices: list[str]
 ) -> list[Passage]:
     """The passages with every section of the named model's own card among the first ten, right after its best
     one: "pmc-llama instruction tuning: how many tokens?" found the card's compute and licence sections, while the
     data section that answers ranked below passages on other models' context lengths."""
-    name = _squashed(model.name)
-    card = next((p for p in found if p.kind == "card" and len(name) >= 3 and name in _squashed(p.source)), None)
+    name = squash_name(model.name)
+    card = next((p for p in found if p.kind == "card" and len(name) >= 3 and name in squash_name(p.source)), None)
     if card is None:
         return found
     more = search(retriever, query, DESCRIBED_K, lang, notices, max_per_doc=None)
-    sections = [p for p in more if p.doc_id == card.doc_id and p.key not in {f.key for f in found}]
+    have = {p.key for p in found}
+    sections = [p for p in more if p.doc_id == card.doc_id and p.key not in have]
     at = found.index(card) + 1
     return [*found[:at], *sections[: PER_DOCUMENT - 1], *found[at:]]
 

@@ -154,8 +154,8 @@ class Catalog:
 
     def find_models(self, name: str) -> tuple[Model, ...]:
         """Models whose id, name or name-size label matches ``name``, ignoring case and punctuation."""
-        wanted = _squash(name)
-        return tuple(m for m in self.models if wanted in (_squash(m.id), _squash(m.name), _squash(m.label)))
+        wanted = squash_name(name)
+        return tuple(m for m in self.models if wanted in (squash_name(m.id), squash_name(m.name), squash_name(m.label)))
 
     # cached_property writes to the instance __dict__ directly, so it works on a frozen dataclass.
     @cached_property
@@ -185,7 +185,8 @@ class Catalog:
         )
 
 
-def _squash(text: str) -> str:
+def squash_name(text: str) -> str:
+    """A name without case, spaces or punctuation, for comparing how people write model names ("LLaMA-2 7b")."""
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
-from assistant.catalog import Catalog, Model
+from assistant.catalog import Catalog, Model, squash_name
 from assistant.lexicon import normalize
 
 WHAT_IF = "what_if"
@@ -109,16 +109,12 @@ class ModelMention:
     models: tuple[Model, ...]
 
 
-def _squash(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
-
-
 @lru_cache(maxsize=8)  # per catalog (hashable by identity): rebuilding it cost ~3 ms per turn
 def _model_keys(catalog: Catalog) -> dict[str, tuple[Model, ...]]:
     keys: dict[str, list[Model]] = {}
     for model in catalog.models:
         for name in {model.id, model.name, model.label}:
-            squashed = _squash(name)
+            squashed = squash_name(name)
             if len(squashed) >= 2 and model not in keys.setdefault(squashed, []):
                 keys[squashed].append(model)
     return {k: tuple(v) for k, v in keys.items()}
@@ -133,7 +129,7 @@ def _family_named(catalog: Catalog, phrase: str, width: int) -> tuple[Model, ...
     """The one model whose names all start with ``phrase`` ("Claude-instant" for Claude Instant v1.0), when
     the phrase is written like a name (two words, a hyphen or a digit: a plain word such as "radiology"
     would otherwise name Radiology-Llama2) and at least six letters long."""
-    squashed = _squash(phrase)
+    squashed = squash_name(phrase)
     if len(squashed) < 6 or not (width > 1 or "-" in phrase or any(ch.isdigit() for ch in phrase)):
         return ()
     keys = _sorted_keys(catalog)
@@ -161,8 +157,8 @@ def find_model_mentions(catalog: Catalog, text: str) -> tuple[ModelMention, ...]
             if i + width > len(tokens):
                 continue
             phrase = " ".join(tokens[i : i + width])
-            models = keys.get(_squash(phrase)) or _family_named(catalog, phrase, width)
-            if models and not (width == 1 and len(_squash(phrase)) < 3 and not any(c.isdigit() for c in phrase)):
+            models = keys.get(squash_name(phrase)) or _family_named(catalog, phrase, width)
+            if models and not (width == 1 and len(squash_name(phrase)) < 3 and not any(c.isdigit() for c in phrase)):
                 after = tokens[i + width] if i + width < len(tokens) else ""
                 if not _another_version(keys, phrase, after):  # "Gemini 2.5 Pro" is not the catalog's Gemini
                     found.append(ModelMention(phrase, models))
@@ -185,7 +181,7 @@ def unknown_variants(catalog: Catalog, text: str) -> tuple[str, ...]:
     for match in _TOKEN.finditer(text.replace("\u2019", "'")):
         written = re.sub(r"'s$", "", match.group(0).strip("."))  # "GPT-4.1's price" names GPT-4.1
         token = written.casefold()
-        squashed = _squash(token)
+        squashed = squash_name(token)
         if squashed in keys or _family_named(catalog, token, 1):
             continue
         if any(len(key) >= 4 and squashed.startswith(key) and _goes_on_as_version(token, key) for key in keys):
@@ -193,7 +189,8 @@ def unknown_variants(catalog: Catalog, text: str) -> tuple[str, ...]:
     # a version written apart from the name: "Claude 3.7 Sonnet" where the catalog holds Claude 3.5 Sonnet
     for match in _SPACED_VERSION.finditer(text):
         family = match.group("family")
-        if any(key.startswith(_squash(family)) for key in keys) and _another_version(keys, family, match["version"]):
+        known = any(key.startswith(squash_name(family)) for key in keys)
+        if known and _another_version(keys, family, match["version"]):
             found.append(match.group(0))
     return tuple(found)
 
@@ -204,7 +201,7 @@ _VERSION_NUMBER = re.compile(r"\d{1,2}\.\d{1,2}")
 
 def _another_version(keys: Mapping[str, object], name: str, after: str) -> bool:
     """True when the word after a name is a version number no catalog name continues with ("Claude" + "3.7")."""
-    return bool(_VERSION_NUMBER.fullmatch(after)) and not any(key.startswith(_squash(name + after)) for key in keys)
+    return bool(_VERSION_NUMBER.fullmatch(after)) and not any(key.startswith(squash_name(name + after)) for key in keys)
 
 
 def _goes_on_as_version(token: str, key: str) -> bool:

@@ -26,8 +26,8 @@ from assistant.lexicon import DONT_KNOW, NO_REPLY, YES_REPLY, normalize
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[\u3002\uff01\uff1f])\s*|\n+")
 # the question marks of Chinese and Japanese (full width) and of Arabic
 _QUESTION_MARKS = ("?", "\uff1f", "\u061f")
-# a script written without spaces between words: its characters count as words
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# scripts written without spaces between words (Japanese kana, Chinese characters): their characters count
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _WHAT_IF = re.compile(
     r"^\W*(?:(?:and|but|ok|okay|so|y|pero|vale|und|aber|also|gut)\b\W*)?"
     r"(?:what if|and if|what would (?:happen|change) if|suppose|supposing|hypothetically|"

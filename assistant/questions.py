@@ -319,6 +319,8 @@ _MONTHLY = re.compile(r"\b(?:per month|a month|monthly|por mes|al mes|mensual\w*
 def asks_per_month(text: str) -> bool:
     """True when a question asks what something costs a month ("a single A100 per month", "monatlich")."""
     return bool(_MONTHLY.search(normalize(text)))
+
+
 # one patient's case: one person's age ("for a 68 yo", "62-jahriger Raucher" opening a sentence, "paciente de 70
 # anos"; not a cohort's "aged 18-65 years old" nor "many 80-year-old patients"), or "my patient"; a question
 # about it asks for medical advice

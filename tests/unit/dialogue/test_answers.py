@@ -72,6 +72,7 @@ def test_questions_in_chinese_and_japanese_are_questions() -> None:
     chinese = parse_message(f"Galactica 的训练语料里有多少是肿瘤学文献{mark}占比多少{mark}")
     assert chinese.questions == (f"Galactica 的训练语料里有多少是肿瘤学文献{mark}", f"占比多少{mark}")
     assert could_be_a_question("日本語データでの精度を教えてください") and not could_be_a_question("はい")
+    assert parse_message("كم عدد وحدات معالجة الرسومات المطلوبة\u061f").questions  # the Arabic question mark
 
 
 def test_a_request_that_only_says_how_to_answer_belongs_to_the_question_before_it() -> None:
@@ -643,6 +644,8 @@ def test_a_llama_cpp_quantisation_named_outright_is_the_one_sized(catalog: Catal
     assert reply.answer is not None and reply.answer["source"] == "sizing"
     assert "q4_0 (4.5 Bit pro Gewicht)" in reply.text
     assert "q4_k_m" in ask(catalog, "How much memory does Me LLaMA 70B need as a GGUF?").text
+    assert "int8" in ask(catalog, "How much memory does Me LLaMA 70B need as GGUF Q8_0?").text
+    assert "awq" in ask(catalog, "How much memory does Me LLaMA 70B need in GPTQ?").text  # a 4-bit GPU format
 
 
 def test_an_amount_of_memory_for_a_hypothetical_use_is_sized_not_the_studies_hardware(catalog: Catalog) -> None:
