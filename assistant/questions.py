@@ -93,12 +93,36 @@ _ORDINALS = {
     "ninth": 9, "9th": 9, "noveno": 9, "novena": 9, "neunte": 9, "neuvieme": 9, "nono": 9, "nona": 9,
     "tenth": 10, "10th": 10, "decimo": 10, "decima": 10, "zehnte": 10, "dixieme": 10,
 }  # fmt: skip
+# numbers written as ordinals ("12th", "12º" read as "12o", "la 12a", "12e", "das 12te"): any row a long list has
+_NUMERIC_ORDINAL = r"\d{1,2}(?:st|nd|rd|th|o|a|eme|e|te)"
 _NTH_MODEL = re.compile(
-    rf"\b(?P<nth>{'|'.join(_ORDINALS)})\w?\s+(?:(?:\w+\s+)?(?:model|one|option|entry|row|choice|pick|modelo|"
-    r"opcion|modell|eintrag|modele|modello)\b|(?:(?:on|in|from|of|da|de|del|della|der|auf|na|en|sur|sulla)\s+)?"
+    rf"\b(?P<nth>{'|'.join(_ORDINALS)}|{_NUMERIC_ORDINAL})\w?\s+(?:(?:\w+\s+)?(?:model|one|option|entry|row|choice|"
+    r"pick|modelo|opcion|modell|eintrag|modele|modello)\b|"
+    r"(?:(?:on|in|from|of|da|de|del|della|der|auf|na|en|sur|sulla)\s+)?"
     r"(?:(?:the|my|our|your|that|this|la|mi|nuestra|minha|nossa|meiner|unserer|der|ma|notre|mia)\s+)?"
     r"(?:list|lista|liste|table|tabla|tabelle|tabella|tabela)\b)"
 )
+# "#12", "model 12", "row no. 12", "number 12 on the list": a row by its number (not "a 7B model" or "12 GB")
+_NUMBERED_ROW = re.compile(
+    r"(?:\b(?:model|row|entry|option|modelo|modell|eintrag|fila|zeile|modele|modello)\s+(?:#|no\.?\s*|nr\.?\s*|"
+    r"number\s+|numero\s+|nummer\s+)?|#\s*|\b(?:number|no\.|nr\.|numero|nummer)\s*)(?P<nth>\d{1,2})\b"
+    r"(?!\s*(?:gb|gib|mb|%|bits?|users?|tokens?|k\b|b\b|x\b|[.,]\d))"
+)
+
+
+def _row_pointed_at(norm: str) -> re.Match[str] | None:
+    """The ordinal or the number of the recommendation's row that a question points at."""
+    return _NTH_MODEL.search(norm) or _NUMBERED_ROW.search(norm)
+
+
+def row_number(word: str) -> int:
+    """The row an ordinal or a number points at: "third" and "3rd" and "3" are all 3."""
+    if word in _ORDINALS:
+        return _ORDINALS[word]
+    digits = re.match(r"\d+", word)
+    return int(digits.group()) if digits else 1
+
+
 # Asks for an amount or a fit: what the calculator computes ("how much memory", "would it fit", "do we need").
 _ASKS_AMOUNT = re.compile(
     r"\b(?:how (?:much|many|big|large)|what (?:size|amount)|enough|fits?|need\w*|requir\w*|take|cuant\w*|"
@@ -369,7 +393,7 @@ def read_question(
     # "Why not GPT-4? And how many watts would the first model draw?": a question that points at a row of the
     # recommendation asks about that row, not about the model of the sentence before ("is it the best model for
     # us?" still asks about that model)
-    points_at_a_row = bool(_NTH_MODEL.search(norm)) or bool(_TOP_MODEL.search(norm) and not _PRONOUN.search(norm))
+    points_at_a_row = bool(_row_pointed_at(norm)) or bool(_TOP_MODEL.search(norm) and not _PRONOUN.search(norm))
     # "switching from gpt-4 to gpt-4.1. how much does gpt-4.1 cost?": the question names a model the catalog
     # lacks, so the one the rest of the message names is not what it asks about
     if not mentions and context and not points_at_a_row and not unknown_variants(catalog, text):
@@ -382,8 +406,8 @@ def read_question(
     sizes = mentions[0].models if mentions else ()
     if model is None and _TOP_MODEL.search(norm):
         model = _top_model(catalog, rec)
-    if model is None and (nth := _NTH_MODEL.search(norm)):
-        position = _ORDINALS[nth.group("nth")]
+    if model is None and (nth := _row_pointed_at(norm)):
+        position = row_number(nth.group("nth"))
         model = _top_model(catalog, rec, position)
         if model is None and rec is not None and not mentions:
             # "the sixth one on my list" of a list of one: what the list holds, not another model's figures

@@ -1173,6 +1173,37 @@ def test_a_row_past_the_end_of_the_list_gets_what_the_list_holds(catalog: Catalo
     assert reply.recommendation.matches[0].label in reply.text
 
 
+@pytest.mark.parametrize(
+    ("question", "row"),
+    [
+        ("and the 3rd one on my list - has it ever been reported best?", 3),
+        ("What about model #4, how often was it reported best?", 4),
+        ("number 5 on the list: how many studies used it?", 5),
+    ],
+)
+def test_a_row_by_its_number_points_at_that_row(catalog: Catalog, question: str, row: int) -> None:
+    reply = ask(catalog, question)
+    assert reply.recommendation is not None and len(reply.recommendation.matches) >= row
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
+    assert reply.recommendation.matches[row - 1].name in reply.text
+
+
+@pytest.mark.parametrize("question", ["and the 12th model, how often was it reported best?", "what about #12?"])
+def test_a_numbered_row_past_the_end_of_the_list_gets_what_the_list_holds(catalog: Catalog, question: str) -> None:
+    # ordinals were read up to the tenth in words only: "the 12th" got another model's figures
+    reply = ask(catalog, question)
+    assert reply.recommendation is not None and len(reply.recommendation.matches) < 12
+    assert reply.answer is not None and reply.answer["source"] == "rules"
+    assert "Your recommendation has no model number 12." in reply.text
+
+
+def test_a_number_of_gigabytes_or_a_model_size_is_no_row() -> None:
+    from assistant.questions import _row_pointed_at
+
+    for text in ("a 7b model at 4 bits", "would it fit in 24 gb", "model 13b", "number 30 users"):
+        assert _row_pointed_at(text) is None, text
+
+
 def test_your_data_is_the_catalog_not_a_document_cited(catalog: Catalog) -> None:
     # follow-ups holdout 20: "laut euren Daten" (according to your data) sent a catalog question to the literature
     german = "Clinical-T5-770M: auf welcher Hardware wurde es vortrainiert, und was hat die laut euren Daten gekostet?"
