@@ -333,6 +333,10 @@ def why_not_text(lang: str, catalog: Catalog, rec: Recommendation, model: Model)
             best_at = _best_at(catalog, rec, model)
             if best_at:  # what earned its best reports (and its star): "why does Flan-T5 have a star?"
                 text += " " + t(lang, "why_best_at", subtasks=", ".join(best_at))
+            else:  # "for which discharge task did the studies use it?": the sub-tasks its evidence comes from
+                used_for = _used_for(catalog, rec, model)
+                if used_for:
+                    text += " " + t(lang, "why_used_for", subtasks=", ".join(used_for))
             if m.can_generate_text is False:
                 text += " " + t(lang, "can_write_encoder", model=label)
             return f"{text} {t(lang, 'rank_rule')}"
@@ -367,6 +371,17 @@ def _best_at(catalog: Catalog, rec: Recommendation, model: Model) -> list[str]:
             usage = model.usage.get(column.id)
             if usage is not None and usage.best and column_allowed(column, rec.answers):
                 out.append(f"{column.subtask} (stage {column.stage}, {usage.best} of {usage.studies})")
+    return list(dict.fromkeys(out))
+
+
+def _used_for(catalog: Catalog, rec: Recommendation, model: Model) -> list[str]:
+    """The sub-tasks of the selected tasks (within the modality answers) where studies used the model."""
+    out: list[str] = []
+    for question_id in selected_tasks(rec):
+        for column in columns_for(catalog, rec.stage, question_id):
+            usage = model.usage.get(column.id)
+            if usage is not None and usage.studies and column_allowed(column, rec.answers):
+                out.append(f"{column.subtask} (stage {column.stage}, {usage.studies})")
     return list(dict.fromkeys(out))
 
 

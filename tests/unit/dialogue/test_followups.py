@@ -81,6 +81,20 @@ def test_why_not_a_recommended_model_gives_its_rank(catalog: Catalog) -> None:
     assert f"RaDialog-7B is recommended: it is number {rank} of" in reply.text
 
 
+def test_why_a_model_never_reported_best_is_listed_names_what_the_studies_used_it_for(catalog: Catalog) -> None:
+    # follow-ups holdout 20: "for which discharge task did the studies use LLaMA-7B?" got counts, not the task
+    rec, _ = after_recommendation(catalog, "Why not RaDialog?")
+    assert rec.recommendation is not None
+    never_best = next(m for m in rec.recommendation.matches if m.studies and not m.best)
+    _, reply = after_recommendation(
+        catalog, f"Why is {never_best.name} on my list, and what did the studies use it for?"
+    )
+    assert "The studies used it for: " in reply.text
+    usage = catalog.model(never_best.id).usage
+    used = [c.subtask for c in catalog.columns if usage.get(c.id) and c.stage == "II"]
+    assert used and any(f"{subtask} (stage II, " in reply.text for subtask in used)
+
+
 def test_why_not_an_unknown_model_says_it_is_not_in_the_catalog(catalog: Catalog) -> None:
     _, reply = after_recommendation(catalog, "Why not Zorblax?")
     assert 'do not find "zorblax"' in reply.text
