@@ -326,9 +326,18 @@ def _is_encoder(catalog: Catalog, model: Model) -> bool:
     return architecture_type(catalog, model) == "encoder"
 
 
+# What a model was built from: "how many papers was it trained on?" counts its training text, not the studies
+# that used it
+_TRAINING_MATTER = re.compile(
+    r"\b(?:(?:trained|tuned|built) (?:\w+ )?(?:on|with|from)|training (?:corpus|data|set|text)|pre-?train\w*|corpus|"
+    r"corpora|datasets?|data ?set|entrenad\w*|corpus de|trainiert\w*|vortrainiert\w*|trainingsdaten|addestrat\w*|"
+    r"treinad\w*)\b"
+)
+
+
 def _aspect(norm: str) -> str | None:
     for name, pattern in ASPECTS.items():
-        if pattern.search(norm):
+        if pattern.search(norm) and not (name == "evidence" and _TRAINING_MATTER.search(norm)):
             return name
     return None
 

@@ -1204,6 +1204,13 @@ def test_a_number_of_gigabytes_or_a_model_size_is_no_row() -> None:
         assert _row_pointed_at(text) is None, text
 
 
+def test_papers_a_model_was_trained_on_are_not_the_studies_that_used_it(catalog: Catalog) -> None:
+    # "how many papers" read as the review's study count when the question asked about the training text
+    for question in ("How many papers was PMC-LLaMA trained on?", "PMC-LLaMA: how many papers are in its corpus?"):
+        assert read_question(catalog, question, None).source == LITERATURE, question
+    assert read_question(catalog, "How many papers used PMC-LLaMA?", None).kind == "usage"
+
+
 def test_your_data_is_the_catalog_not_a_document_cited(catalog: Catalog) -> None:
     # follow-ups holdout 20: "laut euren Daten" (according to your data) sent a catalog question to the literature
     german = "Clinical-T5-770M: auf welcher Hardware wurde es vortrainiert, und was hat die laut euren Daten gekostet?"
