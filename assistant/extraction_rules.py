@@ -75,6 +75,17 @@ _SENTENCE_END = re.compile(r"[.!?\n]")
 _VERB_WINDOW = 4  # words before a phrase where "won't run" denies it
 _PRE_WINDOW = 6  # words before a phrase that a negation may stand in ("doesn't need to answer questions or predict")
 _POST_WINDOW = 5  # words after it, for German's trailing "nicht" ("die Bilder braucht das Modell nicht")
+# "no PHI may leave the premises or go to external parties": for data sharing and the output, a negation before
+# the first of two things joined by "or" ("nor") denies the second too, so the window reaches back over the first
+# (not for the input: "we don't need masks or marked-up images back" says nothing against images going in)
+_OR_WINDOW = 12
+_OR_WORDS = frozenset({"or", "nor", "oder", "o", "ni"})
+_ACROSS_OR = frozenset({"data_sharing", "output_text_only"})  # "we don't need masks or annotated images back"
+# A form's field label ("Summary: LLM for report parsing" in a ticket) names the field, not a task wanted
+_FIELD_LABEL = re.compile(
+    r"(?:^|(?<=[\s.;!?]))(?<!\ba )(?<!\bthe )(?<!\ban )(?<!\bshort )(?<!\bbrief )"
+    r"(?:summary|zusammenfassung|resumen|resumo|riassunto|samenvatting):"
+)
 _WINDOW_CHARS = 200  # characters searched for those words
 DOUBT_REACH_CHARS = 150  # how far a doubt or condition word reaches within its clause (about 25 words)
 _MAX_SPAN = 2000  # no phrase pattern matches more characters (tests/unit/assistant/test_cues.py)
@@ -160,15 +171,17 @@ class _Text:
 
     def __init__(self, text: str) -> None:
         sentences = SENTENCE_SPLIT.split(normalize(text))
-        self.norm = " ".join("." if INJECTION.search(s) else s for s in sentences)
+        norm = " ".join("." if INJECTION.search(s) else s for s in sentences)
+        self.norm = _FIELD_LABEL.sub(lambda m: " " * len(m.group(0)), norm)  # same length: offsets stay
         self.clauses = _clauses(self.norm)
         self._starts = [c.start for c in self.clauses]
 
     def clause(self, pos: int) -> _Clause:
         return self.clauses[max(0, bisect.bisect_right(self._starts, pos) - 1)]
 
-    def polarity(self, start: int, end: int, task: bool = False) -> bool | None:
-        """True if the phrase is affirmed, False if negated, None if its clause is a doubt or a question."""
+    def polarity(self, start: int, end: int, task: bool = False, across_or: bool = False) -> bool | None:
+        """True if the phrase is affirmed, False if negated, None if its clause is a doubt or a question;
+        ``across_or``: a negation before the first of two things joined by "or" reaches the second."""
         clause = self.clause(start)
         if clause.doubted(start, task):
             return None
@@ -176,6 +189,8 @@ class _Text:
         # "no problem sending them" affirms: such idioms are taken out before negators are looked for.
         window = AFFIRMING.sub(" ", self.norm[max(clause.start, start - _WINDOW_CHARS) : start])
         before = _words(window)[-_PRE_WINDOW:]
+        if across_or and _OR_WORDS.intersection(before):
+            before = _words(window)[-_OR_WINDOW:]
         inside = _words(self.norm[start:end])
         rest = self.norm[end : min(max(end, clause.end), end + _WINDOW_CHARS)]
         after = _words(rest)[:_POST_WINDOW]
@@ -439,7 +454,7 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
             qid = "output_text_only"  # "just text" answering that question, or "replies are text only"
         if not cue.implied:
             cued.add(qid)
-        polarity = turn.polarity(start, end)
+        polarity = turn.polarity(start, end, across_or=qid in _ACROSS_OR)
         if polarity is None:
             continue
         if not cue.polar and turn.verb_denied(start):

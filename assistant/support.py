@@ -60,7 +60,7 @@ class ValueWords:
     """What each answer value of a topic needs beyond the topic: words for "no" (text in and out: something
     other than text named), and for "yes" the topic's other words; or, for "yes", a clause with no negator."""
 
-    yes: Topic | None  # None: any word of the topic will do
+    yes: Topic | None  # None: any word of the topic will do (``not_yes`` in the data leaves some words out)
     no: re.Pattern[str] | None  # a "no" word
     negated_no: re.Pattern[str] | None  # a "no" word shortly after a negator: "keine Bilder" speaks for "yes"
     yes_unnegated: bool  # "no PHI leaves the building" cannot be read as "the data may be shared"
@@ -74,8 +74,10 @@ def value_words() -> Mapping[str, ValueWords]:
     for code, entry in topic_data().items():
         yes_unnegated = bool(entry.get("yes_needs_no_negator", False))
         if "no" not in entry:
-            if yes_unnegated:
-                out[code] = ValueWords(None, None, None, True)
+            not_yes = set(entry.get("not_yes", ()))
+            yes = _topic([s for s in entry["stems"] if s not in not_yes]) if not_yes else None
+            if yes_unnegated or yes is not None:
+                out[code] = ValueWords(yes, None, None, yes_unnegated)
             continue
         alternatives = "|".join(re.escape(w) + (r"\b" if len(w) <= 3 else "") for w in entry["no"])
         no = re.compile(rf"(?<![a-z0-9])(?:{alternatives})")

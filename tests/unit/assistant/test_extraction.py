@@ -673,3 +673,28 @@ def test_an_out_of_office_reply_answers_nothing() -> None:
 def test_the_verbs_of_sending_someone_to_a_service_are_routing(text: str) -> None:
     found = extract(text)
     assert (found.stage, found.answers.get("registration_recommendation")) == ("I", True)
+
+
+def test_a_negation_before_two_things_joined_by_or_denies_the_second_too() -> None:
+    # intake holdout 21: "no PHI may leave the premises or go to external parties" was read as sharing allowed
+    found = extract("Compliance: no PHI may leave the premises or go to external parties.")
+    assert found.answers.get("data_sharing") is False
+    assert extract("The notes may go to an external vendor.").answers.get("data_sharing") is True
+
+
+def test_a_forms_summary_field_is_no_summarisation_task() -> None:
+    # intake holdout 21: a ticket's "Summary: LLM for histopathology report parsing" asked for report summaries
+    ticket = "Summary: LLM for histopathology report parsing. Details: extract tumour size from pathology reports."
+    found = extract(ticket, stage="II")
+    assert found.answers.get("examination_report_extraction") is True
+    assert "radiology_report_summarization" not in found.answers
+    assert extract("We want a summary of each pathology report.", stage="II").answers.get(
+        "radiology_report_summarization"
+    )
+
+
+def test_input_and_output_said_to_be_text_answer_both() -> None:
+    # intake holdout 21: "Input and output will both be plain text." answered neither question
+    found = extract("Input and output will both be plain text.")
+    assert (found.answers.get("input_text_only"), found.answers.get("output_text_only")) == (True, True)
+    assert extract("Output is text.").answers == {"output_text_only": True}
