@@ -37,6 +37,7 @@ from assistant.replies import (
     explain_text,
     gpu_cost_lines,
     gpu_facts_text,
+    gpu_prices_text,
     model_facts_text,
     own_hardware_text,
     stage_text,
@@ -233,6 +234,9 @@ def plan_answer(
                                                                    title=stage_title(lang, rec.stage)))  # fmt: skip
     if question.kind == "own_hardware" and rec is not None:
         return AnswerPlan(RULES, "own_hardware", question.text, text=own_hardware_text(lang, rec))
+    if question.kind == "gpu_prices":
+        text = gpu_prices_text(lang, catalog, cheapest_first=question.terms == ("cheapest",))
+        return AnswerPlan(CATALOG, "gpu_prices", question.text, text=text)
     if question.kind == "gpu" and question.gpu is not None:
         text = gpu_facts_text(lang, catalog, question.gpu, per_month=asks_per_month(question.text))
         return AnswerPlan(CATALOG, "gpu", question.text, text=text)

@@ -102,6 +102,15 @@ _NTH_MODEL = re.compile(
     r"(?:(?:the|my|our|your|that|this|la|mi|nuestra|minha|nossa|meiner|unserer|der|ma|notre|mia)\s+)?"
     r"(?:list|lista|liste|table|tabla|tabelle|tabella|tabela)\b)"
 )
+# "which GPU is the cheapest?", "la tarjeta más cara": the catalog's GPUs ranked by purchase price
+_PRICE_EXTREME = re.compile(
+    r"\b(?:(?P<low>cheapest|least expensive|lowest[- ]priced|most affordable|mas barat\w*|gunstigst\w*|billigst\w*|"
+    r"moins chere?s?|piu economic\w*)|most expensive|priciest|highest[- ]priced|mas car[oa]s?|teuerst\w*|plus chere?s?|"
+    r"piu costos\w*)\b"
+)
+_GPU_WORD = re.compile(
+    r"\b(?:gpus?|graphics cards?|cards?|accelerators?|grafikkart\w*|karten?|tarjetas?|cartes?|schede?)\b"
+)
 # "#12", "model 12", "row no. 12", "number 12 on the list": a row by its number (not "a 7B model" or "12 GB")
 _NUMBERED_ROW = re.compile(
     r"(?:\b(?:model|row|entry|option|modelo|modell|eintrag|fila|zeile|modele|modello)\s+(?:#|no\.?\s*|nr\.?\s*|"
@@ -156,7 +165,10 @@ _USER_DOCS = re.compile(
     r"(?:j'ai|nous avons) (?:ajoute|televerse|importe|charge|depose|envoye)|"
     r"(?:mes|nos) (?:documents|articles|fichiers)|"
     r"che (?:ho|abbiamo) (?:aggiunto|caricato|importato)|(?:i miei|i nostri) (?:documenti|articoli|file)|"
-    r"que (?:eu )?(?:adicionei|carreguei|enviei|importei)|(?:meus|nossos) (?:documentos|artigos|arquivos))\b"
+    r"que (?:eu )?(?:adicionei|carreguei|enviei|importei)|(?:meus|nossos) (?:documentos|artigos|arquivos)|"
+    # Dutch: "die ik heb toegevoegd", "mijn documenten"
+    r"die (?:ik|we|wij) (?:\w+ ){0,2}(?:toegevoegd|geupload|geimporteerd)|"
+    r"(?:mijn|onze) (?:documenten|artikelen|bestanden))\b"
 )
 # A question that asks what a source says ("according to the review", "what does the paper say") wants the
 # literature, whatever else it mentions (memory, prices, a model).
@@ -174,7 +186,9 @@ _SOURCE_CITED = re.compile(
 _YOUR_DATA = re.compile(
     r"\b(?:according to|as per|per|laut|gemass|segun|de acuerdo con|selon|d'apres|secondo|segundo) "
     r"(?:your|yours|eure[mnrs]?|ihre[mnrs]?|deine[mnrs]?|tus|sus|vos|vostri|seus|the tool's|this tool's|the) "
-    r"(?:own )?(?:data|daten|datos|donnees|dati|dados|catalog\w*|katalog\w*|tables?|tabellen|tablas|numbers|zahlen)\b"
+    r"(?:own )?(?:data|daten|datos|donnees|dati|dados|catalog\w*|katalog\w*|tables?|tabellen|tablas|numbers|zahlen)\b|"
+    # "the review's 330 model rows": the review's data table, which the catalog holds
+    r"\b(?:the|this) review'?s? (?:\d+ )?(?:model )?(?:rows|entries|data ?table)\b"
 )
 
 
@@ -223,9 +237,10 @@ _ABOUT_A_STAGE = re.compile(
     r"|\b(?:cover\w{0,2}|include\w{0,1}|mean\w{0,1}|contain\w{0,1}|tasks?|workflow|abarca|incluye|significa|umfasst"
     r"|bedeutet|gehort|stand for)\b"
 )
-# The tool itself: what it rests on, how current its prices are.
+# The tool itself: what it rests on, how current its prices are, how many of its rows carry hardware figures.
 _ABOUT_TOOL = re.compile(
     r"\b(?:this tool|the tool|your (?:data|prices|catalog|recommendations?|numbers)|you (?:show|use|base)|"
+    r"how many (?:of )?(?:the |your )?(?:review'?s? |catalog'?s? )(?:\d+ )?(?:model )?(?:rows|models|entries)|"
     r"based on|how (?:current|recent|old|up[- ]to[- ]date)|(?:prices|figures) (?:date|from when)|"
     r"esta herramienta|tus (?:datos|precios)|dieses (?:tool|werkzeug)|ihre (?:daten|preise))\b"
 )
@@ -582,6 +597,8 @@ def _routed(
         )
     ):
         return Question(text, RULES, "own_hardware")
+    if model is None and (extreme := _PRICE_EXTREME.search(norm)) and _GPU_WORD.search(norm):
+        return Question(text, CATALOG, "gpu_prices", terms=("cheapest" if extreme.group("low") else "dearest",))
     if model is None and _ABOUT_TOOL.search(norm):
         return Question(text, CATALOG, "tool")
     definition = bool(_DEFINITION.search(norm)) and model is None

@@ -543,12 +543,28 @@ def own_hardware_text(lang: str, rec: Recommendation) -> str:
 
 
 def tool_text(lang: str, catalog: Catalog) -> str:
-    """What the tool rests on: the review, its size, the price date and the catalog version."""
+    """What the tool rests on: the review, its size, how many rows carry hardware, the price date, the version."""
     subtasks = len({(c.stage, c.task, c.subtask) for c in catalog.columns})  # as the review counts them
     prices = ", ".join(sorted(set(catalog.prices_as_of.values())))
     source = catalog.source
-    return t(lang, "tool_facts", citation=source.get("citation", ""), studies=source.get("studies", "?"),
+    text = t(lang, "tool_facts", citation=source.get("citation", ""), studies=source.get("studies", "?"),
              models=len(catalog.models), subtasks=subtasks, prices=prices, version=catalog.version)  # fmt: skip
+    with_hardware = sum(1 for m in catalog.models if m.phases)
+    return f"{text} {t(lang, 'tool_hardware', with_hardware=with_hardware, models=len(catalog.models))}"
+
+
+def gpu_prices_text(lang: str, catalog: Catalog, *, cheapest_first: bool, limit: int = 5) -> str:
+    """The catalog's GPUs by purchase price, the cheapest (or the dearest) first, with their memory."""
+    priced = sorted(
+        (s for s in catalog.gpus.values() if s.purchase_usd is not None),
+        key=lambda s: s.purchase_usd or 0.0,
+        reverse=not cheapest_first,
+    )
+    lines = [t(lang, "gpu_price_line", gpu=s.name, price=money(s.purchase_usd or 0.0), memory=f"{s.memory_gb:g}")
+             for s in priced[:limit]]  # fmt: skip
+    head = t(lang, "gpu_prices_cheapest" if cheapest_first else "gpu_prices_dearest", count=len(priced),
+             date=catalog.prices_as_of.get("gpu_purchase", ""))  # fmt: skip
+    return "\n".join([head, *(f"- {line}" for line in lines)])
 
 
 def gpu_facts_text(lang: str, catalog: Catalog, gpu: GpuType, *, per_month: bool = False) -> str:

@@ -327,7 +327,9 @@ def _words_value(raw: str) -> float | None:
 _USER_NOUNS = (
     r"(?:concurrent\s+|simultaneous\s+|gleichzeitige[n]?\s+|parallele[n]?\s+)?"
     # German nouns take an -n in the dative plural ("bei 10 gleichzeitigen Nutzern")
-    r"(?:users?|nutzer(?:innen|n)?|benutzer(?:innen|n)?|anwender(?:innen|n)?|usuari[oa]s?)"
+    r"(?:users?|nutzer(?:innen|n)?|benutzer(?:innen|n)?|anwender(?:innen|n)?|usuári[oa]s?|usuari[oa]s?|"
+    # French, Italian, Portuguese ("4 utilisateurs simultanés", "10 utenti contemporanei")
+    r"utilisat(?:eur|rice)s?|utent[ie]|gebruikers?)"
 )
 _PEOPLE = (
     r"(?:clinicians?|doctors?|physicians?|nurses?|radiologists?|staff|people|colleagues|"
@@ -337,9 +339,11 @@ _PEOPLE = (
 _AT_ONCE = (
     r"(?:at\s+(?:the\s+same\s+time|once)|simultaneously|concurrently|in\s+parallel|"
     r"gleichzeitig|parallel|zur\s+gleichen\s+zeit|"
-    r"a\s+la\s+vez|al\s+mismo\s+tiempo|simultáneamente|simultáne[oa]s)"
+    r"a\s+la\s+vez|al\s+mismo\s+tiempo|simultáneamente|simultáne[oa]s|"
+    r"simultan[ée]s?|simultanément|en\s+même\s+temps|contemporanei|contemporaneamente|simultâne[oa]s|"
+    r"ao\s+mesmo\s+tempo|tegelijk(?:ertijd)?)"
 )
-_CONCURRENT_BEFORE = r"(?:concurrent|simultaneous|gleichzeitige[n]?|simultáne[oa]s)"
+_CONCURRENT_BEFORE = r"(?:concurrent|simultaneous|gleichzeitige[n]?|simultáne[oa]s|simultan[ée]s?|contemporanei)"
 _ABOUT = (
     r"(?:about|around|roughly|approximately|some|up\s+to|~|ca\.?|etwa|rund|circa|"
     r"unos|unas|alrededor\s+de|aproximadamente|hasta)?\s*"
@@ -367,6 +371,8 @@ _LENGTH_APART = re.compile(
     rf"(?:(?:per|each|a|an|every|je|pro|por|cada)\s+(?:\w+\s+)?{_DOCS}|(?:each|apiece|jeweils|cada\s+un[oa])\b)",
     re.IGNORECASE,
 )
+# a character of the same sentence: no sentence end or clause break, but a dot inside a name ("llama.cpp")
+_SAME_SENTENCE = r"(?:[^.;,\n]|\.(?=\w))"
 _CONTEXT_WORD = r"(?:context(?:\s+(?:window|length))?|kontext(?:länge|fenster)?|contexto|ventana\s+de\s+contexto)"
 _TOKENS = r"(?:tokens?)"
 
@@ -385,6 +391,7 @@ _USER_HINTS = (
     "user", "nutzer", "anwender", "usuari", "clinician", "doctor", "physician", "nurse", "radiologist", "staff",
     "people", "colleague", "ärzt", "pflegekräfte", "kolleg", "person", "médic", "clínic", "enfermer", "radiólog",
     "at once", "same time", "concurren", "simultan", "in parallel", "gleichzeitig", "a la vez", "mismo tiempo",
+    "utilisat", "utent", "gebruiker", "même temps", "mesmo tempo", "contempora", "tegelijk",
 )  # fmt: skip
 _CONTEXT_HINTS = ("context", "kontext", "token")
 _DOCS_HINTS = (
@@ -510,9 +517,9 @@ def _read_users(text: str) -> tuple[int, str] | None:
         rf"{_ABOUT}(?P<n>{NUMBER})\s+{_CONCURRENT_BEFORE}\s+{_PEOPLE}\b",
         # "20 concurrent tumour-board users": a concurrent load, whatever its people are called
         rf"{_ABOUT}(?P<n>{NUMBER})\s+{_CONCURRENT_BEFORE}\s+(?:[\w-]+\s+){{1,2}}?(?:{_USER_NOUNS}|{_PEOPLE})\b",
-        rf"{_ABOUT}(?P<n>{NUMBER})\s+{_PEOPLE}\b[^.;,\n]{{0,30}}?\b{_AT_ONCE}",
+        rf"{_ABOUT}(?P<n>{NUMBER})\s+{_PEOPLE}\b{_SAME_SENTENCE}{{0,70}}?\b{_AT_ONCE}",
         # any people named by their work ("6 pathologists use it at the same time"), when "at once" follows
-        rf"{_ABOUT}(?P<n>{NUMBER})\s+\w+(?:ists|ians|ors|ers)\b[^.;,\n]{{0,30}}?\b{_AT_ONCE}",
+        rf"{_ABOUT}(?P<n>{NUMBER})\s+\w+(?:ists|ians|ors|ers)\b{_SAME_SENTENCE}{{0,70}}?\b{_AT_ONCE}",
     )
     for p in patterns:
         for m in re.finditer(p, text, re.IGNORECASE):
@@ -522,6 +529,12 @@ def _read_users(text: str) -> tuple[int, str] | None:
     return None
 
 
+# tokens a day or a second are a volume or a speed, not a context
+_NOT_A_RATE = (
+    r"(?!\s*(?:per|a|an|por|pro|al|am)\s+(?:day|d[ií]a|tag|week|semana|woche|month|mes|monat|second|segundo|sekunde))"
+)
+
+
 def _read_context(text: str) -> tuple[int, str] | None:
     patterns = (
         rf"(?P<n>{NUMBER})\s*(?:-\s*)?{_TOKENS}?\s*(?:-\s*)?(?:(?:of|de)\s+)?{_CONTEXT_WORD}",
@@ -529,8 +542,10 @@ def _read_context(text: str) -> tuple[int, str] | None:
         # "10 users at 8k tokens each": tokens per person of a load are its context (not a day's volume; no
         # other number in between: "30 at once, 200 reports of 1,500 tokens" is a workload)
         rf"\b(?:{_USER_NOUNS}|{_PEOPLE}|{_AT_ONCE})\b[^.;\n\d]{{0,30}}?\b(?:at|with|of|con|de|mit|y|and)?\s*"
-        rf"{_ABOUT}(?P<n>{NUMBER})\s*{_TOKENS}\b(?!\s*(?:per|a|an|por|pro|al|am)\s+(?:day|d[ií]a|tag|week|semana|"
-        r"woche|month|mes|monat|second|segundo|sekunde))",
+        rf"{_ABOUT}(?P<n>{NUMBER})\s*-?{_TOKENS}\b{_NOT_A_RATE}",
+        # text pasted into the model is its context: "paste entire treatment histories, around 32,000 tokens"
+        rf"\b(?:past(?:e|es|ed|ing)|feed(?:s|ing)?|fed|insert(?:s|ed|ing)?|prompts?)\b[^.;\n\d]{{0,40}}?"
+        rf"{_ABOUT}(?P<n>{NUMBER})\s*-?{_TOKENS}\b{_NOT_A_RATE}",
     )
     for p in patterns:
         for m in re.finditer(p, text, re.IGNORECASE):

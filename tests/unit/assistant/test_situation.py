@@ -64,6 +64,10 @@ def test_words_that_look_like_gpus_are_not_gpus() -> None:
         ("20 concurrent tumour-board users", 20),
         ("if 6 pathologists use it at the same time", 6),
         ("12 coders at once", 12),
+        # follow-ups holdout 21: further apart, across a file name's dot; French
+        ("if 3 nurses used the Llama 2 7B as a llama.cpp Q4_0 file at the same time", 3),
+        ("Llama 2 13B en fp16 pour 4 utilisateurs simultanés", 4),
+        ("per 10 utenti contemporanei", 10),
     ],
 )
 def test_concurrent_users(text: str, users: int) -> None:
@@ -86,6 +90,9 @@ def test_a_headcount_is_not_concurrency() -> None:
         ("8192 tokens de contexto cada uno", 8_192),
         ("for 10 simultaneous users at 8k tokens each", 8_000),
         ("12 Ärzte gleichzeitig mit je 4000 Tokens", 4_000),
+        # follow-ups holdout 21: a hyphenated length after the people; the text pasted into the model
+        ("how many radiologists could each have a 4,096-token session open at the same time?", 4_096),
+        ("she wants to paste entire treatment histories, around 32,000 tokens, into Llama 3 8B", 32_000),
     ],
 )
 def test_context(text: str, tokens: int) -> None:

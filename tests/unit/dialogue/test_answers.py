@@ -1211,6 +1211,33 @@ def test_papers_a_model_was_trained_on_are_not_the_studies_that_used_it(catalog:
     assert read_question(catalog, "How many papers used PMC-LLaMA?", None).kind == "usage"
 
 
+def test_the_cheapest_and_the_dearest_gpu_come_from_the_catalogs_price_table(catalog: Catalog) -> None:
+    # follow-ups holdout 21: "which GPU is the cheapest?" got what the tool rests on
+    priced = sorted((s for s in catalog.gpus.values() if s.purchase_usd), key=lambda s: s.purchase_usd or 0)
+    reply = ask(
+        catalog, "Of the GPUs your catalog has purchase prices for, which is the cheapest, and what does it cost?"
+    )
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
+    assert f"{priced[0].name}: ${priced[0].purchase_usd:,.0f}" in reply.text
+    dearest = ask(catalog, "¿Cuál es la tarjeta gráfica más cara del catálogo?")
+    assert dearest.text.index(priced[-1].name) < dearest.text.index(priced[-2].name)
+    assert priced[0].name not in dearest.text
+
+
+def test_how_many_rows_carry_hardware_figures_is_a_question_about_the_tool(catalog: Catalog) -> None:
+    # follow-ups holdout 21: "how many of the review's 330 model rows come with GPU data?" was refused
+    reply = ask(catalog, "How many of the review's 330 model rows actually come with any GPU data?")
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
+    with_hardware = sum(1 for m in catalog.models if m.phases)
+    assert 0 < with_hardware < len(catalog.models)
+    assert f"{with_hardware} of the {len(catalog.models)} model rows carry hardware figures" in reply.text
+
+
+def test_a_document_the_user_added_named_in_dutch(catalog: Catalog) -> None:
+    question = "In de primer die ik heb toegevoegd: op basis van welke criteria kiezen ze een LLM?"
+    assert read_question(catalog, question, None).about_user_docs
+
+
 def test_your_data_is_the_catalog_not_a_document_cited(catalog: Catalog) -> None:
     # follow-ups holdout 20: "laut euren Daten" (according to your data) sent a catalog question to the literature
     german = "Clinical-T5-770M: auf welcher Hardware wurde es vortrainiert, und was hat die laut euren Daten gekostet?"
