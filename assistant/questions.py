@@ -50,7 +50,9 @@ ASPECTS: dict[str, re.Pattern[str]] = {
         r"\b(?:power|watts?|energy|electricity|tdp|consum(?!er)\w*|energia|potencia|strom\w*|leistung)\b"
     ),
     "access": re.compile(
-        r"\b(?:open[- ]?(?:source|weights?)?|api|licen[cs]\w*|weights|download\w*|restricted|proprietary|"
+        # "open" alone only as what a model is ("is it open?"), not "a session open", "open questions"
+        r"\b(?:open[- ]?(?:source|weights?)|open (?:model|licen[cs]e)|(?:is|are) (?:it|they|this|that|[\w.-]{1,40}) "
+        r"(?:fully |really )?open\b|api|licen[cs]\w*|weights|download\w*|restricted|proprietary|"
         r"abiert\w*|codigo abierto|licencia|offen\w*|lizenz\w*|herunterlad\w*)\b"
     ),
     "evidence": re.compile(
@@ -66,6 +68,9 @@ SIZING_WORDS = re.compile(
     r"\d+ (?:concurrent|simultaneous)|(?:concurrent|simultaneous) (?:\w+ )?(?:users?|sessions?|requests?|chats?|"
     r"people|clinicians|conversations?|streams?|queries)|users|tokens? (?:per|a) second|tokens?/s|throughput|"
     r"latency|how many (?:gpus|cards|graphics cards|accelerators)|"
+    # "how many radiologists could each have a session open at the same time?": the calculator's sessions
+    r"how many (?:\w+ ){0,2}(?:users|people|clinicians|radiologists|doctors|nurses|sessions|chats|staff)\b"
+    r"(?: \S+){0,10} (?:at (?:the same time|once)|simultaneously|concurrently|in parallel)|"
     r"fit|fits|run it on|serve|serving|memoria|usuarios|speicher|nutzer\w*|gleichzeitig|kv[- ]?cache|cach[eé] kv)\b"
 )
 # Fine-tuning a named model and what it needs: the calculator's fine-tuning memory.

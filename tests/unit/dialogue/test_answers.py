@@ -706,6 +706,17 @@ def test_how_many_of_a_named_gpu_is_a_sizing_question(catalog: Catalog) -> None:
     assert "50 user(s) at once with 8,000 tokens of context each" in reply.text and "on H100" in reply.text
 
 
+def test_how_many_people_at_the_same_time_is_a_sizing_question(catalog: Catalog) -> None:
+    # follow-ups holdout 21: "a session open" read as the access question ("is it open?")
+    statement = "Say we serve RaDialog at 4-bit on its single A40 48 GB."
+    question = "How many radiologists could each have a 4,096-token session open at the same time?"
+    assert read_question(catalog, question, None, statement).source == SIZING
+    reply = ask(catalog, f"{statement} {question}")
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert "4,096 tokens of context" in reply.text and "A40" in reply.text
+    assert read_question(catalog, "Is RaDialog open?", None).aspect == "access"
+
+
 def test_the_speed_of_a_vendors_service_is_not_a_sizing_question(catalog: Catalog) -> None:
     question = read_question(catalog, "What's the latency of Claude-instant in milliseconds?", None)
     assert question.model is not None and question.model.id == "claude-instant-v1-0"
