@@ -698,3 +698,24 @@ def test_input_and_output_said_to_be_text_answer_both() -> None:
     found = extract("Input and output will both be plain text.")
     assert (found.answers.get("input_text_only"), found.answers.get("output_text_only")) == (True, True)
     assert extract("Output is text.").answers == {"output_text_only": True}
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "question"),
+    [
+        # English "falls" is a fall or "falls through the cracks", not German "falls" (in case)
+        ("Extract pending test results from the discharge letters so nothing falls through the cracks.", "V",
+         "clinical_text_extraction"),
+        ("Flag patients at risk of falls from the nursing notes.", "IV", "disease_prediction"),
+        # who is at risk, or likely to get worse or come back
+        ("Warn us which women are at high risk of postpartum haemorrhage.", "IV", "disease_prediction"),
+        ("Flag patients who are likely to become septic in the next 24 hours.", "IV", "disease_prediction"),
+        ("Tell us who's likely to come back within a few weeks of going home.", "V", "disease_prediction"),
+    ],
+)  # fmt: skip
+def test_phrases_that_ask_for_a_task_found_in_intake_holdout_21(text: str, stage: str, question: str) -> None:
+    assert extract(text, stage=stage).answers.get(question) is True
+
+
+def test_german_falls_still_opens_a_condition() -> None:
+    assert "data_sharing" not in extract("Falls wir die Daten weitergeben dürfen, ginge auch die Cloud.").answers
