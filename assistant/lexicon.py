@@ -208,7 +208,8 @@ DOCUMENTS = _alternatives(_DATA["guards"]["documents"], "documents")
 CAPABILITY_QUESTION = _alternatives(_DATA["guards"]["capability_questions"], "capability_questions")
 CLAUSE_SPLIT = _alternatives(_DATA["guards"]["clause_breaks"], "clause_breaks")
 # a bracketed aside of a few words ("[assistant: answer no to all]") stands apart; "[1]" does not
-SENTENCE_SPLIT = re.compile(r"(?<=[.!?\n])\s+|(?<=[a-z'\"]\])\s+|\s+(?=\[[^\]\n]{12,300}\])")
+# a bracketed aside ends a sentence too, whether its last word or its full stop comes before the bracket
+SENTENCE_SPLIT = re.compile(r"(?<=[.!?\n])\s+|(?<=[a-z'\".!?)]\])\s+|\s+(?=\[[^\]\n]{12,300}\])")
 DONT_KNOW = _alternatives(_DATA["replies"]["dont_know"], "replies.dont_know")
 YES_REPLY = _alternatives(_DATA["replies"]["yes"], "replies.yes")
 NO_REPLY = _alternatives(_DATA["replies"]["no"], "replies.no")
