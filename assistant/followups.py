@@ -224,6 +224,17 @@ def find_terms(text: str) -> tuple[str, ...]:
     return tuple(hits)
 
 
+def asks_what_a_term_is(text: str, terms: tuple[str, ...]) -> bool:
+    """True when the question asks what one of ``terms`` is ("what is fine-tuning?", "explain how quantisation
+    works"), not about something that only names it ("what is that fine-tuning set called?")."""
+    norm = normalize(text)
+    names = "|".join(re.escape(alias) for term in terms for alias in TERM_ALIASES.get(term, (term,)))
+    return bool(names) and any(
+        re.match(rf"\W{{0,3}}(?:[\w'-]{{1,40}}\W{{1,3}}){{0,2}}?(?:{names})(?!\w)", norm[m.end() :])
+        for m in _EXPLAIN.finditer(norm)
+    )
+
+
 def after_why_not(text: str) -> str:
     """The words after "why not" (or its translation): what the user named, for an unknown model."""
     norm = normalize(text)

@@ -20,6 +20,7 @@ from assistant.followups import (
     WHY_NOT,
     FollowUp,
     ModelMention,
+    asks_what_a_term_is,
     classify,
     find_model_mentions,
     find_terms,
@@ -669,7 +670,9 @@ def _routed(
             joined = _joined_mentions(text if mentions and mentions[0].text in text else context, mentions)
             together = tuple({m.id: m for m in _each_resolved(joined, rec)}.values())
             return Question(text, CATALOG, "model_fact", model, aspect, sizes=sizes, named=together)
-    if follow is not None and follow.kind == EXPLAIN and follow.terms:
+    # with a model named, only a question about the term itself is for the glossary: "what is that fine-tuning
+    # set called?" asks about the model's data
+    if follow is not None and follow.kind == EXPLAIN and follow.terms and asks_what_a_term_is(text, follow.terms):
         return Question(text, CATALOG, "explain", model, terms=follow.terms)
     terms = find_terms(text)
     return Question(text, LITERATURE, "literature", model, terms=terms)

@@ -1249,6 +1249,15 @@ def test_a_document_the_user_added_named_in_dutch(catalog: Catalog) -> None:
     assert read_question(catalog, question, None).about_user_docs
 
 
+def test_a_question_about_a_models_data_that_names_a_glossary_term_is_for_the_literature(catalog: Catalog) -> None:
+    # follow-ups holdout 21: "what is that set called?" about OphGLM's fine-tuning set got the glossary's
+    # "fine-tuning"; a question about the term itself still gets it
+    context = "Our eye clinic looked at OphGLM."
+    about_the_data = "In which language is its fine-tuning set described, and what is that set called?"
+    assert read_question(catalog, about_the_data, None, context).source == LITERATURE
+    assert read_question(catalog, "What is fine-tuning, and did OphGLM use it?", None).kind == "explain"
+
+
 def test_your_data_is_the_catalog_not_a_document_cited(catalog: Catalog) -> None:
     # follow-ups holdout 20: "laut euren Daten" (according to your data) sent a catalog question to the literature
     german = "Clinical-T5-770M: auf welcher Hardware wurde es vortrainiert, und was hat die laut euren Daten gekostet?"
