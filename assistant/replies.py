@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from assistant.catalog import Catalog, Model
+from assistant.catalog import Catalog, Column, Model, Usage
 from assistant.evidence import Passage
 from assistant.i18n import (
     explanation,
@@ -365,24 +365,26 @@ def why_not_text(lang: str, catalog: Catalog, rec: Recommendation, model: Model)
 
 def _best_at(catalog: Catalog, rec: Recommendation, model: Model) -> list[str]:
     """The sub-tasks of the selected tasks (within the modality answers) where studies reported the model best."""
-    out: list[str] = []
-    for question_id in selected_tasks(rec):
-        for column in columns_for(catalog, rec.stage, question_id):
-            usage = model.usage.get(column.id)
-            if usage is not None and usage.best and column_allowed(column, rec.answers):
-                out.append(f"{column.subtask} (stage {column.stage}, {usage.best} of {usage.studies})")
-    return list(dict.fromkeys(out))
+    found = [
+        f"{c.subtask} (stage {c.stage}, {u.best} of {u.studies})" for c, u in _evidence(catalog, rec, model) if u.best
+    ]
+    return list(dict.fromkeys(found))  # a sub-task in two modality columns with the same counts, once
 
 
 def _used_for(catalog: Catalog, rec: Recommendation, model: Model) -> list[str]:
     """The sub-tasks of the selected tasks (within the modality answers) where studies used the model."""
-    out: list[str] = []
-    for question_id in selected_tasks(rec):
-        for column in columns_for(catalog, rec.stage, question_id):
-            usage = model.usage.get(column.id)
-            if usage is not None and usage.studies and column_allowed(column, rec.answers):
-                out.append(f"{column.subtask} (stage {column.stage}, {usage.studies})")
-    return list(dict.fromkeys(out))
+    found = [f"{c.subtask} (stage {c.stage}, {u.studies})" for c, u in _evidence(catalog, rec, model) if u.studies]
+    return list(dict.fromkeys(found))
+
+
+def _evidence(catalog: Catalog, rec: Recommendation, model: Model) -> list[tuple[Column, Usage]]:
+    """The model's usage in each sub-task column of the selected tasks that the modality answers allow."""
+    return [
+        (column, usage)
+        for question_id in selected_tasks(rec)
+        for column in columns_for(catalog, rec.stage, question_id)
+        if (usage := model.usage.get(column.id)) is not None and column_allowed(column, rec.answers)
+    ]
 
 
 def usage_totals(model: Model) -> tuple[int, int]:
