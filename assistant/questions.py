@@ -130,7 +130,7 @@ def _row_pointed_at(norm: str) -> re.Match[str] | None:
     return _NTH_MODEL.search(norm) or _NUMBERED_ROW.search(norm)
 
 
-def row_number(word: str) -> int:
+def _row_number(word: str) -> int:
     """The row an ordinal or a number points at: "third" and "3rd" and "3" are all 3."""
     if word in _ORDINALS:
         return _ORDINALS[word]
@@ -437,7 +437,7 @@ def read_question(
     if model is None and _TOP_MODEL.search(norm):
         model = _top_model(catalog, rec)
     if model is None and (nth := _row_pointed_at(norm)):
-        position = row_number(nth.group("nth"))
+        position = _row_number(nth.group("nth"))
         model = _top_model(catalog, rec, position)
         if model is None and rec is not None and not mentions:
             # "the sixth one on my list" of a list of one: what the list holds, not another model's figures
