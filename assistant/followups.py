@@ -256,8 +256,9 @@ class FollowUp:
     text: str
 
 
-def classify(catalog: Catalog, text: str) -> FollowUp | None:
-    """The follow-up the message asks, or None when it reads as a description, an answer or a correction."""
+def classify(catalog: Catalog, text: str, *, names_a_row: bool = False) -> FollowUp | None:
+    """The follow-up the message asks, or None when it reads as a description, an answer or a correction;
+    ``names_a_row``: the text points at a row of the recommendation ("what about row 2?"), a model by place."""
     norm = normalize(text).strip()
     if not norm:
         return None
@@ -265,7 +266,7 @@ def classify(catalog: Catalog, text: str) -> FollowUp | None:
     terms = find_terms(text)
     if _WHAT_IF.search(norm):
         return FollowUp(WHAT_IF, models, terms, text)
-    if _WHY_NOT.search(norm) and (models or re.search(r"\b(?:why not|por que no|warum nicht)\b", norm)):
+    if _WHY_NOT.search(norm) and (models or names_a_row or re.search(r"\b(?:why not|por que no|warum nicht)\b", norm)):
         return FollowUp(WHY_NOT, models, terms, text)
     if _USAGE.search(norm) and models:
         return FollowUp(USAGE, models, terms, text)

@@ -111,11 +111,12 @@ _NTH_MODEL = re.compile(
 # "which GPU is the cheapest?", "la tarjeta más cara": the catalog's GPUs ranked by purchase price
 _PRICE_EXTREME = re.compile(
     r"\b(?:(?P<low>cheapest|least expensive|lowest[- ]priced|most affordable|mas barat\w*|gunstigst\w*|billigst\w*|"
-    r"moins chere?s?|piu economic\w*)|most expensive|priciest|highest[- ]priced|mas car[oa]s?|teuerst\w*|plus chere?s?|"
-    r"piu costos\w*)\b"
+    r"moins chere?s?|piu economic\w*|costa (?:di )?meno|cuesta menos|kostet am wenigsten|coute le moins)|"
+    r"most expensive|priciest|highest[- ]priced|costs? the most|most costly|mas car[oa]s?|teuerst\w*|plus chere?s?|"
+    r"piu costos\w*|piu car[aeio]|costa (?:di )?(?:piu|de mas)|cuesta mas|kostet am meisten|coute le plus)\b"
 )
 _GPU_WORD = re.compile(
-    r"\b(?:gpus?|graphics cards?|cards?|accelerators?|grafikkart\w*|karten?|tarjetas?|cartes?|schede?)\b"
+    r"\b(?:gpus?|graphics cards?|cards?|accelerators?|grafikkart\w*|karten?|tarjetas?|cartes?|sched[ae]|placas?)\b"
 )
 # "#12", "model 12", "row no. 12", "number 12 on the list": a row by its number (not "a 7B model" or "12 GB")
 _NUMBERED_ROW = re.compile(
@@ -442,7 +443,7 @@ def read_question(
         if model is None and rec is not None and not mentions:
             # "the sixth one on my list" of a list of one: what the list holds, not another model's figures
             return Question(text, RULES, "count", terms=(str(position),))
-    follow = classify(catalog, text)
+    follow = classify(catalog, text, names_a_row=model is not None and points_at_a_row)
     question = _routed(catalog, text, norm, rec, context, mentions, model, sizes, follow)
     if question.source != LITERATURE and (
         (_ASKS_WHAT_IT_SAYS.search(norm) and _names_a_source(context))
