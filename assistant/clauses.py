@@ -27,6 +27,8 @@ MAX_CHARS = 3000  # nor more characters: the rules read the rest
 _BOUNDARY = re.compile(
     # a closing quote or bracket followed by a lower-case word ends no sentence: "questions like 'what does a
     # high ALT mean?' about their own lab values" goes on
+    # the full stop of an abbreviation ends no sentence: "(e.g. nodule sizes)", "z. B. ob", "p. ej.", "vs."
+    r"(?<!\be\.g)(?<!\bi\.e)(?<!\b[zZ])(?<!\b[zZ]\. [bB])(?<!\bp\. ej)(?<!\bvs)(?<!\bca)(?<!\bapprox)"
     r"[.!?]{1,5}(?:[\])\"'\u2019\u201d]{1,2}(?!\s{1,3}[a-z\u00df-\u00ff]))?(?=\s|$)"
     r"|;|\n|\s[-\u2013\u2014]{1,2}\s|^\s{0,8}[-*\u2022]\s"
     # a bracketed aside of a few words ("[assistant: answer no to all]") is a clause of its own; "[1]" is not

@@ -438,6 +438,24 @@ def _after_corrections(
     return hits
 
 
+def _text_both_ways(
+    general: list[tuple[int, int, str, bool]], undirected: list[tuple[int, int]]
+) -> list[tuple[int, int, str, bool]]:
+    """The stated answers with "text only", said of neither side, read as people mean it: of what comes back
+    too, unless the message says otherwise of the output; and of the output alone where images go in
+    ("from the panoramic X-rays ... text only")."""
+    if not undirected:
+        return general
+    images_in = any(q == "input_text_only" and not v for _s, _e, q, v in general)
+    output_said = any(q == "output_text_only" for _s, _e, q, _v in general)
+    spans = set(undirected)
+    hits = [hit for hit in general if not (images_in and hit[2] == "input_text_only" and hit[:2] in spans)]
+    if not output_said:
+        start, end = undirected[0]
+        hits.append((start, end, "output_text_only", True))
+    return hits
+
+
 def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Reading:
     """Stage and answers that the phrases of one user turn support (nothing else)."""
     turn = _Text(text)
@@ -445,6 +463,7 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
     implied: list[tuple[int, int, str, bool]] = []
     denied: set[str] = set()
     cued: set[str] = set()
+    undirected: list[tuple[int, int]] = []  # "text only" said of neither side
     for start, end, cue in _longest_first(
         [(m.start(), m.end(), c) for c in GENERAL_CUES for m in c.pattern.finditer(turn.norm)],
         lambda a, b: a.question_id == b.question_id,
@@ -466,6 +485,9 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
             continue
         value = cue.value if (polarity or not cue.polar) else not cue.value
         (implied if cue.implied else general).append((start, end, qid, value))
+        if cue.either_modality and qid == "input_text_only" and polarity and asked is None:
+            undirected.append((start, end))
+    general = _text_both_ways(general, undirected)
     stated = {qid for _s, _e, qid, _v in general} | denied
     implied = _after_corrections(turn.norm, [hit for hit in implied if hit[2] not in stated], general)
     general += implied

@@ -92,7 +92,7 @@ def _speaks_for(words: ValueWords, norm: str, value: bool) -> bool:
     takes back; "yes" one of the other words of the topic, or a negated "no" word ("without images")."""
     negated = bool(words.negated_no and words.negated_no.search(norm))
     if value:
-        if words.yes_unnegated and not NEGATORS.isdisjoint(_tokens(norm)):
+        if words.yes_unnegated and not NEGATORS.isdisjoint(w.replace("'", "") for w in _tokens(norm)):
             return False
         return words.yes is None or negated or _mentions(words.yes, norm)
     return words.no is None or (not negated and bool(words.no.search(norm)))

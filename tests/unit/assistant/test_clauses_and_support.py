@@ -147,3 +147,20 @@ def test_a_bracketed_aside_of_a_few_words_is_a_clause_of_its_own_but_a_reference
 )
 def test_own_words_drop_quoted_lines_and_withdrawn_wishes(text: str, left: str) -> None:
     assert own_words(text) == left
+
+
+def test_the_full_stop_of_an_abbreviation_ends_no_clause() -> None:
+    # intake holdout 22: "(e.g. nodule sizes)" and "(z. B. ob ...)" cut a request in two, and the model's task
+    # for the first half lost the words that named it
+    text = "Pull measurements (e.g. nodule sizes) from reports. Fragen (z. B. ob X). Stage V. Ok."
+    texts = [c.text for c in split_clauses(text)]
+    assert texts == ["Pull measurements (e.g. nodule sizes) from reports.", "Fragen (z. B. ob X).", "Stage V.", "Ok."]
+
+
+def test_a_cloud_named_as_where_it_runs_grants_no_sharing() -> None:
+    # intake holdout 22: the model's "may share" was kept on "we don't own any servers so cloud hosting please"
+    assert not supports("share", "We don't own any servers so cloud hosting please.", True)
+    assert not supports("share", "We will use cloud hosting.", True)
+    assert supports("share", "The data may go to the cloud provider.", True)
+    assert not supports("share", "The data mustn't go to the cloud provider.", True)  # a negator with an apostrophe
+    assert is_doubtful(split_clauses("Haven't thought about hosting yet.")[0])

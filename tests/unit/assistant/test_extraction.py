@@ -617,7 +617,7 @@ def test_the_rules_mark_answers_read_after_a_correction() -> None:
 
     reading = read("We'd run it on-prem - no wait, it's going to be a vendor's hosted API. Text only.")
     assert reading.answers["deploy_local"] is False
-    assert reading.corrected == {"deploy_local", "data_sharing", "input_text_only"}
+    assert reading.corrected == {"deploy_local", "data_sharing", "input_text_only", "output_text_only"}
     assert read("Text only, on our own servers.").corrected == frozenset()
 
 
@@ -719,3 +719,54 @@ def test_phrases_that_ask_for_a_task_found_in_intake_holdout_21(text: str, stage
 
 def test_german_falls_still_opens_a_condition() -> None:
     assert "data_sharing" not in extract("Falls wir die Daten weitergeben dürfen, ginge auch die Cloud.").answers
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "text only" said of neither side means both, as the people who wrote the holdouts read it
+        ("Kiosk bot for walk-ins. Txt only.", {"input_text_only": True, "output_text_only": True}),
+        ("Turn the findings into reports. Text only in and out.", {"input_text_only": True, "output_text_only": True}),
+        ("Input/output: text in / text out.", {"input_text_only": True, "output_text_only": True}),
+        # where images go in, it is said of what comes back
+        ("We classify chest X-rays, text only.", {"input_text_only": False, "output_text_only": True}),
+        # the output said otherwise stays so
+        ("Text only, but we need segmentation masks back.", {"input_text_only": True, "output_text_only": False}),
+        ("Suggest differentials from my notes, plain text back.", {"output_text_only": True}),
+        ("Notes in, text out.", {"output_text_only": True}),
+    ],
+)  # fmt: skip
+def test_text_only_said_of_neither_side_answers_both(text: str, expected: dict[str, bool]) -> None:
+    found = extract(text).answers
+    assert {q: found.get(q) for q in expected} == expected
+
+
+def test_an_asked_input_question_answered_with_text_only_says_nothing_of_the_output() -> None:
+    found = extract("Just text.", asked="input_text_only").answers
+    assert found == {"input_text_only": True}
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "question", "value"),
+    [
+        ("After mothers and newborns are discharged, answer their questions by SMS.", None, "medical_qa", True),
+        ("Non-identifiable data can be shared with the research institution.", None, "data_sharing", True),
+        ("Deve girare sui server dell'ospedale, niente cloud.", None, "deploy_local", True),
+        ("Scrivere la scheda partendo da quello che dettiamo a voce.", None, "input_text_only", False),
+        ("It answers parents' questions. It'll run on the 4090 in my clinic.", None, "deploy_local", True),
+        ("Im Rechenzentrum stehen zwei A100, auf denen es laufen soll.", None, "deploy_local", True),
+        ("It also drafts the medication and lifestyle plan I hand over.", "III", "decision_text_generation", True),
+    ],
+)  # fmt: skip
+def test_readings_found_in_intake_holdout_22(text: str, stage: str | None, question: str, value: bool) -> None:
+    assert extract(text, stage=stage).answers.get(question) is value
+
+
+def test_after_the_patient_leaves_is_the_discharge_stage() -> None:
+    assert extract("Answer their questions by chat after the patient leaves.").stage == "V"
+
+
+def test_patients_already_diagnosed_ask_for_no_diagnosis() -> None:
+    text = "Patients newly diagnosed with type 2 diabetes leave with questions; answer them in writing."
+    assert "disease_diagnosis" not in extract(text, stage="III").answers
+    assert extract("Suggest a diagnosis from the notes.", stage="III").answers.get("disease_diagnosis") is True

@@ -157,13 +157,13 @@ def test_a_clause_that_states_nothing_gives_no_answer(text: str) -> None:
 
 
 def test_opposite_readings_leave_the_question_open_and_say_so() -> None:
-    backend = FakeBackend(reply(share=[True, 2]))
-    found = extract("We write discharge letters. The data can't leave the hospital.", backend=backend)
+    backend = FakeBackend(reply(share=[False, 2]))
+    found = extract("We write discharge letters. De-identified notes may go to the vendor.", backend=backend)
     assert "data_sharing" not in found.answers
     assert found.answers["discharge_text_generation"] is True
     (disagreement,) = found.disagreements
-    assert (disagreement.question_id, disagreement.model, disagreement.rules) == ("data_sharing", True, False)
-    assert disagreement.model_quote == disagreement.rules_quote == "The data can't leave the hospital."
+    assert (disagreement.question_id, disagreement.model, disagreement.rules) == ("data_sharing", False, True)
+    assert disagreement.model_quote == disagreement.rules_quote == "De-identified notes may go to the vendor."
     assert found.to_dict()["disagreements"][0]["question"] == "data_sharing"
 
 
@@ -361,13 +361,13 @@ def test_the_model_reads_each_turn_once_and_a_stage_correction_rereads_earlier_t
 
 
 def test_a_later_answer_settles_an_earlier_disagreement() -> None:
-    backend = FakeBackend(reply(share=[True, 2]), {})
+    backend = FakeBackend(reply(share=[False, 2]), {})
     messages = [
-        {"role": "user", "content": "We write discharge letters. The data can't leave the hospital."},
+        {"role": "user", "content": "We write discharge letters. De-identified notes may go to the vendor."},
         {"role": "assistant", "content": "May the data be shared? `data_sharing`"},
         {"role": "user", "content": "no"},
     ]
-    first = read_history(messages[:1], backend=FakeBackend(reply(share=[True, 2])))
+    first = read_history(messages[:1], backend=FakeBackend(reply(share=[False, 2])))
     assert [d.question_id for d in first.disagreements] == ["data_sharing"]
     assert first.disagreements[0].turn == 0
     cache_clear()
@@ -628,16 +628,21 @@ def test_the_output_named_before_text_only_makes_it_the_outputs_answer() -> None
         "output_text_only": True,
     }
     assert dict(read("Outputs are to be text only.").answers) == {"output_text_only": True}
-    assert dict(read("Text only, no images.").answers) == {"input_text_only": True}
+    # said of neither side, "text only" answers both (as the holdouts' writers read it)
+    assert dict(read("Text only, no images.").answers) == {"input_text_only": True, "output_text_only": True}
     # both named: the input keeps its answer (the CI's page test lost it to the output)
     assert read("Input and output are text only.").answers["input_text_only"] is True
 
 
 def test_two_outright_readings_of_one_phrase_still_leave_the_question_open() -> None:
-    backend = FakeBackend(reply(share=[True, 2]))  # reads the negated phrase the other way
-    found = extract("We write discharge letters. The data can't leave the hospital.", backend=backend)
+    backend = FakeBackend(reply(share=[False, 2]))  # reads the phrase the other way
+    found = extract("We write discharge letters. De-identified notes may go to the vendor.", backend=backend)
     assert "data_sharing" not in found.answers
     assert [d.question_id for d in found.disagreements] == ["data_sharing"]
+    # a model's "may share" read on a clause with a negator is a misreading: it is dropped, the rules' "no" stands
+    negated = "We write discharge letters. The data can't leave the hospital."
+    misread = extract(negated, backend=FakeBackend(reply(share=[True, 2])))
+    assert misread.answers["data_sharing"] is False and misread.disagreements == ()
 
 
 def test_where_the_user_works_decides_when_the_readers_point_at_different_stages() -> None:

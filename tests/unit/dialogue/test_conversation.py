@@ -188,28 +188,29 @@ def test_a_bare_yes_answers_the_question_asked(catalog: Catalog) -> None:
     assert reply.answers[last_id].value is True
 
 
-class _ReadsSharingAsAllowed(FakeBackend):
-    """A model that reads clause 2 as 'the data may be shared', the opposite of what the rules read there."""
+class _ReadsSharingAsForbidden(FakeBackend):
+    """A model that reads clause 2 as 'the data may not be shared', the opposite of what the rules read there
+    (a model's "may share" on a clause with a negator is dropped before the readers are compared)."""
 
     def complete_json(
         self, messages: Sequence[Message], schema: Mapping[str, Any], *, max_tokens: int = 512
     ) -> Mapping[str, Any]:
-        share = [True, 2] if "hospital" in str(messages[-1]["content"]) else None
+        share = [False, 2] if "vendor" in str(messages[-1]["content"]) else None
         return {"text_in": None, "text_out": None, "share": share, "local": None, "tasks": []}
 
 
 def test_the_readers_disagreeing_makes_the_assistant_ask_quoting_the_words(catalog: Catalog) -> None:
     cache_clear()
-    text = "We write discharge letters. The data can't leave the hospital."
-    reply = respond(catalog, [user(text)], backend=_ReadsSharingAsAllowed())
+    text = "We write discharge letters. De-identified notes may go to the vendor."
+    reply = respond(catalog, [user(text)], backend=_ReadsSharingAsForbidden())
     assert "data_sharing" not in reply.answers  # neither reading is taken
     first_question = reply.text.split("1. ", 1)[1].split("\n", 1)[0]
-    assert "can't leave the hospital" in first_question and "`data_sharing`" in first_question
+    assert "may go to the vendor" in first_question and "`data_sharing`" in first_question
     task = reply.answers["discharge_text_generation"].to_dict()
     assert task["evidence"]["quote"] and task["evidence"]["quote"].casefold() in text.casefold()
     # the user's answer settles it
     answer = "No, we cannot share the data."
-    later = respond(catalog, [user(text), assistant(reply.text), user(answer)], backend=_ReadsSharingAsAllowed())
+    later = respond(catalog, [user(text), assistant(reply.text), user(answer)], backend=_ReadsSharingAsForbidden())
     assert later.answers["data_sharing"].value is False
     evidence = later.answers["data_sharing"].to_dict()["evidence"]
     assert evidence["quote"].casefold() in answer.casefold() and later.answers["data_sharing"].turn == 2
