@@ -259,8 +259,11 @@ def plan_answer(
     if question.source == SIZING and catalog.sizing_facts is not None and (model or question.sizing_model):
         rec = state.recommendation
         example = rec.matches[0].label if rec and rec.matches else "Llama 3 8B"
-        asked = f"{question.context} {question.text}".strip()  # the message's statements say users, context
-        text = sizing_answer(lang, catalog, asked, model, state.situation, example, named=question.sizing_model)
+        # the message's statements (or the question this one goes on from) say users, context, precision
+        text = sizing_answer(
+            lang, catalog, question.text, model, state.situation, example,
+            named=question.sizing_model, context=question.context,
+        )  # fmt: skip
         return AnswerPlan(SIZING, "sizing", question.text, text=text)
     # a memory question about no model in particular, before any recommendation: the literature may say
     # a question that points back at the message's statements is read together with them ("Is that true?")

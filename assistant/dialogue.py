@@ -56,13 +56,14 @@ from assistant.intake import (
 )
 from assistant.llm import ChatBackend
 from assistant.message import could_be_a_question, parse_message
-from assistant.questions import RULES, asks_for_recommendation, read_question, separate_asks
+from assistant.questions import RULES, asks_for_recommendation, continues, read_question, separate_asks
 from assistant.recommendation import Recommendation
 from assistant.replies import ask_block, ask_tasks_block, multi_stage_prompt, question_lines, stage_prompt
 from assistant.situation import Situation
 from assistant.translation import to_english
 
 MAX_ANSWERS = 3  # questions answered in one reply; more are rare and would bury the answers
+MAX_CHAIN = 3  # earlier turns a follow-up question may go on from ("And at 8-bit?" after "And for 12 users?")
 SCHEMA = "reply/1"
 
 
@@ -137,6 +138,20 @@ def _intake_draft(
     return draft
 
 
+def _question_before(earlier_turns: Sequence[str]) -> str:
+    """The last question of the turn before, with the ones it goes on from ("How much memory for the top model
+    at 4-bit? / And for 12 users? / And at 8-bit?"): a question in the next turn may go on from it in turn."""
+    chain: list[str] = []
+    for turn in reversed(earlier_turns[-MAX_CHAIN:]):
+        asked = parse_message(turn).questions
+        if not asked:
+            break
+        chain.insert(0, asked[-1])
+        if not continues(asked[-1]):
+            break
+    return " ".join(chain)
+
+
 @dataclass
 class _Plan:
     """A turn before it is written: the part about the need, the answers to its questions, the state."""
@@ -183,10 +198,11 @@ def _plan(
         # answer: the whole turn is the question, rather than the same table again.
         questions = [own_words(last).strip()]
     questions = [part for q in questions for part in separate_asks(catalog, q, state.recommendation, parts.context)]
+    prior = "" if first_turn else _question_before(conv.user_texts[:-1])
     answers = [
         plan_answer(
             catalog,
-            read_question(catalog, q, state.recommendation, parts.context, previous=questions[i - 1] if i else ""),
+            read_question(catalog, q, state.recommendation, parts.context, previous=questions[i - 1] if i else prior),
             state,
             lang,
             retriever,

@@ -72,6 +72,8 @@ SIZING_WORDS = re.compile(
     # "how many radiologists could each have a session open at the same time?": the calculator's sessions
     r"how many (?:\w+ ){0,2}(?:users|people|clinicians|radiologists|doctors|nurses|sessions|chats|staff)\b"
     r"(?: \S+){0,10} (?:at (?:the same time|once)|simultaneously|concurrently|in parallel)|"
+    # "and with 12 radiologists using it simultaneously?": a number of people at once
+    r"\d+ (?:\w+ ){1,3}(?:at (?:the same time|once)|simultaneously|concurrently|in parallel)|"
     r"fit|fits|run it on|serve|serving|memoria|usuarios|speicher|nutzer\w*|gleichzeitig|kv[- ]?cache|cach[eé] kv)\b"
 )
 # Fine-tuning a named model and what it needs: the calculator's fine-tuning memory.
@@ -410,6 +412,11 @@ _GOES_ON = re.compile(
 )
 
 
+def continues(question: str) -> bool:
+    """True when a question goes on from the one before ("And at 8-bit?", "Is it open?")."""
+    return bool(_GOES_ON.search(normalize(question).lstrip("\u00bf\u00a1 -\u2013\u2014\u2022*")))
+
+
 def read_question(
     catalog: Catalog, text: str, rec: Recommendation | None, context: str = "", previous: str = ""
 ) -> Question:
@@ -417,7 +424,7 @@ def read_question(
     "it" means ("The guide suggests PaLM-E. Why isn't it on my list?"); ``previous`` is the question before
     this one in the same message, whose subject a question that goes on from it inherits."""
     norm = normalize(text)
-    goes_on = bool(previous) and bool(_GOES_ON.search(norm.lstrip("\u00bf\u00a1 -\u2013\u2014\u2022*")))
+    goes_on = bool(previous) and continues(text)
     if goes_on:
         context = f"{context} {previous}".strip()
     mentions = find_model_mentions(catalog, text)
@@ -435,8 +442,9 @@ def read_question(
             mentions = around
     model = _resolve(mentions, rec)
     sizes = mentions[0].models if mentions else ()
-    if model is None and _TOP_MODEL.search(norm):
-        model = _top_model(catalog, rec)
+    inherits_top = goes_on and not mentions and bool(_TOP_MODEL.search(normalize(previous)))
+    if model is None and (_TOP_MODEL.search(norm) or inherits_top):
+        model = _top_model(catalog, rec)  # (the second: "the top model at 4-bit? And for 12 users?")
     if model is None and (nth := _row_pointed_at(norm)):
         position = _row_number(nth.group("nth"))
         model = _top_model(catalog, rec, position)

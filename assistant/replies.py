@@ -356,6 +356,9 @@ def why_not_text(lang: str, catalog: Catalog, rec: Recommendation, model: Model)
     if uncovered:
         tasks = ", ".join(task_name(lang, q) for q in uncovered)
         lines.append(t(lang, "why_not_coverage", model=label, tasks=tasks, stage=rec.stage))
+        if set(uncovered) >= set(selected_tasks(rec)) and (elsewhere := _used_elsewhere(catalog, model)):
+            # "RadFM is a radiology model, why isn't it on my list?": what the studies did use it for
+            lines.append(t(lang, "why_not_used_elsewhere", subtasks="; ".join(elsewhere)))
     if block in ("needs_data_sharing", "needs_cloud"):
         lines.append(t(lang, "why_not_api_fix"))
     if not lines:
@@ -375,6 +378,18 @@ def _used_for(catalog: Catalog, rec: Recommendation, model: Model) -> list[str]:
     """The sub-tasks of the selected tasks (within the modality answers) where studies used the model."""
     found = [f"{c.subtask} (stage {c.stage}, {u.studies})" for c, u in _evidence(catalog, rec, model) if u.studies]
     return list(dict.fromkeys(found))
+
+
+def _used_elsewhere(catalog: Catalog, model: Model, limit: int = 4) -> list[str]:
+    """Where the studies used a model that covers none of the selected tasks, most used first, with each sub-task's
+    stage, input and output ("Report generation (II, image (3D) + optional text -> text, 4)")."""
+    used = [(c, u) for c in catalog.columns if (u := model.usage.get(c.id)) is not None and u.studies]
+    used.sort(key=lambda cu: -cu[1].studies)
+    found = []
+    for column, usage in used:
+        inputs = column.mandatory_input + (f" + {column.optional_input}" if column.optional_input else "")
+        found.append(f"{column.subtask} ({column.stage}, {inputs} -> {column.output}, {usage.studies})")
+    return list(dict.fromkeys(found))[:limit]
 
 
 def _evidence(catalog: Catalog, rec: Recommendation, model: Model) -> list[tuple[Column, Usage]]:

@@ -325,7 +325,7 @@ def _words_value(raw: str) -> float | None:
 # --- the reader --------------------------------------------------------------------------------------------
 
 _USER_NOUNS = (
-    r"(?:concurrent\s+|simultaneous\s+|gleichzeitige[n]?\s+|parallele[n]?\s+)?"
+    r"(?:concurrent\s+|simultaneous\s+|gleichzeitige[n]?\s+|parallele[n]?\s+|gelijktijdige\s+)?"
     # German nouns take an -n in the dative plural ("bei 10 gleichzeitigen Nutzern")
     r"(?:users?|nutzer(?:innen|n)?|benutzer(?:innen|n)?|anwender(?:innen|n)?|usuári[oa]s?|usuari[oa]s?|"
     # French, Italian, Portuguese ("4 utilisateurs simultanés", "10 utenti contemporanei")
@@ -343,7 +343,9 @@ _AT_ONCE = (
     r"simultan[ée]s?|simultanément|en\s+même\s+temps|contemporanei|contemporaneamente|simultâne[oa]s|"
     r"ao\s+mesmo\s+tempo|tegelijk(?:ertijd)?)"
 )
-_CONCURRENT_BEFORE = r"(?:concurrent|simultaneous|gleichzeitige[n]?|simultáne[oa]s|simultan[ée]s?|contemporanei)"
+_CONCURRENT_BEFORE = (
+    r"(?:concurrent|simultaneous|gleichzeitige[n]?|simultáne[oa]s|simultan[ée]s?|contemporanei|gelijktijdige)"
+)
 _ABOUT = (
     r"(?:about|around|roughly|approximately|some|up\s+to|~|ca\.?|etwa|rund|circa|"
     r"unos|unas|alrededor\s+de|aproximadamente|hasta)?\s*"
@@ -470,7 +472,9 @@ def _gpu_pattern(gpus: tuple[GpuType, ...]) -> tuple[re.Pattern[str], Mapping[st
         rf"(?:(?P<count>{NUMBER})\s*(?:x|\u00d7|\*)?\s*)?(?:(?P<premem>\d{{2,3}})\s?(?:gb|g)\s+)?"
         rf"(?:nvidia\s+|geforce\s+|nvidia\s+geforce\s+)?"
         rf"(?<![^\W_])(?P<name>{name})(?:s\b|\b)"
-        rf"(?:\s*(?:with|mit|de|con|of)?\s*(?P<mem>\d{{2,3}})\s*(?:gb|gib|g)\b)?"
+        # "A100 de 80 GB", "A100-kaarten van 40 GB", "A100 cards with 40 GB"
+        rf"(?:[\s-]*(?:cards?|karten|kaarten|tarjetas|cartes|schede|placas|gpus))?"
+        rf"(?:\s*(?:with|mit|de|con|of|van|da|di|avec|com)?\s*(?P<mem>\d{{2,3}})\s*(?:gb|gib|g)\b)?"
         rf"(?:\s*(?:x|\u00d7)\s*(?P<after>\d+)\b)?",
         re.IGNORECASE,
     )
@@ -543,6 +547,9 @@ def _read_context(text: str) -> tuple[int, str] | None:
         # other number in between: "30 at once, 200 reports of 1,500 tokens" is a workload)
         rf"\b(?:{_USER_NOUNS}|{_PEOPLE}|{_AT_ONCE})\b[^.;\n\d]{{0,30}}?\b(?:at|with|of|con|de|mit|y|and)?\s*"
         rf"{_ABOUT}(?P<n>{NUMBER})\s*-?{_TOKENS}\b{_NOT_A_RATE}",
+        # the length of one session is its context: "how many simultaneous sessions of 4,096 tokens would fit?"
+        rf"\b(?:sessions?|sesiones|sesión|sitzung(?:en)?|sessies?|conversations?|conversaciones|chats?)\b"
+        rf"(?:\s+[\w-]+)?\s+(?:of|with|de|con|mit|von|van)\s+{_ABOUT}(?P<n>{NUMBER})\s*-?{_TOKENS}\b{_NOT_A_RATE}",
         # text pasted into the model is its context: "paste entire treatment histories, around 32,000 tokens"
         rf"\b(?:past(?:e|es|ed|ing)|feed(?:s|ing)?|fed|insert(?:s|ed|ing)?|prompts?)\b[^.;\n\d]{{0,40}}?"
         rf"{_ABOUT}(?P<n>{NUMBER})\s*-?{_TOKENS}\b{_NOT_A_RATE}",

@@ -17,6 +17,7 @@ from assistant.catalog import Catalog, Model
 from assistant.errors import InvalidInput
 from assistant.i18n import t
 from assistant.lexicon import normalize
+from assistant.message import sentences
 from assistant.questions import ASPECTS
 from assistant.render import money
 from assistant.replies import phase_texts
@@ -35,23 +36,27 @@ _FIT = re.compile(r"\b(?:fit|fits|run (?:it )?on|enough|suffice|cabe|caben|alcan
 MAX_ASSUMPTIONS = 4  # the main ones are named in the reply; all of them are in ``clinadvisor size --json``
 
 
-def _query(text: str, model: str, situation: Situation | None, asked: Situation) -> SizingQuery:
-    """The calculator's question: what the user asked, then what the conversation knows, then the defaults."""
-    norm = normalize(text)
-    bits: int | None = None
-    quant: str | None = None
+def _precision(norm: str) -> tuple[int | None, str | None] | None:
+    """The bits or the quantisation format a text names ("4-bit", "AWQ", "Q8_0"); None when it names none."""
     if named := _QUANT_NAME.search(norm):
-        bits, quant = (8, None) if named.group(1) == "q8_0" else (None, named.group(1))
-    elif match := _BITS.search(norm):
+        return (8, None) if named.group(1) == "q8_0" else (None, named.group(1))
+    if match := _BITS.search(norm):
         word = match.group(3)
         if word in ("fp16", "bf16"):
-            bits = 16
-        elif word in ("awq", "gptq"):
-            quant = "awq"  # both are 4-bit GPU formats of the same size
-        elif word == "gguf":
-            quant = "q4_k_m"
-        else:
-            bits = int(match.group(1) or match.group(2))
+            return 16, None
+        if word in ("awq", "gptq"):
+            return None, "awq"  # both are 4-bit GPU formats of the same size
+        if word == "gguf":
+            return None, "q4_k_m"
+        return int(match.group(1) or match.group(2)), None
+    return None
+
+
+def _query(text: str, context: str, model: str, situation: Situation | None, asked: Situation) -> SizingQuery:
+    """The calculator's question: what the user asked, then what the conversation knows, then the defaults;
+    the question's own words before its ``context`` ("at 4-bit for 30 users? And at 8-bit?" asks 8 bits)."""
+    norm = normalize(f"{context} {text}")
+    bits, quant = _precision(normalize(text)) or _precision(normalize(context)) or (None, None)
     finetune = None
     if match := _FINETUNE.search(norm):
         word = match.group(1)
@@ -118,6 +123,7 @@ def sizing_answer(
     example: str,
     *,
     named: str | None = None,
+    context: str = "",
 ) -> str:
     """The answer to a memory or hardware question (the calculator's figures with their assumptions).
 
@@ -126,11 +132,17 @@ def sizing_answer(
     if model is None and named is None:
         return t(lang, "sizing_no_model", example=example)
     facts = catalog.sizing_facts
-    asked = read_situation(text, facts.gpus if facts is not None else ())
+    gpus = facts.gpus if facts is not None else ()
+    # what the message's statements and the questions this one goes on from said, sentence by sentence (the later
+    # wins: "for 30 users? And with 12 radiologists? And at 8-bit?" means 12), then the question's own words
+    for sentence in sentences(context):
+        situation = (situation or Situation()).updated(read_situation(sentence, gpus))
+    asked = read_situation(text, gpus)
+    whole = f"{context} {text}".strip()
     key = named or (model.id if model is not None else "")
     label = model.label if model is not None and named is None else key
-    query = _query(text, key, situation, asked)
-    reference = query.gpu is None and bool(_PRICE.search(normalize(text)))
+    query = _query(text, context, key, situation, asked)
+    reference = query.gpu is None and bool(_PRICE.search(normalize(whole)))
     if reference:  # a price needs a GPU to rent or buy: the reference type, said as such, until they name theirs
         query = replace(query, gpu=REFERENCE_GPU_KEY)
     try:
@@ -155,8 +167,10 @@ def sizing_answer(
                 reported = hardware if power == "-" else f"{hardware}, {power}"  # "what hardware, what power draw?"
                 lines.append(t(lang, "sizing_reported", phase=phase_label, hardware=reported))
     gpu_known = query.gpu is not None and query.gpus_available is not None
-    if not gpu_known and (_FIT.search(normalize(text)) or (situation is None or situation.gpus is None)):
-        lines.append(t(lang, "sizing_ask"))
+    if not gpu_known and (_FIT.search(normalize(whole)) or (situation is None or situation.gpus is None)):
+        # ask only what is still missing: "for 30 users at once" already said how many
+        users_known = (situation or Situation()).updated(asked).users is not None
+        lines.append(t(lang, "sizing_ask_gpus" if users_known else "sizing_ask"))
     assumed = [a["name"] + f" = {a['value']:g} {a['unit']}" for a in doc.get("assumptions", [])[:MAX_ASSUMPTIONS]]
     head = t(lang, "sizing_head", model=doc["name"], quant=doc["quant"], bits=f"{doc['bits_per_weight']:g}",
              users=doc["users"], context=f"{doc['context']:,}")  # fmt: skip

@@ -37,6 +37,9 @@ def read(text: str) -> Situation:
         ("eine RTX 4090 unter dem Tisch", "NVIDIA GeForce RTX 4090", 1),
         ("an NVIDIA RTX 6000 Ada", "NVIDIA RTX 6000 Ada", 1),
         ("our V100s", "NVIDIA V100 32GB", None),
+        # follow-ups holdout 22: the memory after a word for the cards
+        ("Hoeveel A100-kaarten van 40 GB zouden we nodig hebben?", "NVIDIA A100 40GB", None),
+        ("two A100 cards with 40 GB", "NVIDIA A100 40GB", 2),
     ],
 )
 def test_hardware(text: str, name: str, count: int | None) -> None:
@@ -68,6 +71,7 @@ def test_words_that_look_like_gpus_are_not_gpus() -> None:
         ("if 3 nurses used the Llama 2 7B as a llama.cpp Q4_0 file at the same time", 3),
         ("Llama 2 13B en fp16 pour 4 utilisateurs simultanés", 4),
         ("per 10 utenti contemporanei", 10),
+        ("met 10 gelijktijdige gebruikers en 4.096 tokens", 10),
     ],
 )
 def test_concurrent_users(text: str, users: int) -> None:
@@ -93,6 +97,9 @@ def test_a_headcount_is_not_concurrency() -> None:
         # follow-ups holdout 21: a hyphenated length after the people; the text pasted into the model
         ("how many radiologists could each have a 4,096-token session open at the same time?", 4_096),
         ("she wants to paste entire treatment histories, around 32,000 tokens, into Llama 3 8B", 32_000),
+        # follow-ups holdout 22: the length of a session
+        ("how many simultaneous sessions of 4,096 tokens would fit?", 4_096),
+        ("¿cuántas sesiones simultáneas de 4.096 tokens cabrían?", 4_096),
     ],
 )
 def test_context(text: str, tokens: int) -> None:

@@ -27,7 +27,8 @@ from assistant.grounded import (
 )
 from assistant.message import could_be_a_question, parse_message
 from assistant.questions import CATALOG, LITERATURE, RULES, SIZING, read_question
-from assistant.replies import model_facts_text
+from assistant.replies import model_facts_text, why_not_text
+from assistant.rules import recommend
 from tests.unit.dialogue.fakes import FakeBackend, FakeRetriever, assistant, passage, user
 
 NEED = "I'm a radiologist and I want to draft CT reports; the data can't leave the hospital."
@@ -787,6 +788,39 @@ def test_the_situation_said_in_the_conversation_sizes_the_answer_and_the_recomme
     reply = respond(catalog, messages)
     assert reply.answer is not None and reply.answer["source"] == "sizing"
     assert "30 user(s) at once" in reply.text and "fits your 2 x A100 80GB" in reply.text
+
+
+def test_a_sizing_question_that_goes_on_from_the_turn_before_keeps_its_model_and_precision(catalog: Catalog) -> None:
+    # tried through the CLI: "And with 12 radiologists using it simultaneously, 8k context?" after a sizing
+    # answer got "the indexed literature does not say", and that answer asked how many people use it at once
+    first = "How much GPU memory would the top model need at 4-bit for 30 users at once?"
+    messages = [*conversation(catalog), user(first)]
+    sized = respond(catalog, messages)
+    assert sized.answer is not None and sized.answer["source"] == "sizing"
+    assert "30 user(s) at once" in sized.text and "tell me which GPUs you have" in sized.text
+    assert "how many people use it at once" not in sized.text  # it was said
+    messages += [assistant(sized.text), user("And with 12 radiologists using it simultaneously, 8k context?")]
+    reply = respond(catalog, messages)
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert reply.recommendation is not None
+    top = reply.recommendation.matches[0]
+    assert top.name in reply.text and "4.25 bits per weight" in reply.text  # the 4-bit of the question before
+    assert "12 user(s) at once" in reply.text and "the 8,000 asked for" in reply.text  # its own numbers win
+    assert "12 user(s) at once" not in sized.text
+    messages += [assistant(reply.text), user("And at 8-bit?")]
+    eight = respond(catalog, messages)
+    assert eight.answer is not None and eight.answer["source"] == "sizing" and "int8" in eight.text
+    assert top.name in eight.text and "12 user(s) at once" in eight.text  # the chain of questions before it
+
+
+def test_why_a_model_used_for_none_of_the_tasks_is_missing_says_what_the_studies_used_it_for(catalog: Catalog) -> None:
+    # follow-ups holdout 22: "RadFM is a radiology model, why isn't it on my list?" got only "no study used it for
+    # summarisation"; the studies used it on images, which is what the user needs to hear
+    rec = recommend(catalog, "II", {"radiology_report_summarization": True, "input_text_only": True})
+    radfm = catalog.model("radfm-14b")
+    text = why_not_text("en", catalog, rec, radfm)
+    assert "no study in the review used it for" in text
+    assert "The studies used it for: Report generation (II, image (3D) + text -> text, 4)" in text
 
 
 def test_a_clicked_situation_wins_and_a_bad_one_names_its_field(catalog: Catalog) -> None:
