@@ -60,7 +60,9 @@ ASPECTS: dict[str, re.Pattern[str]] = {
         r"\b(?:how many (?:studies|papers)|studies|evidence|papers|publications|cuantos estudios|estudios|"
         r"evidencia|studien|evidenz)\b"
     ),
-    "star": re.compile(r"\b(?:star|starred|best[- ]performer|estrella|stern\w*)\b|\*"),
+    "star": re.compile(
+        r"\b(?:star|starred|best[- ]performer|estrella|stern\w*|asterisk|asterisco|etoile|stella|estrela|ster)\b|\*"
+    ),
     "hardware": re.compile(r"\b(?:gpus?|hardware|graphics cards?|accelerators?|tarjetas?|grafikkarten?)\b"),
 }
 # Memory and throughput questions: the sizing calculator's domain.
@@ -157,7 +159,9 @@ _BEST_COUNT = re.compile(
     r"\b(?:reported|rated|named|judged|found|came out|ranked|scored) (?:as )?(?:the )?best\b|"
     r"\bbest (?:more|most) often\b|\bhow (?:often|many times)\b(?: \S+){0,6} best\b|"
     r"\bcuantas veces\b(?: \S+){0,6} mejor\b|\bmejor (?:mas|con mas) (?:veces|frecuencia)\b|"
-    r"\bwie (?:oft|haufig)\b(?: \S+){0,10} (?:am )?beste\w*\b|\bam (?:haufigsten|ofteste?n) (?:\w+ )?beste\w*\b"
+    r"\bwie (?:oft|haufig)\b(?: \S+){0,10} (?:am )?beste\w*\b|\bam (?:haufigsten|ofteste?n) (?:\w+ )?beste\w*\b|"
+    # Italian, French, Portuguese, Dutch: "quante volte ... il migliore", "combien de fois ... le meilleur"
+    r"\b(?:quante volte|combien de fois|quantas vezes|hoe vaak)\b(?: \S+){0,10} (?:miglior|meilleur|melhor|beste)\w*\b"
 )
 # a best-count question that also asks a price, power, hardware or a measure: the model's facts answer all of it
 _ASKS_MORE = re.compile("|".join(f"(?:{ASPECTS[a].pattern})" for a in ("price", "power", "hardware")))
@@ -401,12 +405,14 @@ _THEY = re.compile(r"\b(?:they|their|them|ellos)\b")
 _POINTS_BACK = re.compile(r"\b(?:that|this|it|they|them|their|those|these|eso|esto|ello|das|dies|dieses?)\b")
 _HOW_MANY = re.compile(r"\b(?:how many|cuant[oa]s|wie viele)\b")
 # "Gemini Ultra and Bing Chat have no token price. What do they cost?": the models the message names
-_THEY_ALL = re.compile(r"\b(?:they|them|both|each|either|ellos|ambos|beide|sie)\b")
+_THEY_ALL = re.compile(r"\b(?:they|them|both|each|either|ellos|ambos|beide|sie|cada uno|ciascuno|jeweils|chacun)\b")
 _PRONOUN = re.compile(r"\b(?:it|its|this one|that one|this model|that model|lo|la|este|esta|es|ihn|dieses)\b")
 # A second question that goes on from the one before it in the same message ("... on ROUGE? and what
 # hardware was it trained on?"): it inherits that question's subject.
 _GOES_ON = re.compile(
     r"^(?:and|also|plus|then|y|e|ademas|tambien|und|sowie|auch)\b|"
+    # "how many times was each reported best?" asks of each model the question before named
+    r"\b(?:each|each one|cada uno|ciascuno|jeweils|chacun)\b|"
     r"\b(?:it|its|they|them|their|that (?:study|paper|model)|the same (?:study|paper|model)|"
     r"ese (?:estudio|articulo|modelo)|dieser? (?:studie|artikel|modell))\b"
 )

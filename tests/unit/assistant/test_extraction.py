@@ -770,3 +770,9 @@ def test_patients_already_diagnosed_ask_for_no_diagnosis() -> None:
     text = "Patients newly diagnosed with type 2 diabetes leave with questions; answer them in writing."
     assert "disease_diagnosis" not in extract(text, stage="III").answers
     assert extract("Suggest a diagnosis from the notes.", stage="III").answers.get("disease_diagnosis") is True
+
+
+def test_portuguese_graphics_cards_are_no_images_going_in() -> None:
+    # follow-ups holdout 22: "Temos placas RTX A6000 de 48 GB" changed the input answer to "not text only"
+    assert "input_text_only" not in extract("Temos placas RTX A6000 de 48 GB.").answers
+    assert extract("Queremos clasificar las placas de tórax.").answers.get("input_text_only") is False

@@ -26,7 +26,7 @@ from assistant.grounded import (
     without_titles,
 )
 from assistant.message import could_be_a_question, parse_message
-from assistant.questions import CATALOG, LITERATURE, RULES, SIZING, read_question
+from assistant.questions import ASPECTS, CATALOG, LITERATURE, RULES, SIZING, read_question
 from assistant.replies import model_facts_text, why_not_text
 from assistant.rules import recommend
 from tests.unit.dialogue.fakes import FakeBackend, FakeRetriever, assistant, passage, user
@@ -1576,6 +1576,17 @@ def test_a_what_if_that_asks_an_amount_for_a_model_it_names_is_sized_for_that_mo
     assert "your answers are unchanged" in reply.text  # still hypothetical
     # a what-if that asks no amount still shows the top models' fit
     assert "what it takes to run the top models" in ask(catalog, "What if we had two A100 80GB cards?").text
+
+
+def test_how_often_each_model_the_question_before_named_was_reported_best(catalog: Catalog) -> None:
+    # follow-ups holdout 22: "quante volte ciascuno ..." after a question naming two models went to the literature
+    for first, second in (
+        ("Why does RaDialog-7B have the asterisk and LLaMA2 doesn't?", "How many times was each reported best?"),
+        ("Perché RaDialog-7B ha l'asterisco e LLaMA2 no?", "Quante volte ciascuno è stato indicato come il migliore?"),
+    ):
+        question = read_question(catalog, second, None, previous=first)
+        assert (question.kind, {m.id for m in question.named}) == ("best_count", {"radialog-7b", "llama2"}), second
+    assert ASPECTS["star"].search("perche ha l'asterisco?")
 
 
 def test_how_often_models_were_reported_best_is_answered_from_the_reviews_counts(catalog: Catalog) -> None:
