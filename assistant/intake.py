@@ -13,6 +13,7 @@ from typing import Any
 from assistant.catalog import Catalog
 from assistant.conversation import Conversation, Overrides
 from assistant.extraction import Disagreement, HistoryReading, asked_in, extract, read_history
+from assistant.extraction_rules import read
 from assistant.i18n import STRINGS
 from assistant.llm import BackendError, ChatBackend
 from assistant.message import could_be_a_question, only_thanks, statements_only
@@ -111,8 +112,11 @@ def _history_to_read(conv: Conversation) -> list[dict[str, str]]:
 
 
 def _only_asks(statements: str) -> bool:
-    """True for a turn's statements that could be a question and in which the phrase rules read no answer."""
-    return could_be_a_question(statements) and not extract(statements, backend=None).answers
+    """True for a turn's statements that could be a question and in which the phrase rules read no answer and
+    name no stage ("Correction: this is for stage V." moves the stage, which answers nothing by itself)."""
+    if not could_be_a_question(statements) or extract(statements, backend=None).answers:
+        return False
+    return read(statements).stage_source != "named"
 
 
 def _read_state(conv: Conversation, backend: ChatBackend | None, stage: str | None) -> tuple[HistoryReading, list[str]]:
@@ -154,7 +158,9 @@ def derive_state(
     answered_now = any(s.turn == last_turn and s.source == "extracted" for s in states.values())
     changed: dict[str, tuple[bool | None, bool | None]] = {}
     restated: tuple[str, ...] = ()
-    if answered_now and len(conv.user_texts) > 1:
+    # a turn that only moves the stage ("Correction: this is for stage V.") answers nothing, yet changes the need
+    names_a_stage = read(statements_only(conv.last_user)).stage_source == "named"
+    if len(conv.user_texts) > 1 and (answered_now or names_a_stage):
         before, _ = _read_state(conv.before_last_user(), backend, overrides.stage)
         news = False
         same: list[str] = []

@@ -214,3 +214,21 @@ def test_the_readers_disagreeing_makes_the_assistant_ask_quoting_the_words(catal
     assert later.answers["data_sharing"].value is False
     evidence = later.answers["data_sharing"].to_dict()["evidence"]
     assert evidence["quote"].casefold() in answer.casefold() and later.answers["data_sharing"].turn == 2
+
+
+@pytest.mark.parametrize("correction", ["Correction: this is for stage V.", "It's stage V.", "This is for stage V."])
+def test_a_stage_named_after_the_recommendation_moves_it_and_reads_the_need_again(
+    catalog: Catalog, correction: str
+) -> None:
+    # intake holdout 22's conversations: a stage correction after a recommendation was taken for a question
+    # ("the indexed literature does not say"), so the stage never moved and the conversation was lost
+    need = (
+        "On the ward we want to extract the medication list from the inpatient notes. Input and output are text. "
+        "It must run on our own GPU servers and the data cannot leave the hospital."
+    )
+    first = respond(catalog, [user(need)])
+    assert first.stage == "IV" and first.kind == "recommendation"
+    moved = respond(catalog, [user(need), assistant(first.text), user(correction)])
+    assert (moved.kind, moved.stage) == ("recommendation", "V")
+    assert moved.answers["clinical_text_extraction"].value is True  # the first message read again for stage V
+    assert moved.recommendation is not None and moved.recommendation.stage == "V"
