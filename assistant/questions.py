@@ -83,6 +83,7 @@ FINETUNE_NEEDS = re.compile(
     r"\b(?:q?lora|fine[- ]?tun\w*|feinabstimm\w*|ajuste fino)\b.*\b(?:need\w*|requir\w*|take\w*|gpus?|memory|"
     r"necesit\w*|requier\w*|brauch\w*|benotig\w*)\b|\b(?:need\w*|requir\w*|take\w*)\b.*\b(?:q?lora|fine[- ]?tun\w*)\b"
 )
+_A_NUMBER = re.compile(r"\d")
 # "the top model", "the first one", "it" after a recommendation: the recommendation's first model.
 _TOP_MODEL = re.compile(
     r"\b(?:top|first|recommended|best|best-ranked|highest[- ]ranked|number one|leading|suggested|"
@@ -459,6 +460,11 @@ def read_question(
             return Question(text, RULES, "count", terms=(str(position),))
     follow = classify(catalog, text, names_a_row=model is not None and points_at_a_row)
     question = _routed(catalog, text, norm, rec, context, mentions, model, sizes, follow)
+    resized = goes_on and bool(_A_NUMBER.search(norm)) and bool(SIZING_WORDS.search(normalize(previous)))
+    if resized and question.source == LITERATURE:
+        # "And with 20 nurses?" after a memory question: the same question for another load, context or precision
+        named = _sizing_model(catalog, f"{context} {text}", mentions)
+        return Question(text, SIZING, "sizing", model, sizing_model=named, context=context)
     if question.source != LITERATURE and (
         (_ASKS_WHAT_IT_SAYS.search(norm) and _names_a_source(context))
         or any(tells_what_a_document_says(s) for s in sentences(context))

@@ -138,6 +138,9 @@ def sizing_answer(
     for sentence in sentences(context):
         situation = (situation or Situation()).updated(read_situation(sentence, gpus))
     asked = read_situation(text, gpus)
+    if asked.users is None and context and (situation or Situation()).users is not None:
+        # "And with 20 nurses?" goes on from a question that said how many at once: its people are a load too
+        asked = asked.updated(Situation(users=read_situation(f"{text} at once", gpus).users))
     whole = f"{context} {text}".strip()
     key = named or (model.id if model is not None else "")
     label = model.label if model is not None and named is None else key

@@ -811,6 +811,10 @@ def test_a_sizing_question_that_goes_on_from_the_turn_before_keeps_its_model_and
     eight = respond(catalog, messages)
     assert eight.answer is not None and eight.answer["source"] == "sizing" and "int8" in eight.text
     assert top.name in eight.text and "12 user(s) at once" in eight.text  # the chain of questions before it
+    # a new load alone, without "at once" or a sizing word (tried through the API: the literature answered it)
+    messages += [assistant(eight.text), user("And with 20 radiologists?")]
+    twenty = respond(catalog, messages)
+    assert twenty.answer is not None and twenty.answer["source"] == "sizing" and "20 user(s) at once" in twenty.text
 
 
 def test_why_a_model_used_for_none_of_the_tasks_is_missing_says_what_the_studies_used_it_for(catalog: Catalog) -> None:
