@@ -1,6 +1,7 @@
 """A small language detector for the user's messages: English, Spanish or German (the languages replies are
-written in). French, Italian and Portuguese are recognised too, so that they are not taken for Spanish: a
-message in one of them gets its reply in the default language."""
+written in). French, Italian, Portuguese and the languages the rules do not read (Dutch, Nordic, Turkish, ...) are
+recognised too, so that they are not taken for Spanish or German: a message in one of them gets its reply in the
+default language."""
 
 from __future__ import annotations
 
@@ -62,9 +63,11 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 def language_scores(text: str) -> dict[str, int]:
     """How many of each language's stopwords and marked letters the text contains (the read-only ones too)."""
     words = [w.casefold() for w in _WORD.findall(text)]
-    scores = {lang: sum(w in stop for w in words) for lang, stop in {**_STOPWORDS, **_READ_ONLY}.items()}
+    # the languages the rules do not read count too: Dutch is not Spanish, Swedish or Turkish not German
+    known = {**_STOPWORDS, **_READ_ONLY, **_UNREAD_WORDS}
+    scores = {lang: sum(w in stop for w in words) for lang, stop in known.items()}
     lowered = text.casefold()
-    for lang, marks in _MARKS.items():
+    for lang, marks in {**_MARKS, **_UNREAD_LANGUAGE_MARKS}.items():
         scores[lang] += 2 * sum(lowered.count(ch) for ch in marks)
     return scores
 
@@ -128,6 +131,9 @@ _UNREAD_WORDS: Mapping[str, frozenset[str]] = {
     "tl": _wordset("ang ng mga po ako namin kami yung lang ay hindi kung dapat ba sana natin kasi"),
     "vi": _wordset("và của là có không cho các được chúng tôi này với những bệnh nhân viện muốn cần"),
 }
+# The marked letters of those languages, where German or Spanish write some of them too ("ö" is Swedish,
+# Finnish and Turkish as well): with them, the stopwords decide.
+_UNREAD_LANGUAGE_MARKS: Mapping[str, str] = {"nordic": "åäöæø", "fi": "äö", "tr": "çğışöü", "pl": "ąćęłńóśźż"}
 # Vietnamese writes most of its tones with letters of the Latin Extended Additional block ("ệ", "ố").
 _UNREAD_MARKS = "ğışąęłńśźżěčřůőűțșåæøươđ"
 _VIETNAMESE_LETTER = re.compile("[\u1ea0-\u1ef9]")

@@ -97,8 +97,14 @@ def test_prompt_injection_changes_nothing(catalog: Catalog) -> None:
         (["combien de mémoire vidéo faut-il pour llama 2 13b quantifié en 4 bits, selon le tableau ?"], "en"),
         (["quanta memória é necessária para o llama 2 em 4 bits?"], "en"),
         (["¿Qué memoria necesita el modelo en 4 bits, según la tabla?"], "es"),
+        # languages the rules do not read were taken for Spanish or German (intake holdout 22: a Dutch request
+        # answered in Spanish, a Swedish one in German)
+        (["Het moet on-premise draaien op onze eigen GPU-servers en de gegevens mogen het ziekenhuis niet verlaten."],
+         "en"),
+        (["Uppgifterna får inte delas med tredje part, och vi vill köra modellen lokalt på egna servrar."], "en"),
+        (["Sunucumuz yok, bulutta çalışması sorun değil; veri hasta için çok önemli."], "en"),
     ],
-)
+)  # fmt: skip
 def test_language_detection(texts: list[str], lang: str) -> None:
     assert detect_language(texts) == lang
 
