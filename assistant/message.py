@@ -32,7 +32,10 @@ _WHAT_IF = re.compile(
     r"^\W*(?:(?:and|but|ok|okay|so|y|pero|vale|und|aber|also|gut)\b\W*)?"
     r"(?:what if|and if|what would (?:happen|change) if|suppose|supposing|hypothetically|"
     r"y si|que pasa(?:ria)? si|que cambia(?:ria)? si|supongamos(?: que)?|"
-    r"was (?:ware|waere|passiert|andert sich),? wenn|und wenn|angenommen|nehmen wir an)\b"
+    r"was (?:ware|waere|passiert|andert sich),? wenn|und wenn|angenommen|nehmen wir an|"
+    # French, Italian, Portuguese, Dutch: "et si ...", "e se ...", "wat als ..."
+    r"et si|e se|e si|(?:que se passe-t-il|qu.est-ce qui change) si|cosa (?:succede|cambia) se|"
+    r"(?:o que|que) (?:acontece|muda) se|(?:en )?wat als)\b"
 )
 # A question word opening a sentence asks something unless a subject follows it: "what we need is..." states.
 _WH_WORD = re.compile(

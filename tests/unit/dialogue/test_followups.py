@@ -60,6 +60,14 @@ def test_what_if_sharing_and_cloud_adds_api_models(catalog: Catalog) -> None:
     assert reply.answers["data_sharing"].value is False
 
 
+def test_what_if_in_french_italian_and_portuguese(catalog: Catalog) -> None:
+    # follow-ups holdout 22: "E se afinal ... nos nossos próprios servidores?" was no what-if
+    for question in ("Et si on utilisait le cloud ?", "E se usassimo il cloud?", "E se usarmos a nuvem?"):
+        rec, reply = after_recommendation(catalog, question)
+        assert reply.recommendation == rec.recommendation, question  # hypothetical: nothing changed
+        assert "local deployment preferred = no" in reply.text, question
+
+
 def test_what_if_without_a_change_says_what_to_try(catalog: Catalog) -> None:
     _, reply = after_recommendation(catalog, "What if it rains tomorrow?")
     assert "could not tell which answer" in reply.text

@@ -102,7 +102,8 @@ def test_prompt_injection_changes_nothing(catalog: Catalog) -> None:
         (["Het moet on-premise draaien op onze eigen GPU-servers en de gegevens mogen het ziekenhuis niet verlaten."],
          "en"),
         (["Uppgifterna får inte delas med tredje part, och vi vill köra modellen lokalt på egna servrar."], "en"),
-        (["Sunucumuz yok, bulutta çalışması sorun değil; veri hasta için çok önemli."], "en"),
+        (["Sunucumuz yok, bulutta \u00e7al\u0131\u015fmas\u0131 sorun de\u011fil; "
+          "veri hasta i\u00e7in \u00e7ok \u00f6nemli."], "en"),
     ],
 )  # fmt: skip
 def test_language_detection(texts: list[str], lang: str) -> None:
