@@ -61,7 +61,7 @@ MAX_SIZES = 4
 PER_DOCUMENT = 6  # sizes of one name whose facts are listed
 WHAT_IF_SIZED = 5  # models whose fit a hardware what-if shows
 # a what-if that asks an amount itself ("... - how many cards?"): the calculator's question
-_ASKS_HOW_MUCH = re.compile(r"\b(?:how (?:many|much)|cuant[oa]s?|wie ?viele?)\b")
+_ASKS_HOW_MUCH = re.compile(r"\b(?:how (?:many|much)|cuant[oa]s?|wie ?viele?|combien|quant[oaie]s?|hoeveel)\b")
 CATALOG_SPARE = 10  # extra candidates, since the catalog's fact sheets may be left out
 
 
