@@ -116,7 +116,12 @@ def _only_asks(statements: str) -> bool:
     name no stage ("Correction: this is for stage V." moves the stage, which answers nothing by itself)."""
     if not could_be_a_question(statements) or extract(statements, backend=None).answers:
         return False
-    return read(statements).stage_source != "named"
+    return not _names_a_stage(statements)
+
+
+def _names_a_stage(statements: str) -> bool:
+    """True when the phrase rules read a stage named outright ("this is for stage V")."""
+    return read(statements).stage_source == "named"
 
 
 def _read_state(conv: Conversation, backend: ChatBackend | None, stage: str | None) -> tuple[HistoryReading, list[str]]:
@@ -159,8 +164,7 @@ def derive_state(
     changed: dict[str, tuple[bool | None, bool | None]] = {}
     restated: tuple[str, ...] = ()
     # a turn that only moves the stage ("Correction: this is for stage V.") answers nothing, yet changes the need
-    names_a_stage = read(statements_only(conv.last_user)).stage_source == "named"
-    if len(conv.user_texts) > 1 and (answered_now or names_a_stage):
+    if len(conv.user_texts) > 1 and (answered_now or _names_a_stage(statements_only(conv.last_user))):
         before, _ = _read_state(conv.before_last_user(), backend, overrides.stage)
         news = False
         same: list[str] = []

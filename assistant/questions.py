@@ -406,14 +406,15 @@ _THEY = re.compile(r"\b(?:they|their|them|ellos)\b")
 _POINTS_BACK = re.compile(r"\b(?:that|this|it|they|them|their|those|these|eso|esto|ello|das|dies|dieses?)\b")
 _HOW_MANY = re.compile(r"\b(?:how many|cuant[oa]s|wie viele)\b")
 # "Gemini Ultra and Bing Chat have no token price. What do they cost?": the models the message names
-_THEY_ALL = re.compile(r"\b(?:they|them|both|each|either|ellos|ambos|beide|sie|cada uno|ciascuno|jeweils|chacun)\b")
+_EACH = r"each|each one|cada uno|ciascuno|jeweils|chacun"
+_THEY_ALL = re.compile(rf"\b(?:they|them|both|either|ellos|ambos|beide|sie|{_EACH})\b")
 _PRONOUN = re.compile(r"\b(?:it|its|this one|that one|this model|that model|lo|la|este|esta|es|ihn|dieses)\b")
 # A second question that goes on from the one before it in the same message ("... on ROUGE? and what
 # hardware was it trained on?"): it inherits that question's subject.
 _GOES_ON = re.compile(
     r"^(?:and|also|plus|then|y|e|ademas|tambien|und|sowie|auch)\b|"
     # "how many times was each reported best?" asks of each model the question before named
-    r"\b(?:each|each one|cada uno|ciascuno|jeweils|chacun)\b|"
+    rf"\b(?:{_EACH})\b|"
     r"\b(?:it|its|they|them|their|that (?:study|paper|model)|the same (?:study|paper|model)|"
     r"ese (?:estudio|articulo|modelo)|dieser? (?:studie|artikel|modell))\b"
 )

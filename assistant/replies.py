@@ -387,9 +387,13 @@ def _used_elsewhere(catalog: Catalog, model: Model, limit: int = 4) -> list[str]
     used.sort(key=lambda cu: -cu[1].studies)
     found = []
     for column, usage in used:
-        inputs = column.mandatory_input + (f" + {column.optional_input}" if column.optional_input else "")
-        found.append(f"{column.subtask} ({column.stage}, {inputs} -> {column.output}, {usage.studies})")
+        found.append(f"{column.subtask} ({column.stage}, {_inputs(column)} -> {column.output}, {usage.studies})")
     return list(dict.fromkeys(found))[:limit]
+
+
+def _inputs(column: Column) -> str:
+    """What a sub-task column takes in, as the review writes it ("image (3D) + text")."""
+    return column.mandatory_input + (f" + {column.optional_input}" if column.optional_input else "")
 
 
 def _evidence(catalog: Catalog, rec: Recommendation, model: Model) -> list[tuple[Column, Usage]]:
@@ -458,7 +462,7 @@ def usage_text(lang: str, catalog: Catalog, model: Model, *, limit: int = 12) ->
         usage = model.usage.get(column.id)
         if usage is None or not (usage.used or usage.best):
             continue
-        inputs = column.mandatory_input + (f" + {column.optional_input}" if column.optional_input else "")
+        inputs = _inputs(column)
         rows.append(
             t(
                 lang,

@@ -830,9 +830,7 @@ def test_why_a_model_used_for_none_of_the_tasks_is_missing_says_what_the_studies
 def test_a_french_what_if_that_asks_a_monthly_cost_for_a_named_model_is_sized(catalog: Catalog) -> None:
     # found by the item-for-item run of all follow-up sets: once "et si" opened a what-if, "combien" was no
     # amount asked, so f17-38 got the top models' hardware instead of Llama 3 8B's monthly rent
-    question = "Et si on louait une A100 40GB pour Llama 3 8B en 16 bits, ça reviendrait à combien par mois ?"
-    messages = [*conversation(catalog), user(question)]
-    reply = respond(catalog, messages)
+    reply = ask(catalog, "Et si on louait une A100 40GB pour Llama 3 8B en 16 bits, ça coûterait combien par mois ?")
     assert reply.answer is not None and reply.answer["source"] == "sizing"
     assert "LLaMA3 8B" in reply.text and "$2,956.50" in reply.text
 
