@@ -11,6 +11,8 @@ from assistant.asked import asks_for_a_figure, states_a_figure
 from assistant.catalog import Catalog
 from assistant.dialogue import Reply, respond, respond_stream
 from assistant.evidence import Numbering, Passage, renumber
+from assistant.extraction import asked_in
+from assistant.extraction_llm import code_for
 from assistant.followups import find_model_mentions, find_terms, unknown_variants
 from assistant.grounded import (
     NOT_FOUND,
@@ -26,6 +28,7 @@ from assistant.grounded import (
     without_titles,
 )
 from assistant.message import could_be_a_question, parse_message
+from assistant.questionnaire import question_ids
 from assistant.questions import ASPECTS, CATALOG, LITERATURE, RULES, SIZING, read_question
 from assistant.replies import model_facts_text, why_not_text
 from assistant.rules import recommend
@@ -373,6 +376,47 @@ def test_after_the_recommendation_a_turn_that_only_asks_is_not_read_as_a_need_by
     reply = ask(catalog, turn, backend=reader, retriever=FakeRetriever([OTHER, PAPER]))
     assert reader.read and not any(turn[:20] in text for text in reader.read)
     assert reply.answer is not None and reply.kind != "recommendation"  # answered as a question
+
+
+def test_after_the_recommendation_a_statement_that_frames_a_question_is_not_read_by_the_model(
+    catalog: Catalog,
+) -> None:
+    # seen on follow-ups holdout 22: the model read "Going with a hosted API worries me ..." for seconds before
+    # the first word of the answer could be sent, and took it for a need
+    reader = ReadingRecorder()
+    turn = (
+        "Going with a hosted API worries me a bit for the long run. Did the radiologists prefer the fine-tuned "
+        "drafts in the lora paper?"
+    )
+    reply = ask(catalog, turn, backend=reader, retriever=FakeRetriever([OTHER, PAPER]))
+    assert reader.read and not any("worries me" in text for text in reader.read)
+    assert reply.answer is not None and "71% of cases" in reply.text and "| # |" not in reply.text
+
+
+class YesToTheLastListed(ReadingRecorder):
+    """A model that reads every turn as "yes" to the question the assistant asked last, citing clause 1."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+
+    def complete_json(self, messages, schema, *, max_tokens=512):  # type: ignore[no-untyped-def]
+        self.read.append(str(messages[-1]["content"]))
+        return {"tasks": [[self.code, True, 1]]}
+
+
+def test_a_recommendation_asks_none_of_the_questions_it_still_lists(catalog: Catalog) -> None:
+    # seen on follow-ups holdout 22: after a recommendation whose "still open" list ended with medical
+    # questions, "Going with a hosted API worries me" was kept as the model's "yes" to that question
+    messages = conversation(catalog)
+    listed = asked_in(messages[-1]["content"])
+    assert listed is not None and listed in question_ids("II")  # the recommendation lists open tasks
+    code = code_for("II", listed)
+    assert code is not None
+    reply = respond(catalog, [*messages, user("Our budget committee meets again in the spring.")],
+                    backend=YesToTheLastListed(code))  # fmt: skip
+    assert listed not in reply.answers or reply.answers[listed].value is not True
+    assert "| # |" not in reply.text
 
 
 def test_after_the_recommendation_a_thanks_before_a_question_is_not_read_by_the_model(catalog: Catalog) -> None:
