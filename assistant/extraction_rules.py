@@ -80,6 +80,12 @@ _POST_WINDOW = 5  # words after it, for German's trailing "nicht" ("die Bilder b
 # (not for the input: "we don't need masks or marked-up images back" says nothing against images going in)
 _OR_WINDOW = 12
 _OR_WORDS = frozenset({"or", "nor", "oder", "o", "ni"})
+# Words that draw a consequence: a negation before one is about what came before it ("no servers here so
+# cloud pls" negates the servers, not the cloud).
+_SO_WORDS = frozenset(
+    {"so", "therefore", "hence", "thus", "deshalb", "daher", "darum", "donc", "quindi", "dunque", "daarom", "dus",
+     "portanto", "entonces"}
+)  # fmt: skip
 _ACROSS_OR = frozenset({"data_sharing", "output_text_only"})  # "we don't need masks or annotated images back"
 # A form's field label ("Summary: LLM for report parsing" in a ticket) names the field, not a task wanted
 _FIELD_LABEL = re.compile(
@@ -191,6 +197,7 @@ class _Text:
         before = _words(window)[-_PRE_WINDOW:]
         if across_or and _OR_WORDS.intersection(before):
             before = _words(window)[-_OR_WINDOW:]
+        before = before[max((i + 1 for i, w in enumerate(before) if w in _SO_WORDS), default=0) :]
         inside = _words(self.norm[start:end])
         rest = self.norm[end : min(max(end, clause.end), end + _WINDOW_CHARS)]
         after = _words(rest)[:_POST_WINDOW]

@@ -112,6 +112,18 @@ def test_negation_does_not_cross_a_clause_boundary() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "local"),
+    [
+        ("no servers here so cloud pls", False),  # intake holdout 23: read as a negated cloud, so local
+        ("We have no GPUs, therefore a hosted API.", False),
+        ("no cloud so our own servers", True),
+    ],
+)
+def test_a_negation_before_so_is_about_what_came_before_it(text: str, local: bool) -> None:
+    assert extract(text).answers["deploy_local"] is local
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Hello!",
