@@ -23,6 +23,7 @@ from assistant.render import money
 from assistant.replies import phase_texts
 from assistant.resources import model_resources
 from assistant.situation import Situation, read_situation
+from assistant.sizing import GPU_UTILISATION
 from assistant.sizing_query import SizingQuery, size_query
 from assistant.to_run import REFERENCE_GPU_KEY
 from assistant.to_run_text import short_gpu
@@ -30,9 +31,28 @@ from assistant.to_run_text import short_gpu
 _BITS = re.compile(r"\b(16|8|4)[- ]?(?:bits?|bit)\b|\b(?:int|q)(8|4)\b|\b(fp16|bf16|awq|gptq|gguf)\b")
 # A llama.cpp quantisation named outright ("GGUF Q4_0") beats the family's default; Q8_0 is 8 bits.
 _QUANT_NAME = re.compile(r"\b(q4_k_m|q4_0|q8_0)\b")
-_FINETUNE = re.compile(r"\b(qlora|lora|full fine[- ]?tun\w*|fine[- ]?tun\w*|train\w*|entren\w*|feinabstimm\w*)\b")
+# Training words of the languages the replies are written in ("nachtrainieren", "addestrare", "treinar").
+_FINETUNE = re.compile(
+    r"\b(qlora|lora|full fine[- ]?tun\w*|fine[- ]?tun\w*|finetun\w*|(?:nach|re)?train\w*|entren\w*|entrain\w*|"
+    r"feinabstimm\w*|feintun\w*|addestr\w*|trein\w*|fijnafstem\w*|ajuste fino|afinar\w*)\b"
+)
+# Every weight trained, said outright or by ruling the adapters out ("alle Parameter, kein LoRA").
+_FULL_TUNING = re.compile(
+    r"\b(?:fully? (?:fine[- ]?tun\w*|param\w*|train\w*|weights?)|full-param\w*|"
+    r"all (?:the |of the |its |model )?(?:parameters|weights)|alle[nr]? (?:\w+ )?(?:parameter|gewichte)|"
+    r"tod[oa]s (?:l[oa]s |os |as )?(?:parametros|pesos)|tous les (?:parametres|poids)|tutti i (?:parametri|pesi)|"
+    r"alle (?:parameters|gewichten)|"
+    r"(?:no|not|without|kein\w*|sin|sans|senza|sem|geen|zonder|ohne) (?:q?lora|adapters?))\b"
+)
 _PRICE = ASPECTS["price"]  # "what would it cost per month to rent it?"
 _FIT = re.compile(r"\b(?:fit|fits|run (?:it )?on|enough|suffice|cabe|caben|alcanza|passt|reicht|genug)\b")
+# One card named by its memory alone ("would one 24 gb card cope?", "una GPU de 16 GB"): no type to look up,
+# but its memory is enough to check the fit of one card.
+_ONE_CARD = re.compile(
+    r"\b(?:one|a|an|single|1|una?|eine?[nm]?|une?)\s+(?:single\s+)?(?:(\d{1,3})\s?gb\s+(?:of\s+)?(?:vram\s+)?"
+    r"(?:cards?|gpus?|graphics cards?|grafikkarte|karte)|"
+    r"(?:cards?|gpus?|tarjeta|karte|grafikkarte)\s+(?:with|mit|de|con)\s+(\d{1,3})\s?gb)\b"
+)
 MAX_ASSUMPTIONS = 4  # the main ones are named in the reply; all of them are in ``clinadvisor size --json``
 
 
@@ -52,15 +72,23 @@ def _precision(norm: str) -> tuple[int | None, str | None] | None:
     return None
 
 
+def _finetune(norm: str) -> str | None:
+    """How a question fine-tunes, if it asks about training: "full", "lora" or "qlora" (the least memory, when
+    it names no method)."""
+    words = [m.group(1) for m in _FINETUNE.finditer(norm)]
+    if not words:
+        return None
+    if _FULL_TUNING.search(norm) or any(w.startswith("full") for w in words):
+        return "full"
+    return "lora" if "lora" in words and "qlora" not in words else "qlora"
+
+
 def _query(text: str, context: str, model: str, situation: Situation | None, asked: Situation) -> SizingQuery:
     """The calculator's question: what the user asked, then what the conversation knows, then the defaults;
     the question's own words before its ``context`` ("at 4-bit for 30 users? And at 8-bit?" asks 8 bits)."""
     norm = normalize(f"{context} {text}")
     bits, quant = _precision(normalize(text)) or _precision(normalize(context)) or (None, None)
-    finetune = None
-    if match := _FINETUNE.search(norm):
-        word = match.group(1)
-        finetune = "qlora" if word == "qlora" else "lora" if word == "lora" else "full" if "full" in word else "qlora"
+    finetune = _finetune(norm)
     known = (situation or Situation()).updated(asked)
     gpus = known.gpus
     work = known.workload
@@ -169,7 +197,13 @@ def sizing_answer(
                 hardware, power, _price = phase_texts(lang, phase)
                 reported = hardware if power == "-" else f"{hardware}, {power}"  # "what hardware, what power draw?"
                 lines.append(t(lang, "sizing_reported", phase=phase_label, hardware=reported))
-    gpu_known = query.gpu is not None and query.gpus_available is not None
+    card = _ONE_CARD.search(normalize(whole)) if query.gpu is None else None
+    if card is not None:
+        memory = int(card.group(1) or card.group(2))
+        usable = memory * GPU_UTILISATION.value
+        key = "sizing_card_fits" if doc["total_gb"] <= usable else "sizing_card_no_fit"
+        lines.append(t(lang, key, gb=memory, usable=f"{usable:g}", total=f"{doc['total_gb']:g}"))
+    gpu_known = card is not None or (query.gpu is not None and query.gpus_available is not None)
     if not gpu_known and (_FIT.search(normalize(whole)) or (situation is None or situation.gpus is None)):
         # ask only what is still missing: "for 30 users at once" already said how many
         users_known = (situation or Situation()).updated(asked).users is not None

@@ -3,6 +3,7 @@ most trustworthy source, literature answers grounded in the passages (checked se
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pytest
@@ -701,6 +702,36 @@ def test_an_amount_of_memory_for_a_hypothetical_use_is_sized_not_the_studies_har
     assert "sized at that, not at the 16,000 asked for" in reply.text
     reported = read_question(catalog, "which GPU was LLaMA 2 7B fine-tuned on, and how much memory did it have?", None)
     assert reported.source == CATALOG
+
+
+def test_one_card_named_by_its_memory_alone_is_checked_for_the_fit(catalog: Catalog) -> None:
+    # follow-ups holdout 23: "would one 24 gb card cope" got the memory and a request to name the GPUs
+    question = "llama2 7b in 8-bit for six nurses at once, 2,048 tokens each: memory all in? would one 24 gb card cope"
+    reply = ask(catalog, question)
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert "one 24 GB card (21.6 GB of it usable): the 14.47 GB fit" in reply.text
+    assert "tell me which GPUs" not in reply.text
+    big = ask(catalog, "Would Llama 2 70B at 16-bit run on a single 48GB GPU?")
+    assert "one 48 GB card (43.2 GB of it usable)" in big.text and "do not fit" in big.text
+    spanish = ask(catalog, "¿Cabe LLaMA 2 7B a 4 bits en una tarjeta de 16 GB?")
+    assert "una tarjeta de 16 GB (14.4 GB utilizables)" in spanish.text and "caben" in spanish.text
+
+
+@pytest.mark.parametrize(
+    ("question", "method"),
+    [
+        ("Angenommen, wir wollten Llama 2 7B komplett nachtrainieren (alle Parameter, kein LoRA): wie viel "
+         "GPU-Speicher?", "full"),
+        ("How much memory to fine-tune all the weights of Llama 2 7B?", "full"),
+        ("How much memory to fine-tune Llama 2 7B with LoRA?", "lora"),
+        ("How much memory to fine-tune Llama 2 7B?", "qlora"),
+    ],
+)  # fmt: skip
+def test_the_fine_tuning_method_a_question_names_is_the_one_sized(catalog: Catalog, question: str, method: str) -> None:
+    # follow-ups holdout 23: "alle Parameter, kein LoRA" was sized as LoRA, and "nachtrainieren" not as training
+    reply = ask(catalog, question)
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert re.search(rf"(?:fine-tuning|Feinabstimmung) (?:with|mit) {method}\b", reply.text), reply.text
 
 
 def test_a_named_gpus_monthly_cost_bought_and_rented_is_answered_without_a_model(catalog: Catalog) -> None:
