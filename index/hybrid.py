@@ -20,6 +20,7 @@ from typing import Any
 from assistant.evidence import Passage
 from assistant.sanitize import clean_passage
 from corpus.loaders.types import Document
+from index.acronyms import defined_acronyms, with_long_forms
 from index.bm25 import BM25Index
 from index.chunking import Chunk, chunk_document, index_hash
 from index.embeddings import MODEL_NAME, Embedder, get_embedder
@@ -57,6 +58,7 @@ class _Snapshot:
         self.chunks = chunks
         self.by_key = {c.key: c for c in chunks}
         self.bm25 = BM25Index([c.search_text for c in chunks])
+        self.acronyms = defined_acronyms(c.text for c in chunks)
 
 
 class HybridIndex:
@@ -113,6 +115,7 @@ class HybridIndex:
         store = self.store  # read once: a refresh in another thread may replace it
         if not query.strip() or k <= 0 or not snapshot.chunks:
             return []
+        query = with_long_forms(query, snapshot.acronyms)  # "RLHF" finds the passage that spells it out
         embedded = self.embedder.embed_query(query)
         candidates = max(CANDIDATES, 4 * k)  # enough left after the per-document cap, as a rule
         while True:
@@ -134,7 +137,7 @@ class HybridIndex:
 
     def similarities(self, query: str, texts: Sequence[str]) -> list[float]:
         """How well each text matches the query (``assistant.evidence.SentenceScorer``), by the index's embedder."""
-        return self.embedder.similarities(query, texts)
+        return self.embedder.similarities(with_long_forms(query, self._current().acronyms), texts)
 
     def fingerprints(self) -> dict[str, str]:
         """The stored hash of every indexed document, by doc_id."""

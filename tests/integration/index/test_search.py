@@ -98,3 +98,10 @@ def test_cli_status(on_shared_home: Path) -> None:
     result = CliRunner().invoke(cli, ["index", "status"])
     assert result.exit_code == 0, result.output
     assert "embedding model: all-MiniLM-L6-v2" in result.output and "user: 5 documents" in result.output
+
+
+def test_an_acronym_finds_the_passage_that_spells_it_out(shared_index: HybridIndex) -> None:
+    # follow-ups holdout 23: the one passage saying what RLHF needs writes "reinforcement learning from human
+    # feedback" in full, and a question that writes "RLHF" found every other passage of the review first
+    hits = shared_index.search("why is RLHF hard to pull off, what does it need?", 5)
+    assert any("limited by complexity" in h.text for h in hits), [h.text[:80] for h in hits]
