@@ -61,6 +61,12 @@ MAX_SIZES = 4
 PER_DOCUMENT = 6  # sizes of one name whose facts are listed
 WHAT_IF_SIZED = 5  # models whose fit a hardware what-if shows
 # a what-if that asks an amount itself ("... - how many cards?"): the calculator's question
+# A question that names renting or buying asks that price whatever the answers say of where it runs ("if we
+# rented its GPU in the cloud instead of buying, what's the hourly rate?" from a user who runs models locally).
+_RENT_OR_BUY = re.compile(
+    r"\b(?:rent\w*|hire|leas\w*|hourly|per hour|miet\w*|alquil\w*|affitt\w*|alug\w*|huur\w*|lou\w*|buy\w*|"
+    r"bought|purchas\w*|kauf\w*|compr\w*|achet\w*|acquist\w*)\b"
+)
 _ASKS_HOW_MUCH = re.compile(r"\b(?:how (?:many|much)|cuant[oa]s?|wie ?viele?|combien|quant[oaie]s?|hoeveel)\b")
 CATALOG_SPARE = 10  # extra candidates, since the catalog's fact sheets may be left out
 
@@ -133,6 +139,8 @@ def _about_model(
         plan.passages = retrieve(retriever, " ".join([model.name, *task_words]), [model.name], lang, plan.notices)
         return _with_evidence(plan, lang, retriever)
     local = state.values.get("deploy_local")
+    if question.aspect == "price" and _RENT_OR_BUY.search(normalize(question.text)):
+        local = None  # both prices, purchase and rental
     words = {"access": "weights licence access", "price": "GPU hardware price cost", "power": "GPU power watts"}
     topic = words.get(question.aspect or "", "GPU hardware memory")
     if question.kind == "model_fact" and len(question.named) > 1:

@@ -58,7 +58,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
     ),
     "evidence": re.compile(
         r"\b(?:how many (?:studies|papers)|studies|evidence|papers|publications|cuantos estudios|estudios|"
-        r"evidencia|studien|evidenz)\b"
+        r"evidencia|studien|evidenz|etudes|studi|estudos|onderzoeken|badan)\b"
     ),
     "star": re.compile(
         r"\b(?:star|starred|best[- ]performer|estrella|stern\w*|asterisk|asterisco|etoile|stella|estrela|ster)\b|\*"
@@ -627,14 +627,16 @@ def _routed(
         return Question(text, RULES, "own_hardware")
     if model is None and (extreme := _PRICE_EXTREME.search(norm)) and _GPU_WORD.search(norm):
         return Question(text, CATALOG, "gpu_prices", terms=("cheapest" if extreme.group("low") else "dearest",))
+    gpu = _gpu_asked(catalog, text) if model is None else None
+    priced = gpu or (_gpu_asked(catalog, context) if model is None else None)  # "offered A800s. their price?"
+    if priced is not None and (ASPECTS["power"].search(norm) or ASPECTS["price"].search(norm)):
+        # "one RTX 4090 around the clock: the monthly cost with electricity, against renting a GPU?" asks that
+        # card's prices, though it names terms the glossary explains ("GPU", "cloud"); and "what price does your
+        # catalog have for that one?" asks them of the card the message named, not about the catalog
+        return Question(text, CATALOG, "gpu", gpu=priced)
     if model is None and _ABOUT_TOOL.search(norm):
         return Question(text, CATALOG, "tool")
     definition = bool(_DEFINITION.search(norm)) and model is None
-    gpu = _gpu_asked(catalog, text) if model is None else None
-    if gpu is not None and (ASPECTS["power"].search(norm) or ASPECTS["price"].search(norm)):
-        # "one RTX 4090 around the clock: the monthly cost with electricity, against renting a GPU?" asks that
-        # card's prices, though it names terms the glossary explains ("GPU", "cloud")
-        return Question(text, CATALOG, "gpu", gpu=gpu)
     if follow is not None and follow.kind == EXPLAIN and follow.terms and model is None:
         return Question(text, CATALOG, "explain", model, terms=follow.terms)
     if (

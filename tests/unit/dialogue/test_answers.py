@@ -746,6 +746,14 @@ def test_a_named_gpus_monthly_cost_bought_and_rented_is_answered_without_a_model
     assert "per month" not in ask(catalog, "What does an RTX 4090 cost?").text
 
 
+def test_the_price_of_the_card_a_statement_names_is_answered_not_the_catalog_described(catalog: Catalog) -> None:
+    # follow-ups holdout 23: "what purchase price ... does your catalog have for that one?" described the catalog
+    reply = ask(catalog, "We were offered NVIDIA A800 40GB cards. What price and power does your catalog give it?")
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
+    assert "240 W (TDP) and $10,600 to buy" in reply.text and "270 studies" not in reply.text
+    assert "270 studies" in ask(catalog, "Where does your catalog come from?").text  # no card named: the catalog
+
+
 def test_a_model_outside_the_review_is_sized_by_its_own_name(catalog: Catalog) -> None:
     reply = ask(catalog, "If we self-hosted MedGemma 27B instead, at 4 bits, how much memory would the weights need?")
     assert reply.answer is not None and reply.answer["source"] == "sizing"
@@ -1734,3 +1742,25 @@ def test_a_version_the_catalog_lacks_is_not_answered_with_the_version_it_has(cat
     assert question.source == LITERATURE and question.model is None
     # the model the rest of the message names still answers a question that names none ("what does it cost?")
     assert read_question(catalog, "What does it cost?", None, context="We use GPT-4 now.").model is not None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Sur combien d'études ça repose ?",  # follow-ups holdout 23: answered from the literature ("does not say")
+        "Su quanti studi si basa?",
+        "Em quantos estudos se baseia?",
+        "Op hoeveel onderzoeken is dat gebaseerd?",
+    ],
+)
+def test_how_many_studies_in_other_languages_is_the_catalogs_count(catalog: Catalog, question: str) -> None:
+    asked = read_question(catalog, question, None, "Baichuan 2 est dans ma liste.")
+    assert (asked.kind, asked.model.id if asked.model else None) == ("usage", "baichuan-2")
+
+
+def test_a_rental_price_asked_by_someone_who_runs_locally_is_given(catalog: Catalog) -> None:
+    # follow-ups holdout 23: the user runs models on their own servers, so only the purchase price was shown
+    reply = ask(catalog, "PEGASUS-568M: if we rented its fine-tuning GPU in the cloud, what's the hourly rate?")
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
+    assert "$4.05/h to rent" in reply.text
+    assert "to rent" not in ask(catalog, "What hardware did PEGASUS-568M need?").text  # local: purchase and power
