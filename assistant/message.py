@@ -95,8 +95,12 @@ _TAG_QUESTION = re.compile(
 )
 _FIRST_PERSON = re.compile(
     r"\b(?:i|i'm|i've|i'd|me|my|mine|we|we're|we've|we'd|us|our|ours|yo|mi|mis|me|nos|nosotr[oa]s|nuestr[oa]s?|"
-    r"ich|mir|mich|mein\w*|wir|uns|unser\w*)\b"
+    r"ich|mir|mich|mein\w*|wir|uns|unser\w*|je|j'|moi|nous|notre|nos|mon|ma|mes|io|noi|nostr[oaie]|mio|mia|miei|"
+    r"eu|nosso|nossa|nossos|nossas|meu|minha|ik|wij|ons|onze|mijn)\b"
 )
+# A model's name as it is written: a capital inside a word ("ClinicalBERT", "RaDialog", "BioGPT") or a name with its
+# version number ("T5", "Llama3", "Qwen2-7B"). Read on the text as written (case matters).
+_MODEL_NAME_SHAPE = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z0-9-]*|\b[A-Z][A-Za-z]*-?\d+[A-Za-z0-9-]*")
 _MODAL = re.compile(
     r"\b(?:should|must|need\w*|has to|have to|will|would|shall|want\w*|debe\w*|deberia\w*|tiene que|quier\w*|"
     r"necesit\w*|soll\w*|muss\w*|brauch\w*|wollen)\b"
@@ -308,7 +312,8 @@ def remarks_on_the_literature(sentence: str) -> bool:
     norm = normalize(sentence)
     if _FIRST_PERSON.search(norm) or _MODAL.search(norm) or _SITUATION_WORD.search(norm):
         return False  # "Llama 3.1 70B, 20 concurrent users, 8k tokens each": the user's own situation
-    return bool(_LITERATURE_WORD.search(norm))
+    # "O ClinicalBERT aparece na previsao de DRG na fase de alta.": a model named in any language
+    return bool(_LITERATURE_WORD.search(norm) or _MODEL_NAME_SHAPE.search(sentence))
 
 
 # ... or names the document first and then what "they" or "it" say in it: "about that tutorial i put in my folder -

@@ -1764,3 +1764,19 @@ def test_a_rental_price_asked_by_someone_who_runs_locally_is_given(catalog: Cata
     assert reply.answer is not None and reply.answer["source"] == "catalog"
     assert "$4.05/h to rent" in reply.text
     assert "to rent" not in ask(catalog, "What hardware did PEGASUS-568M need?").text  # local: purchase and power
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        # follow-ups holdout 23: read as a need ("prediction: yes") and the table came back changed
+        "O ClinicalBERT aparece na previsão de DRG na fase de alta. Qual foi a acurácia dele nessa tarefa?",
+        "ClinicalBERT figure dans la prédiction des GRD. Quelle était sa précision ?",
+    ],
+)
+def test_a_remark_about_a_model_beside_a_question_is_not_read_as_a_need(catalog: Catalog, turn: str) -> None:
+    reader = ReadingRecorder()
+    reply = ask(catalog, turn, backend=reader, retriever=FakeRetriever([OTHER, PAPER]))
+    assert not any("ClinicalBERT" in text for text in reader.read)
+    assert "| # |" not in reply.text and "disease_prediction" not in reply.answers
+    assert parse_message("We now want DRG prediction too. Which models cover it?").statements  # our own need
