@@ -99,8 +99,10 @@ _FIRST_PERSON = re.compile(
     r"eu|nosso|nossa|nossos|nossas|meu|minha|ik|wij|ons|onze|mijn)\b"
 )
 # A model's name as it is written: a capital inside a word ("ClinicalBERT", "RaDialog", "BioGPT") or a name with its
-# version number ("T5", "Llama3", "Qwen2-7B"). Read on the text as written (case matters).
-_MODEL_NAME_SHAPE = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z0-9-]*|\b[A-Z][A-Za-z]*-?\d+[A-Za-z0-9-]*")
+# version number ("Llama3", "Qwen2-7B"), not a GPU's ("A100", "L40S"). Read on the text as written (case matters).
+_MODEL_NAME_SHAPE = re.compile(
+    r"\b[A-Za-z]*[a-z][A-Z][A-Za-z0-9-]*|\b(?![A-Z]\d{1,4}[A-Z]?\b)[A-Z][A-Za-z]*-?\d+[A-Za-z0-9-]*"
+)
 _MODAL = re.compile(
     r"\b(?:should|must|need\w*|has to|have to|will|would|shall|want\w*|debe\w*|deberia\w*|tiene que|quier\w*|"
     r"necesit\w*|soll\w*|muss\w*|brauch\w*|wollen)\b"

@@ -1780,3 +1780,9 @@ def test_a_remark_about_a_model_beside_a_question_is_not_read_as_a_need(catalog:
     assert not any("ClinicalBERT" in text for text in reader.read)
     assert "| # |" not in reply.text and "disease_prediction" not in reply.answers
     assert parse_message("We now want DRG prediction too. Which models cover it?").statements  # our own need
+
+
+def test_a_statement_of_the_gpus_beside_a_question_stays_a_statement() -> None:
+    # a GPU's name looks like a model's version ("A100"): the hardware is the user's situation, not a remark
+    assert parse_message("2 A100 in house. Which model fits?").statements == "2 A100 in house."
+    assert parse_message("Two L40S in the basement. Which model fits?").statements == "Two L40S in the basement."
