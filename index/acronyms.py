@@ -20,6 +20,10 @@ _IN_PARENTHESES = re.compile(r"((?:[A-Za-z][\w'-]*[ \t]+){1,10})\(([A-Za-z][A-Za
 # a legend: "DPO = direct preference optimization, RLHF = reinforcement learning from human feedback."
 _IN_LEGEND = re.compile(r"\b([A-Za-z][A-Za-z0-9-]{1,9}) = ([A-Za-z][A-Za-z '-]{3,80}?)(?=[,;.)]|$)", re.MULTILINE)
 MIN_CAPITALS = 2  # "RLHF", "LoRA", "QLoRA"; not "Table" or "Fig"
+# Only a rare acronym is worth its long form: "RLHF" (4 of about 1,000 chunks) finds the one passage that spells
+# it out, while "GPU", "LLM" or "RAM" are in dozens of passages already and their long forms only pulled other
+# passages in (on the follow-up sets, six questions about GPUs, RAM and QLoRA lost their answer).
+MAX_CHUNK_SHARE = 0.005
 MIN_LETTERS_IGNORING_CASE = 3  # "rlhf" in a question is the acronym; "it" or "or" would be a word
 
 
@@ -51,8 +55,10 @@ def long_form_of(acronym: str, words: str) -> str | None:
     return found if len(found) > len(acronym) and found.lower() != acronym.lower() else None
 
 
-def defined_acronyms(texts: Iterable[str]) -> dict[str, str]:
-    """Each acronym the texts define, with the long form they give most often (the acronym as written)."""
+def defined_acronyms(texts: Iterable[str], max_share: float = MAX_CHUNK_SHARE) -> dict[str, str]:
+    """Each rare acronym the texts define (written in at most ``max_share`` of them), with the long form they give
+    most often (the acronym as written)."""
+    texts = list(texts)
     seen: dict[str, Counter[str]] = {}
     for text in texts:
         pairs = [(m.group(2), m.group(1)) for m in _IN_PARENTHESES.finditer(text)]
@@ -63,7 +69,15 @@ def defined_acronyms(texts: Iterable[str]) -> dict[str, str]:
             found = long_form_of(acronym, words) if "(" not in words else None
             if found is not None:
                 seen.setdefault(acronym, Counter())[found.lower()] += 1
-    return {acronym: forms.most_common(1)[0][0] for acronym, forms in seen.items()}
+    found = {acronym: forms.most_common(1)[0][0] for acronym, forms in seen.items()}
+    most = max(1, int(max_share * len(texts)))
+    return {a: form for a, form in found.items() if _written_in(a, texts) <= most}
+
+
+def _written_in(acronym: str, texts: list[str]) -> int:
+    """In how many texts the acronym is written as a word (in any case)."""
+    word = re.compile(rf"\b{re.escape(acronym)}\b", re.IGNORECASE)
+    return sum(1 for text in texts if word.search(text))
 
 
 def with_long_forms(query: str, acronyms: Mapping[str, str]) -> str:

@@ -43,3 +43,12 @@ def test_a_query_gets_the_long_form_of_an_acronym_it_writes_in_any_case() -> Non
     assert with_long_forms("is RLHF (reinforcement learning from human feedback) hard?", known).count("(") == 1
     assert with_long_forms("what did they ed?", known) == "what did they ed?"  # short ones only as written
     assert with_long_forms("notes from the ED", known).endswith("(emergency department)")
+
+
+def test_an_acronym_written_in_many_passages_gets_no_long_form() -> None:
+    # "GPU" is in a sixth of the corpus: its long form only pulled other passages into the search
+    texts = ["A graphics processing unit (GPU) holds the weights."] + [
+        f"Chunk {i} runs on one GPU." for i in range(299)
+    ]
+    assert "GPU" not in defined_acronyms(texts)
+    assert "GPU" in defined_acronyms(texts[:100], max_share=1.0)
