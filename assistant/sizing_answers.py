@@ -173,6 +173,13 @@ def sizing_answer(
     key = named or (model.id if model is not None else "")
     label = model.label if model is not None and named is None else key
     query = _query(text, context, key, situation, asked)
+    # one card the question names by its memory ("would a single 24GB card be enough?") is the card asked about,
+    # whatever GPUs an earlier statement named (an offer of A800s); the message's other statements name one too
+    card = _ONE_CARD.search(normalize(text)) if asked.gpus is None else None
+    if card is not None:
+        query = replace(query, gpu=None, gpus_available=None)
+    elif query.gpu is None:
+        card = _ONE_CARD.search(normalize(whole))
     reference = query.gpu is None and bool(_PRICE.search(normalize(whole)))
     if reference:  # a price needs a GPU to rent or buy: the reference type, said as such, until they name theirs
         query = replace(query, gpu=REFERENCE_GPU_KEY)
@@ -197,7 +204,6 @@ def sizing_answer(
                 hardware, power, _price = phase_texts(lang, phase)
                 reported = hardware if power == "-" else f"{hardware}, {power}"  # "what hardware, what power draw?"
                 lines.append(t(lang, "sizing_reported", phase=phase_label, hardware=reported))
-    card = _ONE_CARD.search(normalize(whole)) if query.gpu is None else None
     if card is not None:
         memory = int(card.group(1) or card.group(2))
         usable = memory * GPU_UTILISATION.value

@@ -715,6 +715,10 @@ def test_one_card_named_by_its_memory_alone_is_checked_for_the_fit(catalog: Cata
     assert "one 48 GB card (43.2 GB of it usable)" in big.text and "do not fit" in big.text
     spanish = ask(catalog, "¿Cabe LLaMA 2 7B a 4 bits en una tarjeta de 16 GB?")
     assert "una tarjeta de 16 GB (14.4 GB utilizables)" in spanish.text and "caben" in spanish.text
+    # trying the API: an offer of A800s stated before took the place of the card the question named
+    offered = "We were offered A800 40GB cards. Llama 2 7B at 8-bit for six users at once: would a single 24GB card do?"
+    reply = ask(catalog, offered)
+    assert "one 24 GB card (21.6 GB of it usable)" in reply.text and "on A800" not in reply.text
 
 
 @pytest.mark.parametrize(
