@@ -207,8 +207,8 @@ def sizing_answer(
     if card is not None:
         memory = int(card.group(1) or card.group(2))
         usable = memory * GPU_UTILISATION.value
-        key = "sizing_card_fits" if doc["total_gb"] <= usable else "sizing_card_no_fit"
-        lines.append(t(lang, key, gb=memory, usable=f"{usable:g}", total=f"{doc['total_gb']:g}"))
+        verdict = "sizing_card_fits" if doc["total_gb"] <= usable else "sizing_card_no_fit"
+        lines.append(t(lang, verdict, gb=memory, usable=f"{usable:g}", total=f"{doc['total_gb']:g}"))
     gpu_known = card is not None or (query.gpu is not None and query.gpus_available is not None)
     if not gpu_known and (_FIT.search(normalize(whole)) or (situation is None or situation.gpus is None)):
         # ask only what is still missing: "for 30 users at once" already said how many

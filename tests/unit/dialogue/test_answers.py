@@ -710,6 +710,7 @@ def test_one_card_named_by_its_memory_alone_is_checked_for_the_fit(catalog: Cata
     reply = ask(catalog, question)
     assert reply.answer is not None and reply.answer["source"] == "sizing"
     assert "one 24 GB card (21.6 GB of it usable): the 14.47 GB fit" in reply.text
+    assert "`clinadvisor size llama2-7b`" in reply.text  # the source line still names the model
     assert "tell me which GPUs" not in reply.text
     big = ask(catalog, "Would Llama 2 70B at 16-bit run on a single 48GB GPU?")
     assert "one 48 GB card (43.2 GB of it usable)" in big.text and "do not fit" in big.text
