@@ -16,7 +16,7 @@ from assistant.extraction import Disagreement, HistoryReading, asked_in, extract
 from assistant.extraction_rules import read
 from assistant.i18n import STRINGS
 from assistant.llm import BackendError, ChatBackend
-from assistant.message import could_be_a_question, only_thanks, parse_message, statements_only
+from assistant.message import could_be_a_question, only_thanks, statements_only
 from assistant.questionnaire import DEPLOY_LOCAL, all_question_ids, question_ids, task_scopes
 from assistant.recommendation import Recommendation
 from assistant.rules import recommend
@@ -102,7 +102,7 @@ def _history_to_read(conv: Conversation) -> list[dict[str, str]]:
     to do so, before anything of the answer can be sent."""
     messages = history_for_extraction(conv)
     shown = asked = False
-    for original, m in zip(conv.messages, messages, strict=True):
+    for m in messages:
         if m["role"] == "assistant":
             recommends = bool(_REC_HEADING.search(m["content"]))
             shown = shown or recommends
@@ -111,17 +111,17 @@ def _history_to_read(conv: Conversation) -> list[dict[str, str]]:
                 # A recommendation lists what is still open, but asks none of it: the next turn is no reply to
                 # its last item ("Going with a hosted API worries me" was read as "yes" to medical questions).
                 m["content"] = ""
-        elif shown and not asked and (_only_asks(original["content"], m["content"]) or only_thanks(m["content"])):
+        elif shown and not asked and (_only_asks(m["content"]) or only_thanks(m["content"])):
             m["content"] = ""  # (a thanks answers nothing either, and reading it costs the model seconds)
     return messages
 
 
-def _only_asks(turn: str, statements: str) -> bool:
-    """True for a turn that asks something, or could be a question, in whose statements the phrase rules read
-    no answer and name no stage ("Correction: this is for stage V." moves the stage, which answers nothing by
-    itself). Such statements frame the question ("Going with a hosted API worries me. Does the review say
-    ...?"): the model would take seconds to read them before the first word of the answer could be sent."""
-    if not statements.strip() or not (parse_message(turn).questions or could_be_a_question(statements)):
+def _only_asks(statements: str) -> bool:
+    """True for a turn's statements that could be a question and in which the phrase rules read no answer and
+    name no stage ("Correction: this is for stage V." moves the stage, which answers nothing by itself). Beside
+    a question they frame it ("Going with a hosted API worries me. Does the review say ...?"): the model would
+    take seconds to read them before the first word of the answer could be sent."""
+    if not could_be_a_question(statements):
         return False
     if extract(statements, backend=None).answers:
         return False

@@ -414,7 +414,8 @@ def test_a_recommendation_asks_none_of_the_questions_it_still_lists(catalog: Cat
     assert listed is not None and listed in question_ids("II")  # the recommendation lists open tasks
     code = code_for("II", listed)
     assert code is not None
-    reply = respond(catalog, [*messages, user("Our budget committee meets again in the spring.")],
+    # a statement the phrase rules read something in (our own servers), so that the model reads it too
+    reply = respond(catalog, [*messages, user("The servers are our own, in the basement.")],
                     backend=YesToTheLastListed(code))  # fmt: skip
     assert listed not in reply.answers or reply.answers[listed].value is not True
     assert "| # |" not in reply.text
