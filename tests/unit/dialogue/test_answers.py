@@ -395,7 +395,7 @@ def test_after_the_recommendation_a_statement_that_frames_a_question_is_not_read
 
 
 class YesToTheLastListed(ReadingRecorder):
-    """A model that reads every turn as "yes" to the question the assistant asked last, citing clause 1."""
+    """A model that reads every turn as "yes" to the question the assistant asked last, citing its last clause."""
 
     def __init__(self, code: str) -> None:
         super().__init__()
@@ -403,7 +403,7 @@ class YesToTheLastListed(ReadingRecorder):
 
     def complete_json(self, messages, schema, *, max_tokens=512):  # type: ignore[no-untyped-def]
         self.read.append(str(messages[-1]["content"]))
-        return {"tasks": [[self.code, True, 1]]}
+        return {"tasks": [[self.code, True, str(messages[-1]["content"]).count("\n[")]]}
 
 
 def test_a_recommendation_asks_none_of_the_questions_it_still_lists(catalog: Catalog) -> None:
@@ -414,9 +414,9 @@ def test_a_recommendation_asks_none_of_the_questions_it_still_lists(catalog: Cat
     assert listed is not None and listed in question_ids("II")  # the recommendation lists open tasks
     code = code_for("II", listed)
     assert code is not None
-    # a statement the phrase rules read something in (our own servers), so that the model reads it too
-    reply = respond(catalog, [*messages, user("The servers are our own, in the basement.")],
-                    backend=YesToTheLastListed(code))  # fmt: skip
+    # the phrase rules read something in the turn (our own servers), so the model reads it too
+    turn = "The servers are our own, in the basement. Our budget committee meets again in the spring."
+    reply = respond(catalog, [*messages, user(turn)], backend=YesToTheLastListed(code))
     assert listed not in reply.answers or reply.answers[listed].value is not True
     assert "| # |" not in reply.text
 
