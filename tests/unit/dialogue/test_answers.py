@@ -415,7 +415,7 @@ def test_a_recommendation_asks_none_of_the_questions_it_still_lists(catalog: Cat
     code = code_for("II", listed)
     assert code is not None
     # the phrase rules read something in the turn (our own servers), so the model reads it too
-    turn = "The servers are our own, in the basement. Our budget committee meets again in the spring."
+    turn = "We run it on our own servers. Our budget committee meets again in the spring."
     reply = respond(catalog, [*messages, user(turn)], backend=YesToTheLastListed(code))
     assert listed not in reply.answers or reply.answers[listed].value is not True
     assert "| # |" not in reply.text
