@@ -129,7 +129,8 @@ def _lines(lang: str, doc: dict[str, Any], query: SizingQuery, *, reference: boo
         lines.append(t(lang, "sizing_speed", expected=f"{speed['expected']:g}", ceiling=f"{speed['ceiling']:g}"))
     finetune = doc.get("finetune")
     if finetune:
-        lines.append(t(lang, "sizing_finetune", method=finetune["method"], gb=f"{finetune['total_gb']:g}"))
+        method = t(lang, f"sizing_finetune_{finetune['method']}")
+        lines.append(t(lang, "sizing_finetune", method=method, gb=f"{finetune['total_gb']:g}"))
     cost = (doc.get("cost") or {}).get("per_month") or {}
     parts = [t(lang, f"sizing_cost_{kind}", usd=money(cost[kind])) for kind in ("buy", "rent", "api") if cost.get(kind)]
     if parts:

@@ -3,7 +3,6 @@ most trustworthy source, literature answers grounded in the passages (checked se
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import pytest
@@ -724,20 +723,20 @@ def test_one_card_named_by_its_memory_alone_is_checked_for_the_fit(catalog: Cata
 
 
 @pytest.mark.parametrize(
-    ("question", "method"),
+    ("question", "sized"),
     [
         ("Angenommen, wir wollten Llama 2 7B komplett nachtrainieren (alle Parameter, kein LoRA): wie viel "
-         "GPU-Speicher?", "full"),
-        ("How much memory to fine-tune all the weights of Llama 2 7B?", "full"),
-        ("How much memory to fine-tune Llama 2 7B with LoRA?", "lora"),
-        ("How much memory to fine-tune Llama 2 7B?", "qlora"),
+         "GPU-Speicher?", "volle Feinabstimmung (alle Gewichte)"),
+        ("How much memory to fine-tune all the weights of Llama 2 7B?", "full fine-tuning (every weight)"),
+        ("How much memory to fine-tune Llama 2 7B with LoRA?", "fine-tuning with LoRA"),
+        ("How much memory to fine-tune Llama 2 7B?", "fine-tuning with QLoRA"),
     ],
 )  # fmt: skip
-def test_the_fine_tuning_method_a_question_names_is_the_one_sized(catalog: Catalog, question: str, method: str) -> None:
+def test_the_fine_tuning_method_a_question_names_is_the_one_sized(catalog: Catalog, question: str, sized: str) -> None:
     # follow-ups holdout 23: "alle Parameter, kein LoRA" was sized as LoRA, and "nachtrainieren" not as training
     reply = ask(catalog, question)
     assert reply.answer is not None and reply.answer["source"] == "sizing"
-    assert re.search(rf"(?:fine-tuning|Feinabstimmung) (?:with|mit) {method}\b", reply.text), reply.text
+    assert f"{sized}: " in reply.text, reply.text
 
 
 def test_a_named_gpus_monthly_cost_bought_and_rented_is_answered_without_a_model(catalog: Catalog) -> None:
