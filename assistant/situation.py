@@ -336,6 +336,11 @@ _PEOPLE = (
     r"ärzt(?:e|en|innen)|pflegekräften?|kolleg(?:en|innen)|personen|"
     r"médic[oa]s|clínic[oa]s|enfermer[oa]s|personas|radiólog[oa]s)"
 )
+# What a number before "at once" may count that is not people ("4 GPUs in parallel", "300 letters at once")
+_THINGS = (
+    r"(?:gpus?|cards?|nodes?|servers?|machines?|instances?|tokens?|requests?|queries|prompts?|batch(?:es)?|"
+    r"letters?|documents?|reports?|notes?|files?|pages?|images?|scans?|studies|models?|sequences?|streams?)"
+)
 _AT_ONCE = (
     r"(?:at\s+(?:the\s+same\s+time|once)|simultaneously|concurrently|in\s+parallel|"
     r"gleichzeitig|parallel|zur\s+gleichen\s+zeit|"
@@ -524,6 +529,8 @@ def _read_users(text: str) -> tuple[int, str] | None:
         rf"{_ABOUT}(?P<n>{NUMBER})\s+{_PEOPLE}\b{_SAME_SENTENCE}{{0,70}}?\b{_AT_ONCE}",
         # any people named by their work ("6 pathologists use it at the same time"), when "at once" follows
         rf"{_ABOUT}(?P<n>{NUMBER})\s+\w+(?:ists|ians|ors|ers)\b{_SAME_SENTENCE}{{0,70}}?\b{_AT_ONCE}",
+        # any word for them right before it ("5 midwives at once"), unless it names things, not people
+        rf"{_ABOUT}(?P<n>{NUMBER})\s+(?!{_THINGS}\b)[^\W\d_]{{3,20}}\s+{_AT_ONCE}",
     )
     for p in patterns:
         for m in re.finditer(p, text, re.IGNORECASE):

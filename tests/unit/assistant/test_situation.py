@@ -72,6 +72,9 @@ def test_words_that_look_like_gpus_are_not_gpus() -> None:
         ("Llama 2 13B en fp16 pour 4 utilisateurs simultanés", 4),
         ("per 10 utenti contemporanei", 10),
         ("met 10 gelijktijdige gebruikers en 4.096 tokens", 10),
+        # trying the API: "midwives" is no word of work the readers knew
+        ("Llama 2 7B at 4-bit for 5 midwives at once", 5),
+        ("8 residents at the same time", 8),
     ],
 )
 def test_concurrent_users(text: str, users: int) -> None:
@@ -81,6 +84,7 @@ def test_concurrent_users(text: str, users: int) -> None:
 def test_a_headcount_is_not_concurrency() -> None:
     assert read("200 clinicians work here").users is None
     assert read("we process 20 reports at once").users is None  # documents are not people
+    assert read("we run 4 GPUs in parallel").users is None and read("10 scans at once").users is None
 
 
 @pytest.mark.parametrize(
