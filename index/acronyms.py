@@ -66,12 +66,11 @@ def defined_acronyms(texts: Iterable[str], max_share: float = MAX_CHUNK_SHARE) -
         for acronym, words in pairs:
             if not _is_acronym(acronym):
                 continue
-            found = long_form_of(acronym, words) if "(" not in words else None
-            if found is not None:
-                seen.setdefault(acronym, Counter())[found.lower()] += 1
-    found = {acronym: forms.most_common(1)[0][0] for acronym, forms in seen.items()}
+            long_form = long_form_of(acronym, words) if "(" not in words else None
+            if long_form is not None:
+                seen.setdefault(acronym, Counter())[long_form.lower()] += 1
     most = max(1, int(max_share * len(texts)))
-    return {a: form for a, form in found.items() if _written_in(a, texts) <= most}
+    return {a: forms.most_common(1)[0][0] for a, forms in seen.items() if _written_in(a, texts) <= most}
 
 
 def _written_in(acronym: str, texts: list[str]) -> int:
