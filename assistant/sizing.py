@@ -469,9 +469,14 @@ def _valid_tp(arch: Architecture, size: int) -> bool:
     return arch.heads is None or arch.heads % size == 0
 
 
+def usable_gb(memory_gb: float) -> float:
+    """The share of a GPU's memory a serving engine fills (vLLM's default utilisation)."""
+    return memory_gb * GPU_UTILISATION.value
+
+
 def gpus_needed(arch: Architecture, weights: float, kv: float, gpu: GpuType) -> tuple[int, int]:
     """(GPUs, tensor-parallel size): the smallest valid TP size whose per-GPU share fits, else nodes of 8."""
-    usable = gpu.memory_gb * GPU_UTILISATION.value
+    usable = usable_gb(gpu.memory_gb)
     per_gpu_overhead = overhead_per_gpu_gb(arch)
     for size in TENSOR_PARALLEL_SIZES:
         if _valid_tp(arch, size) and (weights + kv) / size + per_gpu_overhead <= usable:
@@ -489,7 +494,7 @@ def max_sessions(arch: Architecture, weights: float, context: int, gpu: GpuType,
     per_session = kv_cache_bytes(arch, context, 1) / GB
     if per_session <= 0:
         return None
-    free = count * (gpu.memory_gb * GPU_UTILISATION.value - overhead_per_gpu_gb(arch)) - weights
+    free = count * (usable_gb(gpu.memory_gb) - overhead_per_gpu_gb(arch)) - weights
     return max(0, math.floor(free / per_session))
 
 

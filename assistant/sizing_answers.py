@@ -23,7 +23,7 @@ from assistant.render import money
 from assistant.replies import phase_texts
 from assistant.resources import model_resources
 from assistant.situation import Situation, read_situation
-from assistant.sizing import GPU_UTILISATION
+from assistant.sizing import usable_gb
 from assistant.sizing_query import SizingQuery, size_query
 from assistant.to_run import REFERENCE_GPU_KEY
 from assistant.to_run_text import short_gpu
@@ -207,7 +207,7 @@ def sizing_answer(
                 lines.append(t(lang, "sizing_reported", phase=phase_label, hardware=reported))
     if card is not None:
         memory = int(card.group(1) or card.group(2))
-        usable = memory * GPU_UTILISATION.value
+        usable = usable_gb(memory)  # the calculator's rule for one GPU: its total within the usable share
         verdict = "sizing_card_fits" if doc["total_gb"] <= usable else "sizing_card_no_fit"
         lines.append(t(lang, verdict, gb=memory, usable=f"{usable:g}", total=f"{doc['total_gb']:g}"))
     gpu_known = card is not None or (query.gpu is not None and query.gpus_available is not None)
