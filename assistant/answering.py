@@ -297,15 +297,16 @@ def hypothetical_answers(clause: str, stage: str, backend: ChatBackend | None) -
 
 
 def plan_what_if(
-    catalog: Catalog, clause: str, state: IntakeState, lang: str, backend: ChatBackend | None
+    catalog: Catalog, clause: str, state: IntakeState, lang: str, backend: ChatBackend | None, previous: str = ""
 ) -> AnswerPlan:
-    """The recommendation as it would be with the supposed answers and situation (nothing changes for real)."""
+    """The recommendation as it would be with the supposed answers and situation (nothing changes for real);
+    ``previous``: the question before, which a what-if that asks an amount of "it" goes on from."""
     plan = AnswerPlan(RULES, "what_if", clause)
     rec = state.recommendation
     if rec is None or rec.status == "need_more_info" or state.stage is None:
         plan.text = t(lang, "what_if_no_rec")
         return plan
-    if (sized_model := _sized_in_the_clause(catalog, clause, state, lang)) is not None:
+    if (sized_model := _sized_in_the_clause(catalog, clause, state, lang, previous)) is not None:
         return sized_model
     supposed = hypothetical_answers(clause, state.stage, backend)
     changes = {q: v for q, v in supposed.items() if rec.answers.get(q) != v and q in question_ids(state.stage)}
@@ -331,18 +332,22 @@ def plan_what_if(
     return plan
 
 
-def _sized_in_the_clause(catalog: Catalog, clause: str, state: IntakeState, lang: str) -> AnswerPlan | None:
+def _sized_in_the_clause(
+    catalog: Catalog, clause: str, state: IntakeState, lang: str, previous: str = ""
+) -> AnswerPlan | None:
     """The calculator's answer when the what-if itself asks an amount for a model it names ("if we ran Llama 2
-    70B in 8-bit for 20 nurses on A100 80GB cards, how many cards?"), rather than the top models' fit."""
+    70B in 8-bit for 20 nurses on A100 80GB cards, how many cards?") or the question before it named ("And if
+    we fine-tuned all of its weights, how much memory?"), rather than the top models' fit."""
     if not _ASKS_HOW_MUCH.search(normalize(clause)) or catalog.sizing_facts is None:
         return None
-    question = read_question(catalog, clause, state.recommendation)
+    question = read_question(catalog, clause, state.recommendation, previous=previous)
     if question.source != SIZING or (question.model is None and question.sizing_model is None):
         return None
     model = None if question.sizing_model else question.model
     rec = state.recommendation
     example = rec.matches[0].label if rec and rec.matches else "Llama 3 8B"
-    text = sizing_answer(lang, catalog, clause, model, state.situation, example, named=question.sizing_model)
+    text = sizing_answer(lang, catalog, clause, model, state.situation, example, named=question.sizing_model,
+                         context=question.context)  # fmt: skip
     plan = AnswerPlan(SIZING, "what_if", clause, text=text)
     plan.notices.append(t(lang, "notice_hypothetical"))
     return plan

@@ -208,8 +208,10 @@ def sizing_answer(
     if card is not None:
         memory = int(card.group(1) or card.group(2))
         usable = usable_gb(memory)  # the calculator's rule for one GPU: its total within the usable share
-        verdict = "sizing_card_fits" if doc["total_gb"] <= usable else "sizing_card_no_fit"
-        lines.append(t(lang, verdict, gb=memory, usable=f"{usable:g}", total=f"{doc['total_gb']:g}"))
+        # a fine-tuning question asks whether the training fits, not the serving
+        total = doc["finetune"]["total_gb"] if doc.get("finetune") else doc["total_gb"]
+        verdict = "sizing_card_fits" if total <= usable else "sizing_card_no_fit"
+        lines.append(t(lang, verdict, gb=memory, usable=f"{usable:g}", total=f"{total:g}"))
     gpu_known = card is not None or (query.gpu is not None and query.gpus_available is not None)
     if not gpu_known and (_FIT.search(normalize(whole)) or (situation is None or situation.gpus is None)):
         # ask only what is still missing: "for 30 users at once" already said how many

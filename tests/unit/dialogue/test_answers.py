@@ -1791,3 +1791,16 @@ def test_a_statement_of_the_gpus_beside_a_question_stays_a_statement() -> None:
     # a GPU's name looks like a model's version ("A100"): the hardware is the user's situation, not a remark
     assert parse_message("2 A100 in house. Which model fits?").statements == "2 A100 in house."
     assert parse_message("Two L40S in the basement. Which model fits?").statements == "Two L40S in the basement."
+
+
+def test_a_what_if_that_asks_an_amount_of_it_goes_on_from_the_question_before(catalog: Catalog) -> None:
+    # trying the API: "And if we did a complete fine-tune of it, all weights, how much memory?" after a question
+    # about Qwen3-8B was read as a what-if that changed no answer ("I could not tell which answer ...")
+    messages = conversation(catalog)
+    first = "Could 3 pharmacists at the same time use Qwen3-8B at 4-bit on one 12 GB card?"
+    sized = respond(catalog, [*messages, user(first)])
+    assert "one 12 GB card (10.8 GB of it usable): fits, 7.45 GB needed" in sized.text
+    then = "And if we did a complete fine-tune of it, all weights, how much memory?"
+    reply = respond(catalog, [*messages, user(first), assistant(sized.text), user(then)])
+    assert "full fine-tuning (every weight): about 149.49 GB" in reply.text
+    assert "does not fit, 149.49 GB needed" in reply.text  # the training is what must fit, not the serving
