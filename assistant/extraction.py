@@ -697,8 +697,8 @@ def _combine(
     model: dict[str, tuple[bool, str]] = {}
     for answer, clause in checked:
         qid = _in_stage(answer, clause, stage)
-        if qid is None or qid not in valid:
-            continue
+        if qid is None or qid not in valid or qid in rules.withdrawn:
+            continue  # a task the user took back is not read from the words before their correction
         if qid in _IMPLIED_BY_TASK and not names_a_need and asked != qid:
             continue  # no task named: nothing to imply text in or out from ("checking this chat works")
         own = answer.stage == stage or answer.stage is None

@@ -57,7 +57,7 @@ from assistant.lexicon import (
     normalize,
     without_wishing_if,
 )
-from assistant.questionnaire import STAGE_IDS, all_question_ids, question_ids
+from assistant.questionnaire import GENERAL_QUESTIONS, STAGE_IDS, all_question_ids, question_ids
 
 STAGE_QUESTION = "stage"  # pseudo question id: the assistant asked which stage the need belongs to
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -113,6 +113,7 @@ class Reading:
     replied: frozenset[str] = frozenset()  # answers that are a bare reply to the question just asked
     roles: tuple[str, ...] = ()  # the stages the user's role points at, whatever else the text says
     corrected: frozenset[str] = frozenset()  # answers read after a correction marker ("no wait, ...")
+    withdrawn: frozenset[str] = frozenset()  # tasks a correction took back ("discharge letters - no, actually ...")
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ class _Text:
         if across_or and _OR_WORDS.intersection(before):
             before = _words(window)[-_OR_WINDOW:]
         before = before[max((i + 1 for i, w in enumerate(before) if w in _SO_WORDS), default=0) :]
-        inside = _words(self.norm[start:end])
+        inside = _words(AFFIRMING.sub(" ", self.norm[start:end]))  # "sharing isn't an issue" affirms sharing
         rest = self.norm[end : min(max(end, clause.end), end + _WINDOW_CHARS)]
         after = _words(rest)[:_POST_WINDOW]
         # "question answering no": a bare trailing "no" negates too
@@ -445,6 +446,32 @@ def _after_corrections(
     return hits
 
 
+MAX_WORDS_TO_CORRECTION = 3  # "discharge letters - hmm, no, actually": the correction right after the task
+
+
+def _tasks_taken_back(norm: str, found: list[tuple[int, int, str, bool]]) -> set[str]:
+    """The task a correction marker right after it takes back, when another task is wanted after the marker
+    ("write discharge letters - hmm, no, actually the doctors do those fine. What we need is ... answers
+    patients' questions"). A marker further on corrects a detail ("when they book - no, sorry, during the
+    consultation"), not the task; and a task said again after the marker stays."""
+    taken: set[str] = set()
+    for marker in CORRECTIONS.finditer(norm):
+        wanted_after = {q for s, _e, q, v in found if s >= marker.end() and v and q not in GENERAL_QUESTIONS}
+        if not wanted_after:
+            continue
+        right_before = {
+            q
+            for _s, e, q, v in found
+            if e <= marker.start()
+            and v
+            and q not in GENERAL_QUESTIONS
+            and len(_words(norm[e : marker.start()])) <= MAX_WORDS_TO_CORRECTION
+            and not re.search(r"[.!?;]", norm[e : marker.start()])
+        }
+        taken |= right_before - wanted_after
+    return taken
+
+
 def _text_both_ways(
     general: list[tuple[int, int, str, bool]], undirected: list[tuple[int, int]]
 ) -> list[tuple[int, int, str, bool]]:
@@ -542,6 +569,9 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
         answers[qid] = value  # the later phrase wins
         quotes[qid] = turn.norm[start:end]
         starts[qid] = start
+    withdrawn = _tasks_taken_back(turn.norm, found)
+    for qid in withdrawn:
+        answers.pop(qid, None)
     first_marker = next((m.end() for m in CORRECTIONS.finditer(turn.norm)), None)
     corrected = {q for q, at in starts.items() if first_marker is not None and at >= first_marker}
 
@@ -566,4 +596,5 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
         frozenset(replied & set(answers)),
         _ordered(roles),
         frozenset(corrected & set(answers)),
+        frozenset(withdrawn),
     )

@@ -788,3 +788,66 @@ def test_portuguese_graphics_cards_are_no_images_going_in() -> None:
     # follow-ups holdout 22: "Temos placas RTX A6000 de 48 GB" changed the input answer to "not text only"
     assert "input_text_only" not in extract("Temos placas RTX A6000 de 48 GB.").answers
     assert extract("Queremos clasificar las placas de tórax.").answers.get("input_text_only") is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's the public challenge dataset, so sharing isn't an issue.",
+        "The notes go into a de-identified public dataset later, so sharing is not a concern.",
+        "Sharing the data is not a problem for us.",
+    ],
+)
+def test_saying_sharing_is_no_issue_allows_sharing(text: str) -> None:
+    assert extract(text, backend=None).answers.get("data_sharing") is True
+
+
+class _ReadsTheFirstTask:
+    """A model that keeps the task the user took back (cited in the first clause), as a small model may."""
+
+    name = "fake-model"
+
+    def complete(self, *args: object, **kwargs: object) -> str:
+        raise AssertionError("an English message needs no translation")
+
+    def complete_json(self, *args: object, **kwargs: object) -> dict[str, object]:
+        return {"text_in": None, "text_out": None, "share": None, "local": None,
+                "tasks": [["write_discharge_doc", True, 1], ["answer_after_discharge", True, 3]]}  # fmt: skip
+
+
+def test_a_task_a_correction_takes_back_is_read_by_neither_reader() -> None:
+    text = (
+        "It should write our discharge letters, no, actually the doctors manage those well. "
+        "What we need is a chat that answers patients' questions once they are home."
+    )
+    for backend in (None, _ReadsTheFirstTask()):
+        found = extract(text, backend=backend)  # type: ignore[arg-type]
+        assert found.stage == "V" and found.answers.get("medical_qa") is True, backend
+        assert "discharge_text_generation" not in found.answers, backend
+
+
+def test_images_named_in_italian_and_polish_are_not_text() -> None:
+    for text in (
+        "Vorremmo un sistema che, partendo dalle immagini mammografiche, prepari una bozza di referto.",
+        "Szukamy modelu, który na podstawie obrazów TK przygotuje wstępny opis badania.",
+    ):
+        assert extract(text, backend=None).answers.get("input_text_only") is False, text
+
+
+class _CitesTheWrongClause:
+    """A model that reads the task right but cites the clause after the one that says it."""
+
+    name = "fake-model"
+
+    def complete(self, *args: object, **kwargs: object) -> str:
+        raise AssertionError("an English message needs no translation")
+
+    def complete_json(self, *args: object, **kwargs: object) -> dict[str, object]:
+        return {"text_in": [True, 2], "text_out": [True, 2], "share": None, "local": None,
+                "tasks": [["draft_treatment_plan", True, 2]]}  # fmt: skip
+
+
+def test_a_need_written_with_question_marks_still_names_its_task() -> None:
+    text = "resident in an outpatient clinic, need smth that reads the history in our notes and writes a plan?? text."
+    found = extract(text, backend=_CitesTheWrongClause())  # type: ignore[arg-type]
+    assert found.stage == "III" and found.answers.get("decision_text_generation") is True
