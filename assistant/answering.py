@@ -38,6 +38,7 @@ from assistant.replies import (
     gpu_cost_lines,
     gpu_facts_text,
     gpu_prices_text,
+    left_out_text,
     model_facts_text,
     own_hardware_text,
     stage_text,
@@ -240,6 +241,8 @@ def plan_answer(
     if question.kind == "my_stage" and rec is not None:
         return AnswerPlan(RULES, "my_stage", question.text, text=t(lang, "my_stage", stage=rec.stage,
                                                                    title=stage_title(lang, rec.stage)))  # fmt: skip
+    if question.kind == "left_out" and rec is not None:
+        return AnswerPlan(RULES, "left_out", question.text, text=left_out_text(lang, catalog, rec))
     if question.kind == "own_hardware" and rec is not None:
         return AnswerPlan(RULES, "own_hardware", question.text, text=own_hardware_text(lang, rec))
     if question.kind == "gpu_prices":
@@ -263,7 +266,7 @@ def plan_answer(
                 question.source, question.kind, question.text, text=t(lang, "unknown_model", example=example)
             )
         return _about_model(catalog, question, question.model, state, lang, retriever)
-    model = None if question.sizing_model else question.model or _top(catalog, state)
+    model = None if question.sizing_model else question.model or _top(catalog, state, question)
     if question.source == SIZING and catalog.sizing_facts is not None and (model or question.sizing_model):
         rec = state.recommendation
         example = rec.matches[0].label if rec and rec.matches else "Llama 3 8B"
@@ -281,11 +284,26 @@ def plan_answer(
     return plan
 
 
-def _top(catalog: Catalog, state: IntakeState) -> Model | None:
-    """The recommendation's first model (the one "the top model" means), if any."""
+# a parameter count as people write it: "124B", "8x7B", "70 B", "1.5b"
+_PARAMETER_COUNT = re.compile(r"\b(\d+(?:[.,]\d+)?)\s?b\b")
+
+
+def _top(catalog: Catalog, state: IntakeState, question: Question | None = None) -> Model | None:
+    """The recommendation's first model (the one "the top model" means), if any; None when the question names
+    a size that model does not have ("that big Pixtral, the 124B version": a model the catalog lacks)."""
     rec = state.recommendation
     shown = (rec.matches or rec.partial_matches) if rec else ()
-    return catalog.model(shown[0].id) if shown else None
+    model = catalog.model(shown[0].id) if shown else None
+    if model is not None and question is not None:
+        asked = _parameter_counts(f"{question.context} {question.text}")
+        if asked and not asked & _parameter_counts(f"{model.name} {model.label}"):
+            return None
+    return model
+
+
+def _parameter_counts(text: str) -> set[str]:
+    """The parameter counts a text names, as numbers written with a dot ("124", "1.5")."""
+    return {m.group(1).replace(",", ".") for m in _PARAMETER_COUNT.finditer(normalize(text))}
 
 
 def hypothetical_answers(clause: str, stage: str, backend: ChatBackend | None) -> dict[str, bool]:

@@ -260,6 +260,17 @@ def _distinct(plans: list[AnswerPlan]) -> list[AnswerPlan]:
     return kept
 
 
+QUOTED_CHARS = 90  # a question quoted in a heading: enough to tell it from the others
+
+
+def _quoted(question: str) -> str:
+    """A user's question on one line, markup taken out, shortened at a word to about QUOTED_CHARS."""
+    flat = " ".join(re.sub(r"[#*_`<>\[\]|]", " ", question).split())
+    if len(flat) <= QUOTED_CHARS:
+        return f"\u201c{flat}\u201d"
+    return f"\u201c{flat[:QUOTED_CHARS].rsplit(' ', 1)[0]} \u2026\u201d"
+
+
 def _pieces(text: str) -> list[str]:
     """A text cut into paragraph pieces whose concatenation is the text."""
     parts = re.split(r"(?<=\n\n)", text)
@@ -356,6 +367,8 @@ def respond_stream(
                 answer = answer.later()
         notices += answer.notices
         heading = f"### {t(lang, 'answer_heading')}\n\n" if body or len(plan.answers) > 1 else ""
+        if len(plan.answers) > 1 and answer.question:  # several answers: each says which question it answers
+            heading = f"### {t(lang, 'answer_heading')}: {_quoted(answer.question)}\n\n"
         yield heading
         text.append(heading)
         for piece in _answer_pieces(catalog, answer, lang, numbering, backend, retriever):

@@ -241,9 +241,29 @@ def after_why_not(text: str) -> str:
     match = _WHY_NOT.search(norm)
     rest = norm[match.end() :] if match else norm
     words = re.split(r"[?!.,;]", rest, maxsplit=1)[0].split()
-    stop = {"recommended", "recomendado", "empfohlen", "included", "listed", "the", "a", "an", "el", "la", "das", "der"}
-    kept = [w for w in words if w not in stop]
+    kept = [w for w in words if w not in _NOT_THE_NAME]
     return " ".join(kept[:3])
+
+
+_NOT_THE_NAME = frozenset(
+    ("recommended", "recomendado", "empfohlen", "included", "listed", "the", "a", "an", "el", "la", "das", "der")
+)
+# "why isn't X on my list?": where X would be, not part of it
+_ON_THE_LIST = re.compile(
+    r"\b(?:on|in|en|auf) (?:my|the|our|mi|la|nuestra|meiner|der|unserer) (?:list\w*|recommendation\w*)\b.*"
+)
+MAX_NAME_WORDS = 3
+
+
+def names_something(text: str) -> bool:
+    """True when the words after "why not" could be a name ("why not Pixtral?", "why isn't the new Mistral Large
+    on my list?"), not a clause ("¿por qué no valen en nuestro caso?": why don't they work for us)."""
+    norm = normalize(text)
+    match = _WHY_NOT.search(norm)
+    rest = norm[match.end() :] if match else norm
+    rest = _ON_THE_LIST.sub("", re.split(r"[?!.,;]", rest, maxsplit=1)[0])
+    words = [w for w in rest.split() if w not in _NOT_THE_NAME]
+    return len(words) <= MAX_NAME_WORDS
 
 
 @dataclass(frozen=True)
@@ -266,7 +286,9 @@ def classify(catalog: Catalog, text: str, *, names_a_row: bool = False) -> Follo
     terms = find_terms(text)
     if _WHAT_IF.search(norm):
         return FollowUp(WHAT_IF, models, terms, text)
-    if _WHY_NOT.search(norm) and (models or names_a_row or re.search(r"\b(?:why not|por que no|warum nicht)\b", norm)):
+    if _WHY_NOT.search(norm) and (
+        models or names_a_row or (re.search(r"\b(?:why not|por que no|warum nicht)\b", norm) and names_something(text))
+    ):
         return FollowUp(WHY_NOT, models, terms, text)
     if _USAGE.search(norm) and models:
         return FollowUp(USAGE, models, terms, text)

@@ -242,6 +242,7 @@ def named_terms(question: str, lang: str) -> list[str]:
             parts = token.split("-")
             if len(parts) > 1 and all(normalize(p) in _GENERIC_NAMES or p.islower() for p in parts):
                 continue  # "API-only", "LLM-based": a generic word with an ordinary one names nothing
+            token = _KIND_OF.sub("", token)  # "Reflexion-style prompts" names Reflexion
             acronym = len(letters) >= 2 and all(c.isupper() for c in letters)
             with_digits = any(c.isdigit() for c in token)
             capitalised = i > 0 and token[0].isupper() and lang != "de"
@@ -254,6 +255,8 @@ def named_terms(question: str, lang: str) -> list[str]:
     return out
 
 
+# a suffix that makes a name into a kind ("Reflexion-style", "GPT-like", "BERT-based")
+_KIND_OF = re.compile(r"(?<=\w)-(?:style|like|type|based|esque|inspired|driven|ish)$", re.IGNORECASE)
 _SIZE = re.compile(r"\d+(?:[.,]\d+)?(?:x\d+)?[bm]", re.IGNORECASE)  # a parameter count: "70b", "8x22B", "1.5b"
 _NUMBERED_PARTS = frozenset(
     ("version", "release", "update", "table", "figure", "section", "chapter", "step", "stage", "page", "appendix")
@@ -464,9 +467,7 @@ def select_excerpts(
         Excerpt(n, passages[i], tuple(candidates[j][1] for j in sorted(chosen[i])), max(scores[j] for j in chosen[i]))
         for n, i in enumerate(order, start=1)
     ]
-    covered = all(
-        _covered(term, passages) for term in named_terms(question, lang) if not _describes_a_document(term, question)
-    )
+    covered = _names_covered(question, lang, passages)
     # a measure or a count the question asks for must be stated by a sentence that matches the question:
     # passages about the right study that never give the figure asked do not answer it
     relevant = [texts[j] for j in ranked if scores[j] + lift[j] >= threshold or j in forced]  # each part's best too
@@ -474,6 +475,23 @@ def select_excerpts(
     if not covered or missing or best < threshold:
         return excerpts, NOT_RELEVANT
     return excerpts, STRONG if best >= threshold + STRONG_MARGIN else WEAK
+
+
+def _names_covered(question: str, lang: str, passages: Sequence[Passage]) -> bool:
+    """True when the passages name what the question names: every name of the sentences that ask, and one at
+    least of those the statements around them name ("The review talks about Reflexion-style prompting with
+    GPT-4. What does it say about cost?" is answered by a passage on Reflexion's cost that names no GPT-4)."""
+    sentences = [s for s in re.split(r"(?<=[.!?\uff1f])\s+|\n", question.strip()) if s.strip()]
+    asking = [s for s in sentences if "?" in s or "\uff1f" in s] or sentences[-1:]
+    around = [s for s in sentences if s not in asking]
+
+    def wanted(text: str) -> list[str]:
+        return [term for term in named_terms(text, lang) if not _describes_a_document(term, question)]
+
+    context_terms = wanted(" ".join(around))
+    return all(_covered(term, passages) for term in wanted(" ".join(asking))) and (
+        not context_terms or any(_covered(term, passages) for term in context_terms)
+    )
 
 
 def build_messages(question: str, excerpts: Sequence[Excerpt], lang: str) -> list[dict[str, str]]:

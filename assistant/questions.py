@@ -45,7 +45,10 @@ ASPECTS: dict[str, re.Pattern[str]] = {
         r"\b(?:cost\w*|price\w*|pricing|charge[sd]?|fees?|buy\w*|purchas\w*|rent\w*|dollars?|usd|euros?|expensive|cheap\w*|"
         r"bills?|billed|invoices?|spend|spending|"
         r"cuest\w*|cost\w*|precio\w*|compra\w*|alquil\w*|factura\w*|kost\w*|preis\w*|kauf\w*|miet\w*|teuer|"
-        r"rechnung\w*)\b|\$"
+        r"rechnung\w*|"
+        # French, Italian, Portuguese, Dutch, Polish ("ça coûterait combien si on louait ...")
+        r"prix|cout\w*|achet\w*|lou(?:er|e|es|ons|ait|ais|aient|ions|ant|erait|erions)|prezz\w*|noleggi\w*|affitt\w*|"
+        r"acquist\w*|preco\w*|custo\w*|custa\w*|alug\w*|prijs\w*|prijzen|huur\w*|huren|kopen|koszt\w*|cen[aeyi])\b|\$"
     ),
     "power": re.compile(
         r"\b(?:power|watts?|energy|electricity|tdp|consum(?!er)\w*|energia|potencia|strom\w*|leistung)\b"
@@ -220,6 +223,15 @@ _DEFINITION = re.compile(
 _HOW_MANY_MODELS = re.compile(
     r"\b(?:how many (?:\w+ )?(?:models|options|llms|matches)|cuantos (?:\w+ )?(?:modelos|opciones)|"
     r"wie ?viele (?:\w+ )?(?:modelle|optionen))\b"
+)
+# "which models were left out for being API-only?": the models the user's answers keep off the list
+_LEFT_OUT = re.compile(
+    r"\b(?:left out|left off|excluded|ruled out|filtered out|dropped|(?:se )?quedar\w* fuera|fuera de (?:la|mi) lista|"
+    r"excluid\w*|descartad\w*|ausgeschlossen|rausgefallen|herausgefallen|weggefallen|exclus\w*|esclus\w*|"
+    r"uitgesloten)\b"
+)
+_WHICH_MODELS = re.compile(
+    r"\b(?:which|what|cuales?|que|welche\w*|quel\w*|qual[ie]?|quais|welke|models?|modelos?|modell[ei]?|modeles)\b"
 )
 _WHICH_OF_THESE = re.compile(
     r"\b(?:which (?:of (?:these|them|those)|ones?|models?)|cuales (?:de (?:estos|ellos))?|"
@@ -614,6 +626,8 @@ def _routed(
         return Question(text, CATALOG, "stage", terms=(stage.group(1),))
     if model is None and rec is not None and _HOW_MANY_MODELS.search(norm):
         return Question(text, RULES, "count")
+    if model is None and rec is not None and _LEFT_OUT.search(norm) and _WHICH_MODELS.search(norm):
+        return Question(text, RULES, "left_out")
     if (
         model is None
         and rec is not None

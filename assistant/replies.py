@@ -27,7 +27,7 @@ from assistant.questionnaire import DEPLOY_LOCAL, STAGE_IDS, columns_for, stage_
 from assistant.recommendation import Exclusion, ModelResult, PhaseResources, Recommendation
 from assistant.render import money
 from assistant.resources import model_resources
-from assistant.rules import access_block, architecture_type, column_allowed
+from assistant.rules import access_block, architecture_type, column_allowed, recommend
 from assistant.sanitize import safe_url
 from assistant.sizing import HOURS_PER_MONTH, Prices, SizingRequest, monthly_cost
 from assistant.sizing_facts import GpuType
@@ -561,6 +561,25 @@ def own_hardware_text(lang: str, rec: Recommendation) -> str:
     if not open_models:
         return t(lang, "own_hw_none", total=len(shown))
     return t(lang, "own_hw", total=len(shown), n=len(open_models), models=_names(open_models))
+
+
+def left_out_text(lang: str, catalog: Catalog, rec: Recommendation) -> str:
+    """Every model that covers the user's tasks but that their answers keep off the list, with the reason: the
+    online-only ones (run again with data shared in the cloud), then the restricted and modality ones the
+    recommendation names."""
+    listed = {m.id for m in (*rec.matches, *rec.partial_matches)}
+    lifted = {**rec.answers, "data_sharing": True, DEPLOY_LOCAL: False}
+    lines: dict[str, str] = {}
+    for m in recommend(catalog, rec.stage, lifted).matches:
+        model = catalog.model(m.id)
+        reason = access_block(model, rec.answers) if model is not None and m.id not in listed else None
+        if reason is not None:
+            lines[m.id] = f"- {m.label}: {exclusion_reason(lang, reason, rec.answers)}"
+    for e in rec.excluded:
+        lines.setdefault(e.id, _exclusion_line(lang, e, rec.answers))
+    if not lines:
+        return t(lang, "left_out_none")
+    return t(lang, "left_out", n=len(lines)) + "\n" + "\n".join(lines.values())
 
 
 def tool_text(lang: str, catalog: Catalog) -> str:

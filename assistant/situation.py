@@ -346,7 +346,9 @@ _AT_ONCE = (
     r"gleichzeitig|parallel|zur\s+gleichen\s+zeit|"
     r"a\s+la\s+vez|al\s+mismo\s+tiempo|simultáneamente|simultáne[oa]s|"
     r"simultan[ée]s?|simultanément|en\s+même\s+temps|contemporanei|contemporaneamente|simultâne[oa]s|"
-    r"ao\s+mesmo\s+tempo|tegelijk(?:ertijd)?)"
+    r"ao\s+mesmo\s+tempo|tegelijk(?:ertijd)?|"
+    # Polish, Swedish, Danish/Norwegian, Czech, Russian, Turkish ("6 pielęgniarek jednocześnie")
+    r"jednocze[sś]nie|r[oó]wnocze[sś]nie|samtidigt?|sou[cč]asn[eě]|одновременно|ayn[\u0131i]\s+anda)"
 )
 _CONCURRENT_BEFORE = (
     r"(?:concurrent|simultaneous|gleichzeitige[n]?|simultáne[oa]s|simultan[ée]s?|contemporanei|gelijktijdige)"
@@ -380,8 +382,13 @@ _LENGTH_APART = re.compile(
 )
 # a character of the same sentence: no sentence end or clause break, but a dot inside a name ("llama.cpp")
 _SAME_SENTENCE = r"(?:[^.;,\n]|\.(?=\w))"
-_CONTEXT_WORD = r"(?:context(?:\s+(?:window|length))?|kontext(?:länge|fenster)?|contexto|ventana\s+de\s+contexto)"
-_TOKENS = r"(?:tokens?)"
+# context, contexte, contesto, contexto, Kontext, kontekst(em) ...: the word and its inflections
+_CONTEXT_WORD = (
+    r"(?:(?:context[eo]?s?|kontext\w{0,7}|kontekst\w{0,3}|contest[oi]|контекст\w{0,3})(?:\s+(?:window|length))?|"
+    r"ventana\s+de\s+contexto)"
+)
+# "tokens", and the word's inflections in other languages ("tokenów", "tokeny", "токенов")
+_TOKENS = r"(?:tokens?|token(?:ów|ow|y|ach|en|ak)|токен\w{0,3})"
 
 _PERIOD_DAYS = {"day": 1, "tag": 1, "día": 1, "dia": 1, "week": 7, "woche": 7, "semana": 7}
 
@@ -399,8 +406,9 @@ _USER_HINTS = (
     "people", "colleague", "ärzt", "pflegekräfte", "kolleg", "person", "médic", "clínic", "enfermer", "radiólog",
     "at once", "same time", "concurren", "simultan", "in parallel", "gleichzeitig", "a la vez", "mismo tiempo",
     "utilisat", "utent", "gebruiker", "même temps", "mesmo tempo", "contempora", "tegelijk",
+    "jednocze", "równocze", "rownocze", "samtidig", "současn", "soucasn", "одновременно", "ayn\u0131 anda", "ayni anda",
 )  # fmt: skip
-_CONTEXT_HINTS = ("context", "kontext", "token")
+_CONTEXT_HINTS = ("context", "kontext", "kontekst", "contest", "token", "контекст", "токен")
 _DOCS_HINTS = (
     "letter", "report", "note", "summar", "request", "quer", "question", "document", "brief", "bericht", "befund",
     "anfrage", "dokument", "zusammenfassung", "carta", "informe", "nota", "consulta", "solicitud", "resúmen",

@@ -75,6 +75,9 @@ def test_words_that_look_like_gpus_are_not_gpus() -> None:
         # trying the API: "midwives" is no word of work the readers knew
         ("Llama 2 7B at 4-bit for 5 midwives at once", 5),
         ("8 residents at the same time", 8),
+        # follow-ups holdout 24: Polish; and Russian
+        ("dla 6 pielęgniarek jednocześnie, każda z kontekstem 2 048 tokenów", 6),
+        ("10 врачей одновременно", 10),
     ],
 )
 def test_concurrent_users(text: str, users: int) -> None:
@@ -104,6 +107,10 @@ def test_a_headcount_is_not_concurrency() -> None:
         # follow-ups holdout 22: the length of a session
         ("how many simultaneous sessions of 4,096 tokens would fit?", 4_096),
         ("¿cuántas sesiones simultáneas de 4.096 tokens cabrían?", 4_096),
+        # follow-ups holdout 24: the word's inflections, a space between thousands
+        ("dla 6 pielęgniarek jednocześnie, każda z kontekstem 2 048 tokenów", 2_048),
+        ("un contexte de 8 192 tokens", 8_192),
+        ("контекст 8192 токенов", 8_192),
     ],
 )
 def test_context(text: str, tokens: int) -> None:

@@ -985,6 +985,8 @@ def test_a_restricted_models_reason_names_its_access_label(catalog: Catalog) -> 
 def test_a_generic_word_joined_to_an_ordinary_one_names_nothing() -> None:
     assert named_terms("How many end up as API-only after the corrections?", "en") == []
     assert named_terms("Is Med-PaLM LLM-based, like GPT-4?", "en") == ["Med-PaLM", "GPT-4"]
+    # a suffix that makes a name into a kind: the passages name Reflexion, not "Reflexion-style"
+    assert named_terms("We'd use Reflexion-style prompts. What does that cost?", "en") == ["Reflexion"]
 
 
 def test_a_version_written_apart_from_its_name_is_part_of_the_name(catalog: Catalog) -> None:
@@ -1804,3 +1806,37 @@ def test_a_what_if_that_asks_an_amount_of_it_goes_on_from_the_question_before(ca
     reply = respond(catalog, [*messages, user(first), assistant(sized.text), user(then)])
     assert "full fine-tuning (every weight): about 149.49 GB" in reply.text
     assert "does not fit, 149.49 GB needed" in reply.text  # the training is what must fit, not the serving
+
+
+def test_several_answers_each_name_the_question_they_answer(catalog: Catalog) -> None:
+    reply = ask(catalog, "why isn't gpt-4 on the list, and how many watts would the first model draw?")
+    headings = [line for line in reply.text.splitlines() if line.startswith("### Answer")]
+    assert len(headings) == 2
+    assert "gpt-4" in headings[0] and "watts" in headings[1]  # each quotes the part it answers
+
+
+def test_which_models_were_left_out_lists_every_model_the_answers_keep_off_the_list(catalog: Catalog) -> None:
+    for question in ("Which models were left out because they are API-only?", "¿Cuáles se quedaron fuera?"):
+        reply = ask(catalog, question)
+        rec = reply.recommendation
+        assert rec is not None and reply.answer is not None and reply.answer["source"] == "rules", question
+        listed = {m.label for m in rec.matches}
+        lines = [line for line in reply.text.splitlines() if line.startswith("- ")]
+        assert any(line.startswith("- GPT-4:") for line in lines), question
+        assert not any(line[2:].split(":")[0] in listed for line in lines)  # none of them is on the list
+
+
+def test_a_sizing_question_naming_a_size_the_top_model_lacks_is_not_sized_as_the_top_model(catalog: Catalog) -> None:
+    reply = ask(catalog, "The review also lists that big Pixtral model. The 124B one: how much GPU memory at 4 bit?")
+    rec = reply.recommendation
+    assert rec is not None
+    top = catalog.model(rec.matches[0].id)
+    assert top is not None and f"for {top.label}" not in reply.text and f"{top.label} in " not in reply.text
+    assert reply.answer is not None and reply.answer["source"] != "sizing"
+
+
+def test_a_price_asked_in_french_with_renting_named_gets_the_rental_price(catalog: Catalog) -> None:
+    question = "BART 406M est dans ma liste. Si on louait le GPU de son fine-tuning, ça coûterait combien de l'heure ?"
+    read = read_question(catalog, question, None)
+    assert read.source == CATALOG and read.aspect == "price"
+    assert "/h to rent" in ask(catalog, question).text  # local answers, but renting asked: both prices

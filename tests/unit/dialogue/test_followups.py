@@ -183,3 +183,17 @@ def test_a_first_message_phrased_as_what_if_is_read_as_a_description(catalog: Ca
 def test_a_bare_what_if_does_not_crash(catalog: Catalog) -> None:
     _, reply = after_recommendation(catalog, "What if?")
     assert "could not tell which answer" in reply.text
+
+
+def test_why_not_followed_by_a_clause_is_not_a_model_name(catalog: Catalog) -> None:
+    # "why don't they work in our case?" asks about the models already named, not about one called "valen ..."
+    assert classify(catalog, "¿Por qué no valen en nuestro caso?") is None
+    for text in ("Why not Pixtral?", "Why not the new Mistral Large?", "¿Por qué no Gemini?"):
+        found = classify(catalog, text)
+        assert found is not None and found.kind == WHY_NOT, text
+
+
+def test_a_german_what_if_with_two_changes_applies_both(catalog: Catalog) -> None:
+    # found trying the API: the subjunctive "teilen dürften" was not read, so only the cloud was applied
+    _, reply = after_recommendation(catalog, "Und wenn wir die Daten teilen dürften und in die Cloud gingen?")
+    assert "Hinzu kommen:" in reply.text and "GPT-4" in reply.text.split("Hinzu kommen:")[1].splitlines()[0]
