@@ -103,6 +103,11 @@ _FIRST_PERSON = re.compile(
 _MODEL_NAME_SHAPE = re.compile(
     r"\b[A-Za-z]*[a-z][A-Z][A-Za-z0-9-]*|\b(?![A-Z]\d{1,4}[A-Z]?\b)[A-Z][A-Za-z]*-?\d+[A-Za-z0-9-]*"
 )
+# "as far as I know", "I think": the speaker hedging a claim about a model, not saying what they need
+_HEDGE = re.compile(
+    r"\b(?:as far as (?:i|we) (?:know|can tell|understand)|(?:i|we) (?:think|believe|guess|heard|read|suppose|assume)"
+    r"(?: that)?|if i(?:'?m| am) not mistaken|if i remember (?:right|rightly|correctly))\b"
+)
 _MODAL = re.compile(
     r"\b(?:should|must|need\w*|has to|have to|will|would|shall|want\w*|debe\w*|deberia\w*|tiene que|quier\w*|"
     r"necesit\w*|soll\w*|muss\w*|brauch\w*|wollen)\b"
@@ -311,7 +316,7 @@ def could_be_a_question(text: str) -> bool:
 def remarks_on_the_literature(sentence: str) -> bool:
     """True for a remark about the studies or the models rather than one's own need ("GPT-4 was the most used
     model in that review"): it names them, says nothing of "we" or "our", and asks for nothing ("should")."""
-    norm = normalize(sentence)
+    norm = _HEDGE.sub(" ", normalize(sentence))  # "as far as I know it's open source" says nothing of a need
     if _FIRST_PERSON.search(norm) or _MODAL.search(norm) or _SITUATION_WORD.search(norm):
         return False  # "Llama 3.1 70B, 20 concurrent users, 8k tokens each": the user's own situation
     # "O ClinicalBERT aparece na previsao de DRG na fase de alta.": a model named in any language

@@ -1779,6 +1779,8 @@ def test_a_rental_price_asked_by_someone_who_runs_locally_is_given(catalog: Cata
         # follow-ups holdout 23: read as a need ("prediction: yes") and the table came back changed
         "O ClinicalBERT aparece na previsão de DRG na fase de alta. Qual foi a acurácia dele nessa tarefa?",
         "ClinicalBERT figure dans la prédiction des GRD. Quelle était sa précision ?",
+        # follow-ups holdout 24: "as far as I know" had made the remark the user's own words
+        "ClinicalBERT was also used for DRG prediction, and as far as I know it's open. So why isn't it on my list?",
     ],
 )
 def test_a_remark_about_a_model_beside_a_question_is_not_read_as_a_need(catalog: Catalog, turn: str) -> None:
