@@ -1829,7 +1829,7 @@ def test_which_models_were_left_out_lists_every_model_the_answers_keep_off_the_l
 
 
 def test_a_sizing_question_naming_a_size_the_top_model_lacks_is_not_sized_as_the_top_model(catalog: Catalog) -> None:
-    reply = ask(catalog, "the review's table also has a huge pixtral model. 124B version: how much gpu memory at 4 bit?")
+    reply = ask(catalog, "the review's table also has a huge pixtral model. 124B version: how much gpu memory at 4bit?")
     rec = reply.recommendation
     assert rec is not None
     top = catalog.model(rec.matches[0].id)
