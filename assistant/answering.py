@@ -242,6 +242,8 @@ def plan_answer(
         return AnswerPlan(RULES, "my_stage", question.text, text=t(lang, "my_stage", stage=rec.stage,
                                                                    title=stage_title(lang, rec.stage)))  # fmt: skip
     if question.kind == "left_out" and rec is not None:
+        if rec.status == "need_more_info":  # no list yet, so nothing was left off it
+            return AnswerPlan(RULES, "left_out", question.text, text=t(lang, "why_not_no_rec"))
         return AnswerPlan(RULES, "left_out", question.text, text=left_out_text(lang, catalog, rec))
     if question.kind == "own_hardware" and rec is not None:
         return AnswerPlan(RULES, "own_hardware", question.text, text=own_hardware_text(lang, rec))

@@ -387,7 +387,11 @@ _SPEED = re.compile(
     r"\b(?:latenc\w*|speed|fast\w*|throughput|tokens? (?:per|a) second|tokens?/s|milliseconds?|"
     r"velocidad|rapid\w*|geschwindigkeit|schnell\w*)\b"
 )
-_MONTHLY = re.compile(r"\b(?:per month|a month|monthly|por mes|al mes|mensual\w*|pro monat|im monat|monatlich\w*)\b")
+_MONTHLY = re.compile(
+    r"\b(?:per month|a month|monthly|por mes|al mes|mensual\w*|pro monat|im monat|monatlich\w*|"
+    # French, Italian, Portuguese, Dutch ("combien par mois", "al mese", "por mês", "per maand")
+    r"par mois|mensuel\w*|al mese|mensil\w*|per maand|maandelijks)\b"
+)
 
 
 def asks_per_month(text: str) -> bool:

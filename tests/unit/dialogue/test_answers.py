@@ -29,7 +29,7 @@ from assistant.grounded import (
 )
 from assistant.message import could_be_a_question, parse_message
 from assistant.questionnaire import question_ids
-from assistant.questions import ASPECTS, CATALOG, LITERATURE, RULES, SIZING, read_question
+from assistant.questions import ASPECTS, CATALOG, LITERATURE, RULES, SIZING, asks_per_month, read_question
 from assistant.replies import model_facts_text, why_not_text
 from assistant.rules import recommend
 from tests.unit.dialogue.fakes import FakeBackend, FakeRetriever, assistant, passage, user
@@ -1842,3 +1842,16 @@ def test_a_price_asked_in_french_with_renting_named_gets_the_rental_price(catalo
     read = read_question(catalog, question, None)
     assert read.source == CATALOG and read.aspect == "price"
     assert "/h to rent" in ask(catalog, question).text  # local answers, but renting asked: both prices
+
+
+def test_which_models_were_left_out_before_any_list_says_there_is_none_yet(catalog: Catalog) -> None:
+    # trying the CLI: asked before any task was named, it said no model had been left off "your list"
+    messages = [user("GP practice here; text in and out, and the cloud is fine."), user("which ones got left out?")]
+    reply = respond(catalog, messages)
+    assert "There is no recommendation yet" in reply.text and "every such model is on your list" not in reply.text
+
+
+def test_a_monthly_price_asked_in_french_is_per_month(catalog: Catalog) -> None:
+    # trying the CLI: "combien par mois" got the card's purchase price only
+    assert asks_per_month("si on louait un A100, combien par mois ?")
+    assert "per month" in ask(catalog, "si on louait un A100 pour le premier modèle, combien par mois ?").text
