@@ -28,7 +28,16 @@ from assistant.lexicon import normalize
 from assistant.llm import ChatBackend
 from assistant.passages import retrieve, search
 from assistant.questionnaire import GLOSSARY, parse_stage, question_ids
-from assistant.questions import ASPECTS, CATALOG, RULES, SIZING, Question, asks_per_month, read_question
+from assistant.questions import (
+    ASPECTS,
+    CATALOG,
+    RULES,
+    SIZING,
+    Question,
+    asks_per_month,
+    points_at_the_list,
+    read_question,
+)
 from assistant.replies import (
     best_count_text,
     can_write_text,
@@ -269,6 +278,9 @@ def plan_answer(
             )
         return _about_model(catalog, question, question.model, state, lang, retriever)
     model = None if question.sizing_model else question.model or _top(catalog, state, question)
+    if question.source == SIZING and model is None and not question.sizing_model and points_at_the_list(question.text):
+        # "the first model" of a list that holds none (every model covering the task is API-only): say so
+        return AnswerPlan(SIZING, "sizing", question.text, text=t(lang, "sizing_no_list", example="Llama 3 8B"))
     if question.source == SIZING and catalog.sizing_facts is not None and (model or question.sizing_model):
         rec = state.recommendation
         example = rec.matches[0].label if rec and rec.matches else "Llama 3 8B"

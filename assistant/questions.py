@@ -134,6 +134,12 @@ _NUMBERED_ROW = re.compile(
 )
 
 
+def points_at_the_list(text: str) -> bool:
+    """True when a question points at a model of the recommendation by its place ("the first model", "row 2")."""
+    norm = normalize(text)
+    return bool(_row_pointed_at(norm) or _TOP_MODEL.search(norm))
+
+
 def _row_pointed_at(norm: str) -> re.Match[str] | None:
     """The ordinal or the number of the recommendation's row that a question points at."""
     return _NTH_MODEL.search(norm) or _NUMBERED_ROW.search(norm)
@@ -226,7 +232,9 @@ _HOW_MANY_MODELS = re.compile(
 )
 # "which models were left out for being API-only?": the models the user's answers keep off the list
 _LEFT_OUT = re.compile(
-    r"\b(?:left out|left off|excluded|ruled out|filtered out|dropped|(?:se )?quedar\w* fuera|fuera de (?:la|mi) lista|"
+    r"\b(?:left out|left off|excluded|ruled out|filtered out|dropped|"
+    r"(?:did ?n.?t|did not|do ?n.?t) make (?:the|it onto the) (?:cut|list)|kept (?:them|it) (?:out|off)|"
+    r"(?:se )?quedar\w* fuera|fuera de (?:la|mi) lista|"
     r"excluid\w*|descartad\w*|ausgeschlossen|rausgefallen|herausgefallen|weggefallen|exclus\w*|esclus\w*|"
     r"uitgesloten)\b"
 )

@@ -851,3 +851,9 @@ def test_a_need_written_with_question_marks_still_names_its_task() -> None:
     text = "resident in an outpatient clinic, need smth that reads the history in our notes and writes a plan?? text."
     found = extract(text, backend=_CitesTheWrongClause())  # type: ignore[arg-type]
     assert found.stage == "III" and found.answers.get("decision_text_generation") is True
+
+
+def test_a_correction_after_wait_sorry_lets_the_data_go_to_a_cloud_host() -> None:
+    # trying the API: "wait, sorry" was no correction marker, and a cloud host was no recipient of the data
+    text = "Pseudonymised, but it must stay on our servers - wait, sorry, it's fine for it to go to our cloud host."
+    assert dict(extract(text, backend=None).answers) == {"data_sharing": True, "deploy_local": False}

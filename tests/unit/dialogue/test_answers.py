@@ -1855,3 +1855,23 @@ def test_a_monthly_price_asked_in_french_is_per_month(catalog: Catalog) -> None:
     # trying the CLI: "combien par mois" got the card's purchase price only
     assert asks_per_month("si on louait un A100, combien par mois ?")
     assert "per month" in ask(catalog, "si on louait un A100 pour le premier modèle, combien par mois ?").text
+
+
+def test_the_first_model_of_a_list_that_holds_none_is_not_sized_from_the_literature(catalog: Catalog) -> None:
+    # trying the API: sending children to a clinic from typed triage notes, data kept in, run in the cloud: only
+    # API-only models cover it, so the list is empty and "the first model" is none
+    need = (
+        "Paediatric ED: the model reads the triage nurse's typed notes and suggests which specialty clinic to book. "
+        "Only text. The data must not be shared, and we'd run it in the cloud."
+    )
+    first = respond(catalog, [user(need)])
+    assert first.recommendation is not None and not first.recommendation.matches
+    assert not first.recommendation.partial_matches
+    question = "How much GPU memory would the first model need for 8 nurses at the same time?"
+    reply = respond(catalog, [user(need), assistant(first.text), user(question)])
+    assert "holds no model to size" in reply.text and "From the indexed literature" not in reply.text
+
+
+def test_which_models_did_not_make_the_cut_is_the_left_out_question(catalog: Catalog) -> None:
+    reply = ask(catalog, "Which models didn't make the cut, and what kept them out?")
+    assert reply.answer is not None and reply.answer["source"] == "rules" and "- GPT-4:" in reply.text
