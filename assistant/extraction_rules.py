@@ -446,29 +446,36 @@ def _after_corrections(
     return hits
 
 
-MAX_WORDS_TO_CORRECTION = 3  # "discharge letters - hmm, no, actually": the correction right after the task
+_A_DETAIL = re.compile(
+    r"\W*(?:during|in|at|on|for|with|from|before|after|by|via|through|durante|en|con|para|antes|despues|"
+    r"wahrend|im|am|bei|mit|fur|vor|nach|uber)\b"
+)
 
 
 def _tasks_taken_back(norm: str, found: list[tuple[int, int, str, bool]]) -> set[str]:
-    """The task a correction marker right after it takes back, when another task is wanted after the marker
-    ("write discharge letters - hmm, no, actually the doctors do those fine. What we need is ... answers
-    patients' questions"). A marker further on corrects a detail ("when they book - no, sorry, during the
-    consultation"), not the task; and a task said again after the marker stays."""
+    """The task a correction marker in its sentence takes back, when the marker's own clause states nothing and
+    another task is wanted after it ("write discharge letters - hmm, no, actually the doctors do those fine.
+    What we need is ... answers patients' questions"). A marker whose clause says something corrects that
+    ("Vertex AI - correction: it can't go to Google"), and one followed by a phrase corrects that phrase ("when
+    they book - no, sorry, during the consultation"), not the task; a task said again after the marker stays."""
     taken: set[str] = set()
     for marker in CORRECTIONS.finditer(norm):
         wanted_after = {q for s, _e, q, v in found if s >= marker.end() and v and q not in GENERAL_QUESTIONS}
-        if not wanted_after:
+        clause_end = next((m.start() for m in re.finditer(r"[.!?;]", norm[marker.end() :])), len(norm) - marker.end())
+        says_something = any(marker.end() <= s < marker.end() + clause_end for s, _e, _q, _v in found)
+        # "when they book - no, sorry, during the consultation": a phrase put in place of another one
+        replaces_a_detail = bool(_A_DETAIL.match(norm, marker.end()))
+        if not wanted_after or says_something or replaces_a_detail:
             continue
-        right_before = {
+        in_its_sentence = {
             q
             for _s, e, q, v in found
             if e <= marker.start()
             and v
             and q not in GENERAL_QUESTIONS
-            and len(_words(norm[e : marker.start()])) <= MAX_WORDS_TO_CORRECTION
             and not re.search(r"[.!?;]", norm[e : marker.start()])
         }
-        taken |= right_before - wanted_after
+        taken |= in_its_sentence - wanted_after
     return taken
 
 

@@ -857,3 +857,20 @@ def test_a_correction_after_wait_sorry_lets_the_data_go_to_a_cloud_host() -> Non
     # trying the API: "wait, sorry" was no correction marker, and a cloud host was no recipient of the data
     text = "Pseudonymised, but it must stay on our servers - wait, sorry, it's fine for it to go to our cloud host."
     assert dict(extract(text, backend=None).answers) == {"data_sharing": True, "deploy_local": False}
+
+
+def test_a_correction_further_on_in_the_sentence_takes_back_the_task_but_not_for_a_detail() -> None:
+    # trying the page: the marker came five words after the task it took back
+    text = (
+        "I'd like it to draft our handover notes from the typed nursing entries - no, actually the handovers are "
+        "fine; what we need is a summary of each patient's stay so far for the consultant round. Text only."
+    )
+    found = extract(text, backend=None)
+    assert found.answers.get("clinical_record_summarization") is True
+    assert "surgery_nursing_text_generation" not in found.answers
+    # a phrase put in place of another corrects that phrase, not the task before it
+    detail = (
+        "Paediatric clinic: it should answer parents' questions about symptoms when they book - no, sorry, during "
+        "the consultation itself. And it should help me write up the treatment plan."
+    )
+    assert extract(detail, backend=None).answers.get("medical_qa") is True
