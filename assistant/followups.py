@@ -237,12 +237,16 @@ def asks_what_a_term_is(text: str, terms: tuple[str, ...]) -> bool:
 
 def after_why_not(text: str) -> str:
     """The words after "why not" (or its translation): what the user named, for an unknown model."""
+    kept = [w for w in _after_why_not(text).split() if w not in _NOT_THE_NAME]
+    return " ".join(kept[:3])
+
+
+def _after_why_not(text: str) -> str:
+    """The normalised words after "why not" up to the end of their clause."""
     norm = normalize(text)
     match = _WHY_NOT.search(norm)
     rest = norm[match.end() :] if match else norm
-    words = re.split(r"[?!.,;]", rest, maxsplit=1)[0].split()
-    kept = [w for w in words if w not in _NOT_THE_NAME]
-    return " ".join(kept[:3])
+    return re.split(r"[?!.,;]", rest, maxsplit=1)[0]
 
 
 _NOT_THE_NAME = frozenset(
@@ -258,11 +262,7 @@ MAX_NAME_WORDS = 3
 def names_something(text: str) -> bool:
     """True when the words after "why not" could be a name ("why not Pixtral?", "why isn't the new Mistral Large
     on my list?"), not a clause ("¿por qué no valen en nuestro caso?": why don't they work for us)."""
-    norm = normalize(text)
-    match = _WHY_NOT.search(norm)
-    rest = norm[match.end() :] if match else norm
-    rest = _ON_THE_LIST.sub("", re.split(r"[?!.,;]", rest, maxsplit=1)[0])
-    words = [w for w in rest.split() if w not in _NOT_THE_NAME]
+    words = [w for w in _ON_THE_LIST.sub("", _after_why_not(text)).split() if w not in _NOT_THE_NAME]
     return len(words) <= MAX_NAME_WORDS
 
 

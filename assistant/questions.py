@@ -48,7 +48,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
         r"rechnung\w*|"
         # French, Italian, Portuguese, Dutch, Polish ("ça coûterait combien si on louait ...")
         r"prix|cout\w*|achet\w*|lou(?:er|e|es|ons|ait|ais|aient|ions|ant|erait|erions)|prezz\w*|noleggi\w*|affitt\w*|"
-        r"acquist\w*|preco\w*|custo\w*|custa\w*|alug\w*|prijs\w*|prijzen|huur\w*|huren|kopen|koszt\w*|cen[aeyi])\b|\$"
+        r"acquist\w*|precos?|custos?|custa(?:ria|m|r)?|alug\w*|prijs\w*|prijzen|huur\w*|huren|kopen|koszt\w*|cen[aeyi])\b|\$"
     ),
     "power": re.compile(
         r"\b(?:power|watts?|energy|electricity|tdp|consum(?!er)\w*|energia|potencia|strom\w*|leistung)\b"
