@@ -79,7 +79,9 @@ SIZING_WORDS = re.compile(
     r"(?: \S+){0,10} (?:at (?:the same time|once)|simultaneously|concurrently|in parallel)|"
     # "and with 12 radiologists using it simultaneously?": a number of people at once
     r"\d+ (?:\w+ ){1,3}(?:at (?:the same time|once)|simultaneously|concurrently|in parallel)|"
-    r"fit|fits|run it on|serve|serving|memoria|usuarios|speicher|nutzer\w*|gleichzeitig|kv[- ]?cache|cach[eé] kv)\b"
+    r"fit|fits|run it on|serve|serving|memoria|usuarios|speicher|nutzer\w*|gleichzeitig|kv[- ]?cache|cach[eé] kv|"
+    # memory in French, Dutch and Polish ("mémoire", "geheugen", "ile pamięci")
+    r"memoire|geheugen|pamie\w*)\b"
 )
 # Fine-tuning a named model and what it needs: the calculator's fine-tuning memory.
 FINETUNE_NEEDS = re.compile(
@@ -90,8 +92,8 @@ _A_NUMBER = re.compile(r"\d")
 # "the top model", "the first one", "it" after a recommendation: the recommendation's first model.
 _TOP_MODEL = re.compile(
     r"\b(?:top|first|recommended|best|best-ranked|highest[- ]ranked|number one|leading|suggested|"
-    r"primer|recomendado|mejor|erste\w*|empfohlen\w*|beste\w*)\b(?:\s+\w+)?\s*"
-    r"(?:model|one|option|entry|setup|choice|pick|modelo|opcion|modell|wahl)\b"
+    r"primer|recomendado|mejor|erste\w*|empfohlen\w*|beste\w*|premier|primo|primeiro|eerste|pierwsz\w*)\b(?:\s+\w+)?\s*"
+    r"(?:model|one|option|entry|setup|choice|pick|modelo|opcion|modell|wahl|modele|modello|modelu?)\b"
 )
 # "the second model on that list", "el tercer modelo", "das zweite Modell", "the ninth on my list", "o setimo da
 # lista": the recommendation's n-th model (a table lists up to ten, and more on request).

@@ -1875,3 +1875,11 @@ def test_the_first_model_of_a_list_that_holds_none_is_not_sized_from_the_literat
 def test_which_models_did_not_make_the_cut_is_the_left_out_question(catalog: Catalog) -> None:
     reply = ask(catalog, "Which models didn't make the cut, and what kept them out?")
     assert reply.answer is not None and reply.answer["source"] == "rules" and "- GPT-4:" in reply.text
+
+
+def test_a_memory_question_about_the_first_model_in_polish_is_sized(catalog: Catalog) -> None:
+    # trying the API after a fresh make start: it went to the literature ("pamięci", "pierwszy model" unknown)
+    question = "Ile pamięci GPU potrzebuje pierwszy model dla 5 pielęgniarek jednocześnie, z kontekstem 8 192 tokenów?"
+    reply = ask(catalog, question)
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert "5 user(s) at once" in reply.text  # (the first model here is an encoder: its context is capped)
