@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from assistant.lexicon import (
     AFFIRMING,
     AFTER_DISCHARGE,
+    CAPABILITY_QUESTION,
     CLAUSE_SPLIT,
     CORRECTIONS,
     DOCUMENTS,
@@ -52,6 +53,7 @@ from assistant.lexicon import (
     UNCERTAIN_WORDS,
     VERB_NEGATORS,
     WANTS_A_MODEL,
+    WITHDRAWALS,
     YES_REPLY,
     TaskCue,
     normalize,
@@ -325,6 +327,21 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
     return _negation_carried_over_or(text.norm, hits)
 
 
+def _asked_for(text: _Text, hits: list[_TaskHit]) -> list[_TaskHit]:
+    """The task hits with those asked for in a question read as wanted, when no task is stated outright:
+    before any stage is known, asking which model is best at a task, or whether one could do it, asks for it
+    ("Which LLM is best at summarising radiology reports?", "could it draft them from the chart?")."""
+    if any(hit.value for hit in hits):
+        return hits
+    return [replace(h, value=True) if h.value is None and _asks_for_a_task(text, h.start) else h for h in hits]
+
+
+def _asks_for_a_task(text: _Text, pos: int) -> bool:
+    clause = text.clause(pos)
+    asks = clause.question or clause.asks_on
+    return asks and bool(CAPABILITY_QUESTION.search(text.norm[clause.start : clause.end]))
+
+
 # "or" and its kin in the languages the phrases cover: "not diagnose anything or suggest treatment" denies both
 _OR = re.compile(
     r"^[\s,]{0,3}(?:(?!but\b|aber\b|pero\b|mais\b|sondern\b|sino\b|ma\b|maar\b)\w{1,40}\s{1,3}){0,2}"
@@ -479,6 +496,31 @@ def _tasks_taken_back(norm: str, found: list[tuple[int, int, str, bool]]) -> set
     return taken
 
 
+_NAMING_WORDS = frozenset({"about", "the", "that", "this", "bit", "part", "one", "idea", "thing", "side", "request"})
+
+
+def _stems(text: str) -> set[str]:
+    """Content words, plural and possessive endings off: "the patient questions bit" -> {patient, question}."""
+    words = (w.removesuffix("'s").rstrip("'") for w in _TOKEN.findall(text.replace("s' ", "s ")))
+    return {w[:-1] if w.endswith("s") and len(w) > 4 else w for w in words if len(w) > 2 and w not in _NAMING_WORDS}
+
+
+def _tasks_dropped_by_name(norm: str, found: list[tuple[int, int, str, bool]]) -> set[str]:
+    """The earlier task a later phrase drops by naming it ("... and answer patients' questions. Actually,
+    forget the patient questions bit"): the one task whose words the named thing shares, unless said again."""
+    dropped: set[str] = set()
+    for named in WITHDRAWALS.finditer(norm):
+        words = _stems(named.group())
+        earlier = {
+            q for s, e, q, v in found
+            if e <= named.start() and v and q not in GENERAL_QUESTIONS and _stems(norm[s:e]) & words
+        }  # fmt: skip
+        again = {q for s, _e, q, v in found if s >= named.end() and v}
+        if len(earlier) == 1:
+            dropped |= earlier - again
+    return dropped
+
+
 def _text_both_ways(
     general: list[tuple[int, int, str, bool]], undirected: list[tuple[int, int]]
 ) -> list[tuple[int, int, str, bool]]:
@@ -534,6 +576,8 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
     general += implied
 
     tasks = _task_hits(turn)
+    if stage is None:
+        tasks = _asked_for(turn, tasks)
     task_stages = {next(iter(h.cue.targets)) for h in tasks if h.cue.specific and h.value}
     from_examinations = _diagnosis_from_examinations(turn.norm, tasks, general)
     if from_examinations:
@@ -576,7 +620,7 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
         answers[qid] = value  # the later phrase wins
         quotes[qid] = turn.norm[start:end]
         starts[qid] = start
-    withdrawn = _tasks_taken_back(turn.norm, found)
+    withdrawn = _tasks_taken_back(turn.norm, found) | _tasks_dropped_by_name(turn.norm, found)
     for qid in withdrawn:
         answers.pop(qid, None)
     first_marker = next((m.end() for m in CORRECTIONS.finditer(turn.norm)), None)

@@ -193,6 +193,7 @@ POST_NEGATIONS = _alternatives(_DATA["guards"]["post_negations"], "post_negation
 LABEL_VALUE_NO = _alternatives(_DATA["guards"]["label_value_no"], "label_value_no")
 NEGATED_LABEL = _alternatives(_DATA["guards"]["negated_label"], "negated_label")
 CORRECTIONS = _alternatives(_DATA["guards"]["corrections"], "corrections")
+WITHDRAWALS = _alternatives(_DATA["guards"]["withdrawals"], "withdrawals")
 AFFIRMING = _alternatives(_DATA["guards"]["affirming"], "affirming")
 NO_NEED = _alternatives(_DATA["guards"]["no_need"], "no_need")
 WISHING_IF = _alternatives(_DATA["guards"]["wishing_if"], "wishing_if")

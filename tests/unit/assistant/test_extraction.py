@@ -874,3 +874,91 @@ def test_a_correction_further_on_in_the_sentence_takes_back_the_task_but_not_for
         "the consultation itself. And it should help me write up the treatment plan."
     )
     assert extract(detail, backend=None).answers.get("medical_qa") is True
+
+
+def test_asking_which_model_is_best_at_a_task_asks_for_that_task() -> None:
+    # intake holdout 25: a bare question naming a task was read as no need at all
+    found = extract("Which LLM is currently best at summarising radiology reports?", backend=None)
+    assert found.stage == "II" and found.answers.get("radiology_report_summarization") is True
+    assert extract("Could a model draft the discharge letters?", backend=None).answers.get(
+        "discharge_text_generation"
+    ) is True
+
+
+def test_a_question_after_the_stage_is_known_or_beside_a_stated_task_adds_no_task() -> None:
+    asked = extract("Which model is best at summarising radiology reports?", stage="II", backend=None)
+    assert "radiology_report_summarization" not in asked.answers
+    both = extract("We need the discharge letters drafted. Could it also answer patients' questions?", backend=None)
+    assert both.answers.get("discharge_text_generation") is True and "medical_qa" not in both.answers
+    assert extract("Which department is best for this patient?", backend=None).answers == {}
+
+
+def test_a_cloud_said_to_be_unsuitable_is_a_local_deployment() -> None:
+    # intake holdout 25 (Russian, translated): "Clouds are not suitable; only local installations."
+    assert extract("Only text. Clouds are not suitable; only local installations.", backend=None).answers.get(
+        "deploy_local"
+    ) is True
+    assert extract("The cloud is not suitable for us.", backend=None).answers.get("deploy_local") is not False
+
+
+def test_a_correction_to_our_own_network_takes_back_the_vendor_cloud() -> None:
+    text = (
+        "We're evaluating a vendor that hosts everything in their cloud - actually no, the contract we ended up "
+        "signing says the model runs inside our own network. Task: route ED walk-ins to the right specialty."
+    )
+    found = extract(text, backend=None)
+    assert found.answers.get("deploy_local") is True and "data_sharing" not in found.answers
+    assert "deploy_local" not in extract("The data stays within our network.", backend=None).answers
+
+
+class _ReadsBothTasks:
+    """A model that keeps both tasks of the first sentence, the one dropped later included."""
+
+    name = "fake-model"
+
+    def complete(self, *args: object, **kwargs: object) -> str:
+        raise AssertionError("an English message needs no translation")
+
+    def complete_json(self, *args: object, **kwargs: object) -> dict[str, object]:
+        return {"text_in": None, "text_out": None, "share": None, "local": None,
+                "tasks": [["write_discharge_doc", True, 1], ["answer_after_discharge", True, 1]]}  # fmt: skip
+
+
+def test_a_task_dropped_later_by_its_name_is_read_by_neither_reader() -> None:
+    # intake holdout 25: "Actually, forget the patient questions bit" still left the questions wanted
+    text = (
+        "We want discharge summaries generated from the ward notes, and also answers to patients' questions once "
+        "they're home. Actually, forget the patient questions bit, the phone line covers that."
+    )
+    for backend in (None, _ReadsBothTasks()):
+        found = extract(text, backend=backend)  # type: ignore[arg-type]
+        assert found.answers.get("discharge_text_generation") is True, backend
+        assert "medical_qa" not in found.answers, backend
+    kept = extract("Draft discharge summaries. Forget the coding part. Answer patients' questions too.", backend=None)
+    assert kept.answers.get("medical_qa") is True
+
+
+def test_a_family_doctor_works_in_the_diagnosis_stage_like_a_gp() -> None:
+    # intake holdout 25: "médico de família" pointed at the discharge stage, unlike "GP"
+    text = "Sou médico de família. Quero um modelo para tirar dúvidas clínicas, mas não para fazer diagnóstico."
+    assert extract(text, backend=None).stage == "III"
+
+
+def test_findings_and_impression_name_a_reports_sections_not_a_summary() -> None:
+    # intake holdout 25: "a properly worded CT report (findings + impression)" was read as summarising reports
+    text = "Turn my typed findings into a properly worded CT report (findings + impression)."
+    assert "radiology_report_summarization" not in extract(text, backend=None).answers
+    wanted = extract("Write a short impression of each CT report for the referrer.", backend=None)
+    assert wanted.answers.get("radiology_report_summarization") is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We want a chatbot that explains the results of laboratory tests to patients.",  # holdout 25, translated
+        "We want an AI that explains their lab reports in plain language.",
+    ],
+)
+def test_explaining_examination_results_is_the_examinations_question_answering(text: str) -> None:
+    found = extract(text, backend=None)
+    assert found.stage == "II" and found.answers.get("examination_qa") is True
