@@ -78,6 +78,9 @@ _RENT_OR_BUY = re.compile(
     r"bought|purchas\w*|kauf\w*|compr\w*|achet\w*|acquist\w*)\b"
 )
 _ASKS_HOW_MUCH = re.compile(r"\b(?:how (?:many|much)|cuant[oa]s?|wie ?viele?|combien|quant[oaie]s?|hoeveel)\b")
+# what the rest of a message asks of a what-if in a sentence of its own ("What if we ran Mistral 7B for 10 users?
+# Total GPU memory, please."): an amount of memory
+_MEMORY_ASKED = re.compile(r"\b(?:memory|vram|speicher\w*|memoria|memoire|geheugen|pamie\w*|how (?:many|much))\b")
 CATALOG_SPARE = 10  # extra candidates, since the catalog's fact sheets may be left out
 
 
@@ -222,10 +225,12 @@ def _with_the_models_card(
     if card is None:
         return found
     more = search(retriever, query, DESCRIBED_K, lang, notices, max_per_doc=None)
-    have = {p.key for p in found}
-    sections = [p for p in more if p.doc_id == card.doc_id and p.key not in have]
-    at = found.index(card) + 1
-    return [*found[:at], *sections[: PER_DOCUMENT - 1], *found[at:]]
+    # the card's sections found anyway come first, also those found below the first ten (which would be cut off)
+    own = [*(p for p in found if p.doc_id == card.doc_id), *(p for p in more if p.doc_id == card.doc_id)]
+    sections = list({p.key: p for p in own}.values())[:PER_DOCUMENT]
+    others = [p for p in found if p.doc_id != card.doc_id]
+    at = sum(1 for p in found[: found.index(card)] if p.doc_id != card.doc_id)
+    return [*others[:at], *sections, *others[at:]]
 
 
 def plan_answer(
@@ -329,16 +334,25 @@ def hypothetical_answers(clause: str, stage: str, backend: ChatBackend | None) -
 
 
 def plan_what_if(
-    catalog: Catalog, clause: str, state: IntakeState, lang: str, backend: ChatBackend | None, previous: str = ""
+    catalog: Catalog,
+    clause: str,
+    state: IntakeState,
+    lang: str,
+    backend: ChatBackend | None,
+    previous: str = "",
+    message: str = "",
 ) -> AnswerPlan:
     """The recommendation as it would be with the supposed answers and situation (nothing changes for real);
-    ``previous``: the question before, which a what-if that asks an amount of "it" goes on from."""
+    ``previous``: the question before, which a what-if that asks an amount of "it" goes on from; ``message``:
+    the whole message, whose other sentences may say what the what-if asks ("Total GPU memory, please.")."""
     plan = AnswerPlan(RULES, "what_if", clause)
     rec = state.recommendation
     if rec is None or rec.status == "need_more_info" or state.stage is None:
         plan.text = t(lang, "what_if_no_rec")
         return plan
-    if (sized_model := _sized_in_the_clause(catalog, clause, state, lang, previous)) is not None:
+    rest = normalize(message).replace(normalize(clause), " ") if message else ""
+    asked = bool(_ASKS_HOW_MUCH.search(normalize(clause)) or _MEMORY_ASKED.search(rest))
+    if asked and (sized_model := _sized_in_the_clause(catalog, clause, state, lang, previous)) is not None:
         return sized_model
     supposed = hypothetical_answers(clause, state.stage, backend)
     changes = {q: v for q, v in supposed.items() if rec.answers.get(q) != v and q in question_ids(state.stage)}
@@ -367,10 +381,10 @@ def plan_what_if(
 def _sized_in_the_clause(
     catalog: Catalog, clause: str, state: IntakeState, lang: str, previous: str = ""
 ) -> AnswerPlan | None:
-    """The calculator's answer when the what-if itself asks an amount for a model it names ("if we ran Llama 2
-    70B in 8-bit for 20 nurses on A100 80GB cards, how many cards?") or the question before it named ("And if
-    we fine-tuned all of its weights, how much memory?"), rather than the top models' fit."""
-    if not _ASKS_HOW_MUCH.search(normalize(clause)) or catalog.sizing_facts is None:
+    """The calculator's answer when the what-if, which asks an amount, names a model ("if we ran Llama 2 70B in
+    8-bit for 20 nurses on A100 80GB cards, how many cards?") or the question before it named one ("And if we
+    fine-tuned all of its weights, how much memory?"), rather than the top models' fit."""
+    if catalog.sizing_facts is None:
         return None
     question = read_question(catalog, clause, state.recommendation, previous=previous)
     if question.source != SIZING or (question.model is None and question.sizing_model is None):

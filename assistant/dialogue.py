@@ -212,7 +212,8 @@ def _plan(
     answers = _distinct(answers)
     if parts.what_if is not None and not first_turn:  # a what-if needs a recommendation to compare with
         clause = parts.what_if
-        later = partial(plan_what_if, catalog, clause, state, lang, backend, questions[-1] if questions else prior)
+        before = questions[-1] if questions else prior
+        later = partial(plan_what_if, catalog, clause, state, lang, backend, before, own_words(last))
         answers.append(AnswerPlan(RULES, "what_if", clause, later=later))
     rec = state.recommendation
     pending = pending_questions(state)

@@ -57,6 +57,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
         # "open" alone only as what a model is ("is it open?"), not "a session open", "open questions"
         r"\b(?:open[- ]?(?:source|weights?)|open (?:model|licen[cs]e)|(?:is|are) (?:it|they|this|that|[\w.-]{1,40}) "
         r"(?:fully |really )?open\b|api|licen[cs]\w*|weights|download\w*|restricted|proprietary|"
+        r"(?:hosted|online) services?|(?:api|cloud)[- ]only|"
         r"abiert\w*|codigo abierto|licencia|offen\w*|lizenz\w*|herunterlad\w*)\b"
     ),
     "evidence": re.compile(
@@ -244,7 +245,9 @@ _WHICH_MODELS = re.compile(
     r"\b(?:which|what|cuales?|que|welche\w*|quel\w*|qual[ie]?|quais|welke|models?|modelos?|modell[ei]?|modeles)\b"
 )
 _WHICH_OF_THESE = re.compile(
-    r"\b(?:which (?:of (?:these|them|those)|ones?|models?)|cuales (?:de (?:estos|ellos))?|"
+    # "on my list, which entries are hosted services only?"
+    r"\b(?:which (?:of (?:these|them|those|my list|the list)|ones?|models?|entries|rows|items)|"
+    r"cuales (?:de (?:estos|ellos))?|"
     r"welche (?:davon|dieser|modelle))\b"
 )
 # What the studies reported, not what the calculator estimates ("how many GPUs did its pre-training take?").

@@ -555,12 +555,15 @@ def count_text(lang: str, rec: Recommendation) -> str:
 
 
 def own_hardware_text(lang: str, rec: Recommendation) -> str:
-    """Which of the recommended models can run on the user's own hardware (public weights)."""
+    """Which of the recommended models can run on the user's own hardware (public weights), and which only as
+    online services ("which entries are hosted services only?" asks the other half of the same split)."""
     shown = rec.matches or rec.partial_matches
     open_models = [m.label for m in shown if m.access == "Open"]
     if not open_models:
         return t(lang, "own_hw_none", total=len(shown))
-    return t(lang, "own_hw", total=len(shown), n=len(open_models), models=_names(open_models))
+    text = t(lang, "own_hw", total=len(shown), n=len(open_models), models=_names(open_models))
+    online = [m.label for m in shown if m.access == "API"]
+    return f"{text} {t(lang, 'own_hw_online', models=_names(online))}" if online else text
 
 
 def left_out_text(lang: str, catalog: Catalog, rec: Recommendation) -> str:

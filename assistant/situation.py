@@ -381,7 +381,8 @@ _LENGTH_APART = re.compile(
     re.IGNORECASE,
 )
 # a character of the same sentence: no sentence end or clause break, but a dot inside a name ("llama.cpp")
-_SAME_SENTENCE = r"(?:[^.;,\n]|\.(?=\w))"
+# a thousands comma ("an 8,192-token session") is no clause break
+_SAME_SENTENCE = r"(?:[^.;,\n]|\.(?=\w)|(?<=\d),(?=\d))"
 # context, contexte, contesto, contexto, Kontext, kontekst(em) ...: the word and its inflections
 _CONTEXT_WORD = (
     r"(?:(?:context[eo]?s?|kontext\w{0,7}|kontekst\w{0,3}|contest[oi]|контекст\w{0,3})(?:\s+(?:window|length))?|"
@@ -536,7 +537,7 @@ def _read_users(text: str) -> tuple[int, str] | None:
         rf"{_ABOUT}(?P<n>{NUMBER})\s+{_CONCURRENT_BEFORE}\s+(?:[\w-]+\s+){{1,2}}?(?:{_USER_NOUNS}|{_PEOPLE})\b",
         rf"{_ABOUT}(?P<n>{NUMBER})\s+{_PEOPLE}\b{_SAME_SENTENCE}{{0,70}}?\b{_AT_ONCE}",
         # any people named by their work ("6 pathologists use it at the same time"), when "at once" follows
-        rf"{_ABOUT}(?P<n>{NUMBER})\s+\w+(?:ists|ians|ors|ers)\b{_SAME_SENTENCE}{{0,70}}?\b{_AT_ONCE}",
+        rf"{_ABOUT}(?P<n>{NUMBER})\s+(?!{_THINGS}\b)\w+(?:ists|ians|ors|ers)\b{_SAME_SENTENCE}{{0,70}}?\b{_AT_ONCE}",
         # any word for them right before it ("5 midwives at once"), unless it names things, not people
         rf"{_ABOUT}(?P<n>{NUMBER})\s+(?!{_THINGS}\b)[^\W\d_]{{3,20}}\s+{_AT_ONCE}",
     )

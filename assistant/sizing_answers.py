@@ -111,6 +111,9 @@ def _lines(lang: str, doc: dict[str, Any], query: SizingQuery, *, reference: boo
         t(lang, "sizing_memory", weights=f"{doc['weights_gb']:g}", kv=f"{doc['kv_cache_gb']:g}",
           overhead=f"{doc['overhead_gb']:g}", total=f"{doc['total_gb']:g}"),
     ]  # fmt: skip
+    per_token = doc.get("kv_bytes_per_token")
+    if per_token:  # the figure people check a KV-cache total against ("2 x layers x KV heads x head dim x 2")
+        lines.append(t(lang, "sizing_kv_per_token", bytes=f"{per_token:,}", kib=f"{per_token / 1024:g}"))
     if query.context is not None and doc["context"] < query.context:
         lines.append(t(lang, "sizing_capped", context=f"{doc['context']:,}", asked=f"{query.context:,}"))
     gpu = doc.get("gpu")

@@ -78,6 +78,8 @@ def test_words_that_look_like_gpus_are_not_gpus() -> None:
         # follow-ups holdout 24: Polish; and Russian
         ("dla 6 pielęgniarek jednocześnie, każda z kontekstem 2 048 tokenów", 6),
         ("10 врачей одновременно", 10),
+        # follow-ups holdout 25: a thousands comma between the people and "at the same time"
+        ("let 10 radiologists each keep an 8,192-token session open at the same time", 10),
     ],
 )
 def test_concurrent_users(text: str, users: int) -> None:
@@ -88,6 +90,7 @@ def test_a_headcount_is_not_concurrency() -> None:
     assert read("200 clinicians work here").users is None
     assert read("we process 20 reports at once").users is None  # documents are not people
     assert read("we run 4 GPUs in parallel").users is None and read("10 scans at once").users is None
+    assert read("we process 300 letters at once").users is None  # "letters" ends like "workers"
 
 
 @pytest.mark.parametrize(

@@ -1680,6 +1680,39 @@ def test_a_what_if_that_asks_an_amount_for_a_model_it_names_is_sized_for_that_mo
     assert "what it takes to run the top models" in ask(catalog, "What if we had two A100 80GB cards?").text
 
 
+def test_a_what_if_whose_amount_is_asked_in_a_sentence_of_its_own_is_sized_for_the_model_it_names(
+    catalog: Catalog,
+) -> None:
+    # follow-ups holdout 25: "Total GPU memory, please." after the what-if got the top models' fit
+    reply = ask(
+        catalog,
+        "What if we swapped in Mistral 7B quantised to 4-bit AWQ and let 10 radiologists each keep an "
+        "8,192-token session open at the same time? Total GPU memory, please.",
+    )
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert "Mistral 7B in awq" in reply.text and "10 user(s) at once" in reply.text
+    assert "what it takes to run the top models" not in reply.text
+    # the bytes per token a KV-cache total is checked against (Mistral 7B: 2 x 32 layers x 8 x 128 x 2 bytes)
+    assert "KV cache per token of context: 131,072 bytes (128 KiB)" in reply.text
+
+
+def test_which_entries_of_the_list_are_online_services_only_is_answered_from_the_list(catalog: Catalog) -> None:
+    # follow-ups holdout 25: "which entries are hosted services only" was answered with loose passages
+    messages = [user("I want to draft discharge letters from the ward notes. Text in, text out; the data may be "
+                     "shared and the cloud is fine.")]  # fmt: skip
+    first = respond(catalog, messages)
+    assert first.recommendation is not None and first.kind == "recommendation"
+    messages += [assistant(first.text), user("On my list, which entries are hosted services only?")]
+    reply = respond(catalog, messages)
+    assert reply.answer is not None and reply.answer["source"] == "rules"
+    shown = first.recommendation.matches
+    online = [m.label for m in shown if m.access == "API"]
+    own = [m.label for m in shown if m.access == "Open"]
+    assert online and own
+    listed = reply.text.split("online services")[1]
+    assert all(label in listed for label in online) and not any(label in listed for label in own)
+
+
 def test_how_often_each_model_the_question_before_named_was_reported_best(catalog: Catalog) -> None:
     # follow-ups holdout 22: "quante volte ciascuno ..." after a question naming two models went to the literature
     for first, second in (

@@ -83,3 +83,15 @@ def test_every_section_of_the_named_models_card_competes_for_the_answer(catalog:
     # a question about no model, or whose model has no card among the passages, is searched once as before
     plain = Question("how many tokens?", LITERATURE, "literature")
     assert "c2" not in {p.key for p in literature_passages(FakeRetriever([compute, *others], [data]), plain, "en", [])}
+
+
+def test_a_section_of_the_named_models_card_found_below_the_first_ten_is_not_cut_off(catalog: Catalog) -> None:
+    # follow-ups holdout 25: Med-PaLM 2's access section (the journal version's chain-of-retrieval) ranked 14th in
+    # the first search, so it was neither added as a section nor kept among the ten
+    compute = _card("c1", "Compute", "Pre-training ran on 32 A100 GPUs.")
+    data = _card("c2", "Clinical tasks and data", "Instruction tuning on 202M tokens of medical dialogues.")
+    others = [passage(f"o{i}", f"Other {i}", f"Llama {i} reads 4,096 tokens of context.") for i in range(12)]
+    model = catalog.model("pmc-llama-13b")
+    question = Question("pmc-llama instruction tuning: how many tokens?", LITERATURE, "literature", model)
+    found = literature_passages(FakeRetriever([compute, *others, data], [*others, compute, data]), question, "en", [])
+    assert [p.key for p in found[:2]] == ["c1", "c2"] and len(found) == 10
