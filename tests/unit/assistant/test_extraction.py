@@ -962,3 +962,14 @@ def test_findings_and_impression_name_a_reports_sections_not_a_summary() -> None
 def test_explaining_examination_results_is_the_examinations_question_answering(text: str) -> None:
     found = extract(text, backend=None)
     assert found.stage == "II" and found.answers.get("examination_qa") is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "En el caso de ejemplo, la pregunta 1 consulta si la entrada es únicamente texto.",  # follow-ups holdout 25
+        "In the guide's example, question 1 asks whether the input is text only.",
+    ],
+)
+def test_a_questionnaire_item_reported_asks_and_answers_nothing(text: str) -> None:
+    assert extract(text, backend=None).answers == {}
