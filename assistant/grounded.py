@@ -301,7 +301,26 @@ def _covered(term: str, passages: Sequence[Passage]) -> bool:
     if any(pattern.search(text) for text in texts):
         return True
     spelled = _spelled_out(term)
-    return spelled is not None and any(spelled.search(f"{p.title} {p.text}") for p in passages)
+    if spelled is not None and any(spelled.search(f"{p.title} {p.text}") for p in passages):
+        return True
+    return _written_out(term, passages)
+
+
+_SCALED_NUMBER = re.compile(r"^(\d+(?:[.,]\d+)?)\s?([km])$", re.IGNORECASE)
+
+
+def _written_out(term: str, passages: Sequence[Passage]) -> bool:
+    """True when a count a user shortens ("100k", "1.5M") stands in a passage written out ("100,000")."""
+    scaled = _SCALED_NUMBER.match(term)
+    if scaled is None:
+        return False
+    value = float(scaled.group(1).replace(",", ".")) * (1_000 if scaled.group(2).lower() == "k" else 1_000_000)
+    if value != int(value):
+        return False
+    grouped = f"{int(value):,}"
+    forms = {grouped, grouped.replace(",", ""), grouped.replace(",", " "), grouped.replace(",", ".")}
+    number = re.compile(r"(?<![\d.,])(?:" + "|".join(map(re.escape, forms)) + r")(?![\d]|[.,]\d)")
+    return any(number.search(p.text) for p in passages)
 
 
 _DOCUMENT_NOUN = (

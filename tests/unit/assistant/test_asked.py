@@ -217,3 +217,10 @@ def test_a_lower_case_name_before_a_parameter_count_must_occur_in_the_passages()
     _, relevance = select_excerpts("palmyra-med 70b medqa accuracy?", [meditron], None)
     assert relevance == NOT_RELEVANT
     assert select_excerpts("meditron 70b medqa accuracy?", [meditron], None)[1] != NOT_RELEVANT
+
+
+def test_a_count_a_user_shortens_is_named_by_the_passage_that_writes_it_out() -> None:
+    # follow-ups holdout 25: "before the 100k real dialogues" found the card saying "100,000" not relevant
+    card = passage("c", "ChatDoctor", "Fine-tuning data: 100,000 patient-doctor dialogues; the first version used 5K.")
+    assert _covered("100k", [card]) and _covered("100K", [card]) and _covered("5k", [card])
+    assert not _covered("200k", [card]) and not _covered("10k", [card]) and not _covered("100m", [card])
