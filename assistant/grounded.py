@@ -256,7 +256,12 @@ def named_terms(question: str, lang: str) -> list[str]:
 
 
 # a suffix that makes a name into a kind ("Reflexion-style", "GPT-like", "BERT-based")
-_KIND_OF = re.compile(r"(?<=\w)-(?:style|like|type|based|esque|inspired|driven|ish)$", re.IGNORECASE)
+# "Reflexion-style" names Reflexion; "LLaVA-Med-checkpoint" (a thing of the model's) names LLaVA-Med
+_KIND_OF = re.compile(
+    r"(?<=\w)-(?:style|like|type|based|esque|inspired|driven|ish|checkpoints?|models?|weights|papers?|versions?"
+    r"|variants?|cards?|repos?|repository)$",
+    re.IGNORECASE,
+)
 _SIZE = re.compile(r"\d+(?:[.,]\d+)?(?:x\d+)?[bm]", re.IGNORECASE)  # a parameter count: "70b", "8x22B", "1.5b"
 _NUMBERED_PARTS = frozenset(
     ("version", "release", "update", "table", "figure", "section", "chapter", "step", "stage", "page", "appendix")

@@ -987,6 +987,8 @@ def test_a_generic_word_joined_to_an_ordinary_one_names_nothing() -> None:
     assert named_terms("Is Med-PaLM LLM-based, like GPT-4?", "en") == ["Med-PaLM", "GPT-4"]
     # a suffix that makes a name into a kind: the passages name Reflexion, not "Reflexion-style"
     assert named_terms("We'd use Reflexion-style prompts. What does that cost?", "en") == ["Reflexion"]
+    # follow-ups holdout 25: a thing of the model's, hyphenated to its name, names the model
+    assert named_terms("Could the first LLaVA-Med-checkpoint be loaded on its own?", "en") == ["LLaVA-Med"]
 
 
 def test_a_version_written_apart_from_its_name_is_part_of_the_name(catalog: Catalog) -> None:
