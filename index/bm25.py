@@ -12,7 +12,10 @@ from typing import Any
 
 from assistant.abbreviations import long_form
 
-_WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
+# Japanese and Chinese write no spaces: a run of their script is cut from the Latin name it touches
+# ("MedVersaの後期バージョン" holds the word "medversa")
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+_WORD = re.compile(rf"[^\W_{_CJK}]{{2,}}|[{_CJK}]{{2,}}", re.UNICODE)
 _STOP_TEXT = """a about above after again against all am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have having
     he her here hers herself him himself his how i if in into is it its itself just me more most my myself no

@@ -48,3 +48,11 @@ def test_british_and_american_spellings_are_one_token() -> None:
     assert tokenize("quantisation summarised") == tokenize("quantization summarized")
     index = BM25Index(["GGUF is the most versatile quantization format.", "Radiology reports differ."])
     assert index.search("which quantisation format is most versatile", 2)[0][0] == 0
+
+
+def test_a_latin_name_inside_japanese_or_chinese_text_is_a_word_of_its_own() -> None:
+    # follow-ups holdout 25: "MedVersaの後期バージョン" was one token, so the MedVersa card was never found
+    assert "medversa" in tokenize("MedVersaの後期バージョンでは、評価はどうでしたか\uff1f")
+    assert "llava" in tokenize("LLaVA医学模型的许可证是什么")
+    index = BM25Index(["MedVersa reports were rated better in 95% of normal studies.", "Llama 2 context length."])
+    assert index.search("MedVersaの評価は\uff1f", 1)[0][0] == 0
