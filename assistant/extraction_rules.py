@@ -328,9 +328,9 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
 
 
 def _asked_for(text: _Text, hits: list[_TaskHit]) -> list[_TaskHit]:
-    """The task hits with those asked for in a question read as wanted, when no task is stated outright:
-    before any stage is known, asking which model is best at a task, or whether one could do it, asks for it
-    ("Which LLM is best at summarising radiology reports?", "could it draft them from the chart?")."""
+    """The task hits with those asked for in a question read as wanted, when no task is stated outright: asking
+    which model is best at a task, or whether one could do it, asks for it ("Which LLM is best at summarising
+    radiology reports?", "could it draft them from the chart?")."""
     if any(hit.value for hit in hits):
         return hits
     return [replace(h, value=True) if h.value is None and _asks_for_a_task(text, h.start) else h for h in hits]
@@ -575,9 +575,9 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
     implied = _after_corrections(turn.norm, [hit for hit in implied if hit[2] not in stated], general)
     general += implied
 
-    tasks = _task_hits(turn)
-    if stage is None:
-        tasks = _asked_for(turn, tasks)
+    # (a question after the first turn never reaches this reader: the history it reads keeps later turns'
+    # statements only, so a question that changes no answer stays one)
+    tasks = _asked_for(turn, _task_hits(turn))
     task_stages = {next(iter(h.cue.targets)) for h in tasks if h.cue.specific and h.value}
     from_examinations = _diagnosis_from_examinations(turn.norm, tasks, general)
     if from_examinations:

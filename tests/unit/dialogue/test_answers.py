@@ -1715,6 +1715,16 @@ def test_which_entries_of_the_list_are_online_services_only_is_answered_from_the
     assert all(label in listed for label in online) and not any(label in listed for label in own)
 
 
+def test_a_first_message_asking_which_model_is_best_at_a_task_asks_for_that_task(catalog: Catalog) -> None:
+    # trying the API: the task was read, then lost when the history was read again under the stage found
+    text = "What's the best model for summarising our radiology reports? Everything stays on our own servers."
+    first = respond(catalog, [user(text)])
+    assert first.answers["radiology_report_summarization"].value is True
+    # after a recommendation, the same question changes no answer (a later turn's questions are not read)
+    later = ask(catalog, "Which model is best at summarising radiology reports?")
+    assert "radiology_report_summarization" not in later.answers
+
+
 def test_how_often_each_model_the_question_before_named_was_reported_best(catalog: Catalog) -> None:
     # follow-ups holdout 22: "quante volte ciascuno ..." after a question naming two models went to the literature
     for first, second in (
