@@ -213,7 +213,10 @@ def _plan(
     if parts.what_if is not None and not first_turn:  # a what-if needs a recommendation to compare with
         clause = parts.what_if
         before = questions[-1] if questions else prior
-        later = partial(plan_what_if, catalog, clause, state, lang, backend, before, own_words(last))
+        # an amount asked in a sentence that is no question ("Total GPU memory, please.") is the what-if's; a
+        # question that asks it is answered on its own, in the what-if's words
+        rest = "" if questions else own_words(last)
+        later = partial(plan_what_if, catalog, clause, state, lang, backend, before, rest)
         answers.append(AnswerPlan(RULES, "what_if", clause, later=later))
     rec = state.recommendation
     pending = pending_questions(state)

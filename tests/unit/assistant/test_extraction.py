@@ -974,3 +974,9 @@ def test_explaining_examination_results_is_the_examinations_question_answering(t
 )
 def test_a_questionnaire_item_reported_asks_and_answers_nothing(text: str) -> None:
     assert extract(text, backend=None).answers == {}
+
+
+def test_no_data_leaving_the_hospital_is_no_sharing() -> None:
+    # trying the API: "Only text in and out, and no data leaves the hospital." gave no sharing answer
+    found = extract("Only text in and out, and no data leaves the hospital.", backend=None)
+    assert found.answers.get("data_sharing") is False and found.answers.get("input_text_only") is True

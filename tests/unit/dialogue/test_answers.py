@@ -1696,6 +1696,9 @@ def test_a_what_if_whose_amount_is_asked_in_a_sentence_of_its_own_is_sized_for_t
     assert "what it takes to run the top models" not in reply.text
     # the bytes per token a KV-cache total is checked against (Mistral 7B: 2 x 32 layers x 8 x 128 x 2 bytes)
     assert "KV cache per token of context: 131,072 bytes (128 KiB)" in reply.text
+    # trying the API: when a question of its own asks the amount, it is answered once, not twice
+    asked = ask(catalog, "Suppose we went with Llama 2 13B in 8-bit, 12 nurses at once. How much GPU memory in total?")
+    assert asked.text.count("memory: weights") == 1 and "LLaMA2 13B in int8" in asked.text
 
 
 def test_which_entries_of_the_list_are_online_services_only_is_answered_from_the_list(catalog: Catalog) -> None:
