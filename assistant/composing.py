@@ -99,6 +99,16 @@ def restated_line(state: IntakeState, lang: str) -> str:
     return t(lang, "restated", answers="; ".join(items))
 
 
+def noted_line(state: IntakeState, lang: str) -> str:
+    """The answers the latest turn gave that leave the list as it was, as one line ("" when it gave none):
+    "Only text in and out" after a recommendation that held without it still hears that it was taken."""
+    new = [q for q, s in state.answers.items() if s.turn == state.last_turn and s.source == "extracted"]
+    if not state.answered_now or not new:
+        return ""
+    items = [f"{task_name(lang, qid)}: {yes_no(lang, state.values.get(qid))}" for qid in new]
+    return t(lang, "noted", answers="; ".join(items))
+
+
 def model_facts(rec: Recommendation, limit: int = 5) -> list[dict[str, Any]]:
     """The top models of a recommendation as facts for the language model."""
     return [

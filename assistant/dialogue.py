@@ -34,6 +34,7 @@ from assistant.composing import (
     Draft,
     ProseOutcome,
     blocks,
+    noted_line,
     prose_stream,
     recommendation_draft,
     references,
@@ -235,7 +236,7 @@ def _plan(
         elif draft.kind == "recommendation" and _shown_last(conv, draft):
             # "ok, thanks": the same table again says nothing new; a pointer to it does. "As I said, the data
             # stays here" is an answer said again: the user hears that it was already taken into account.
-            restated = restated_line(state, lang)
+            restated = restated_line(state, lang) or noted_line(state, lang)
             draft = Draft(lang, kind="pointer", head=blocks(restated, f"_{t(lang, 'pointer')}_"))
     return _Plan(lang, draft, answers, state, notices)
 

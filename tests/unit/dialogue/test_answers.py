@@ -468,6 +468,18 @@ def test_an_answer_said_again_after_the_recommendation_is_acknowledged_not_searc
     assert asked_too.kind == "why_not" and "nothing changes" not in asked_too.text
 
 
+def test_a_new_answer_that_leaves_the_list_as_it_was_is_acknowledged(catalog: Catalog) -> None:
+    # trying the API: "Only text in and out, and no data leaves the hospital." after a recommendation that held
+    # without those answers got only "Your recommendation above still stands"
+    messages = [user("Summarise the nursing handover notes on the ward; it runs on our own servers.")]
+    first = respond(catalog, messages)
+    assert first.kind == "recommendation" and "input_text_only" not in first.answers
+    messages += [assistant(first.text), user("Only text in and out, and no data leaves the hospital.")]
+    reply = respond(catalog, messages)
+    assert reply.kind == "pointer" and "| # |" not in reply.text
+    assert "Noted (" in reply.text and "input is text only: yes" in reply.text and "data may be shared: no" in reply.text
+
+
 def test_a_turn_that_changes_an_answer_is_applied_not_answered(catalog: Catalog) -> None:
     reply = ask(catalog, "actually the cloud is fine for us now", retriever=FakeRetriever([OTHER, PAPER]))
     assert reply.answers["deploy_local"].value is False
