@@ -477,7 +477,8 @@ def test_a_new_answer_that_leaves_the_list_as_it_was_is_acknowledged(catalog: Ca
     messages += [assistant(first.text), user("Only text in and out, and no data leaves the hospital.")]
     reply = respond(catalog, messages)
     assert reply.kind == "pointer" and "| # |" not in reply.text
-    assert "Noted (" in reply.text and "input is text only: yes" in reply.text and "data may be shared: no" in reply.text
+    assert "Noted (" in reply.text and "input is text only: yes" in reply.text
+    assert "data may be shared: no" in reply.text
 
 
 def test_a_turn_that_changes_an_answer_is_applied_not_answered(catalog: Catalog) -> None:
