@@ -338,8 +338,11 @@ def _asked_for(text: _Text, hits: list[_TaskHit]) -> list[_TaskHit]:
 
 def _asks_for_a_task(text: _Text, pos: int) -> bool:
     clause = text.clause(pos)
-    asks = clause.question or clause.asks_on
-    return asks and bool(CAPABILITY_QUESTION.search(text.norm[clause.start : clause.end]))
+    if not (clause.question or clause.asks_on):
+        return False
+    # the question opens its sentence, maybe a clause before the task's ("which model is best, to sum up ...?")
+    opening = max(text.norm.rfind(mark, 0, clause.start) for mark in ".!?\n") + 1
+    return bool(CAPABILITY_QUESTION.search(text.norm[opening : clause.end].strip()))
 
 
 # "or" and its kin in the languages the phrases cover: "not diagnose anything or suggest treatment" denies both

@@ -883,6 +883,9 @@ def test_asking_which_model_is_best_at_a_task_asks_for_that_task() -> None:
     assert extract("Could a model draft the discharge letters?", backend=None).answers.get(
         "discharge_text_generation"
     ) is True
+    # trying the API: the question opens the sentence, the task stands in a clause after it
+    german = extract("Welches Modell eignet sich am besten, um Befundberichte zusammenzufassen?", backend=None)
+    assert german.answers.get("radiology_report_summarization") is True
 
 
 def test_a_question_beside_a_stated_task_adds_no_task() -> None:
