@@ -340,9 +340,11 @@ def _asks_for_a_task(text: _Text, pos: int) -> bool:
     clause = text.clause(pos)
     if not (clause.question or clause.asks_on):
         return False
-    # the question opens its sentence, maybe a clause before the task's ("which model is best, to sum up ...?")
+    # the question may open a clause before the task's, in the same sentence ("hallo, which model is best, to
+    # sum up ...?")
     opening = max(text.norm.rfind(mark, 0, clause.start) for mark in ".!?\n") + 1
-    return bool(CAPABILITY_QUESTION.search(text.norm[opening : clause.end].strip()))
+    starts = [c.start for c in text.clauses if opening <= c.end and c.start <= clause.start]
+    return any(CAPABILITY_QUESTION.search(text.norm[start : clause.end].strip()) for start in starts)
 
 
 # "or" and its kin in the languages the phrases cover: "not diagnose anything or suggest treatment" denies both

@@ -884,7 +884,7 @@ def test_asking_which_model_is_best_at_a_task_asks_for_that_task() -> None:
         "discharge_text_generation"
     ) is True
     # trying the API: the question opens the sentence, the task stands in a clause after it
-    german = extract("Welches Modell eignet sich am besten, um Befundberichte zusammenzufassen?", backend=None)
+    german = extract("Hallo, welches Modell eignet sich am besten, um Befunde zusammenzufassen?", backend=None)
     assert german.answers.get("radiology_report_summarization") is True
 
 
