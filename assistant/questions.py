@@ -57,7 +57,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
         # "open" alone only as what a model is ("is it open?"), not "a session open", "open questions"
         r"\b(?:open[- ]?(?:source|weights?)|open (?:model|licen[cs]e)|(?:is|are) (?:it|they|this|that|[\w.-]{1,40}) "
         r"(?:fully |really )?open\b|api|licen[cs]\w*|weights|download\w*|restricted|proprietary|"
-        r"(?:hosted|online) services?|(?:api|cloud)[- ]only|"
+        r"(?:hosted|online) services?|(?:api|cloud)[- ]only|online[- ]?dienst\w*|servicios? (?:en linea|online)|"
         r"abiert\w*|codigo abierto|licencia|offen\w*|lizenz\w*|herunterlad\w*)\b"
     ),
     "evidence": re.compile(

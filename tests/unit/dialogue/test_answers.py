@@ -1729,6 +1729,8 @@ def test_which_entries_of_the_list_are_online_services_only_is_answered_from_the
     assert online and own
     listed = reply.text.split("online services")[1]
     assert all(label in listed for label in online) and not any(label in listed for label in own)
+    german = respond(catalog, [*messages[:-1], user("Welche davon laufen nur als Online-Dienst?")])
+    assert german.answer is not None and german.answer["source"] == "rules"
 
 
 def test_a_first_message_asking_which_model_is_best_at_a_task_asks_for_that_task(catalog: Catalog) -> None:
