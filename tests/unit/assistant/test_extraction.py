@@ -884,6 +884,9 @@ def test_asking_which_model_is_best_at_a_task_asks_for_that_task() -> None:
         "discharge_text_generation"
     ) is True
     # trying the API: the question opens the sentence, the task stands in a clause after it
+    # trying the page: "which LLM would you pick to ...?"
+    picked = extract("Which LLM would you pick to explain lab results to patients in plain words?", backend=None)
+    assert picked.answers.get("examination_qa") is True
     german = extract("Hallo, welches Modell eignet sich am besten, um Befunde zusammenzufassen?", backend=None)
     assert german.answers.get("radiology_report_summarization") is True
 
