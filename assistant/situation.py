@@ -332,7 +332,8 @@ _USER_NOUNS = (
     r"utilisat(?:eur|rice)s?|utent[ie]|gebruikers?)"
 )
 _PEOPLE = (
-    r"(?:clinicians?|doctors?|physicians?|nurses?|radiologists?|staff|people|colleagues|"
+    # patients too, where they chat with it themselves ("8 patients chatting at once")
+    r"(?:clinicians?|doctors?|physicians?|nurses?|radiologists?|staff|people|colleagues|patients?|pacientes|patienten|"
     r"ärzt(?:e|en|innen)|pflegekräften?|kolleg(?:en|innen)|personen|"
     r"médic[oa]s|clínic[oa]s|enfermer[oa]s|personas|radiólog[oa]s)"
 )

@@ -80,6 +80,8 @@ def test_words_that_look_like_gpus_are_not_gpus() -> None:
         ("10 врачей одновременно", 10),
         # follow-ups holdout 25: a thousands comma between the people and "at the same time"
         ("let 10 radiologists each keep an 8,192-token session open at the same time", 10),
+        # trying the page: patients who chat with it themselves
+        ("Mistral 7B at 4-bit for 8 patients chatting at once", 8),
     ],
 )
 def test_concurrent_users(text: str, users: int) -> None:
