@@ -238,6 +238,9 @@ def test_questions_are_routed_to_the_source_that_can_answer(catalog: Catalog) ->
         "combien de mémoire faut-il pour llama 2 13b en 4 bits, selon l'article que j'ai ajouté ?",
         "quanta memoria serve per llama 2 13b a 4 bit secondo l'articolo che ho caricato?",
         "quanta memória precisa o llama 2 13b em 4 bits, segundo o artigo que eu adicionei?",
+        # follow-ups holdout 25: the participle agrees with "la revue" ("ajoutée"), so a catalog fact answered
+        "D'après la revue sur les LLM open source que j'ai ajoutée, GPT-4 est-il un modèle à mélange d'experts ?",
+        "Secondo la review che ho caricata, GPT-4 è un modello a mixture of experts?",
     ):
         question = read_question(catalog, read_only, rec)
         assert question.source == LITERATURE and question.about_user_docs, read_only
