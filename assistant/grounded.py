@@ -330,7 +330,8 @@ def _written_out(term: str, passages: Sequence[Passage]) -> bool:
 
 _DOCUMENT_NOUN = (
     r"(?:paper|review|article|study|tutorial|primer|document|journal|publication"
-    r"|artículo|articulo|revisión|revision|estudio|guía|guia|documento|studie|artikel|leitfaden|dokument)s?"
+    r"|artículo|articulo|revisión|revision|estudio|guía|guia|documento|studie|artikel|leitfaden|dokument"
+    r"|revue|étude|etude|articolo|studio|revisione|artigo|estudo|revisão|revisao)s?"
 )
 
 
@@ -345,7 +346,8 @@ def _describes_a_document(term: str, question: str) -> bool:
         return False
     name = re.escape(term)
     before = rf"\b{name}(?:'s)?\s+(?:[\w-]+\s+){{0,1}}{_DOCUMENT_NOUN}\b"
-    after = rf"\b{_DOCUMENT_NOUN}\s+(?:de|del|von|der|des|from|by)\s+(?:la\s+|el\s+|the\s+)?{name}\b"
+    # "el artículo de la RSNA", and the acronym right after the noun, as French and Italian put it ("la revue RSNA")
+    after = rf"\b{_DOCUMENT_NOUN}\s+(?:(?:de|del|della|von|der|des|du|from|by)\s+(?:la\s+|el\s+|the\s+)?)?{name}\b"
     return bool(re.search(before, question, re.IGNORECASE) or re.search(after, question, re.IGNORECASE))
 
 

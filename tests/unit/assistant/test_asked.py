@@ -105,6 +105,9 @@ def test_a_name_that_points_at_a_document_need_not_occur_in_its_text() -> None:
     assert relevance != NOT_RELEVANT
     cited = "In the radiology review (Savage et al.), what context length does Llama 2 Chat have?"
     assert select_excerpts(cited, [table], None)[1] != NOT_RELEVANT
+    # follow-ups holdout 20, once routed to the user's documents: the acronym right after the noun, in French
+    french = "Dans la revue RSNA que j'ai ajoutée, quelle longueur de contexte a Llama 2 Chat ? context length"
+    assert select_excerpts(french, [table], None)[1] != NOT_RELEVANT
     # a name asked about, not a document's, must still occur
     _, relevance = select_excerpts("What context length does Llama 2 Chat have on RSNA hardware?", [table], None)
     assert relevance == NOT_RELEVANT

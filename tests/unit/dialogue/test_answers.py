@@ -993,6 +993,17 @@ def test_a_spanish_question_is_searched_in_english_and_answered_in_spanish(catal
     assert to_english("What is LoRA?", "en", backend) is None  # English questions are not translated
 
 
+def test_a_french_question_in_a_conversation_held_in_english_is_searched_in_english(catalog: Catalog) -> None:
+    # follow-ups holdouts 20 and 25: replies to French are written in English, so the conversation's language
+    # stayed English and the question was never translated for the search
+    backend = FakeBackend(["How was the report generator fine-tuned?", "They used LoRA with rank 16 [1]."])
+    retriever = FakeRetriever([PAPER])
+    reply = ask(catalog, "Comment le générateur de comptes rendus a-t-il été affiné ?", backend=backend,
+                retriever=retriever)  # fmt: skip
+    assert any("How was the report generator fine-tuned?" in q for q in retriever.queries)
+    assert reply.answer is not None and reply.answer["source"] == "retrieval"
+
+
 def test_a_restricted_models_reason_names_its_access_label(catalog: Catalog) -> None:
     reply = ask(catalog, "Why isn't RadOnc-GPT on my list?")
     assert "restricted: weights never released" in reply.text
