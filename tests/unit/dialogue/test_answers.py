@@ -1694,36 +1694,40 @@ def test_a_what_if_that_rents_gpus_says_what_they_cost_a_month(catalog: Catalog)
     assert f"{money(hourly * 730)} a month around the clock" in ask(catalog, "What does an H100 cost to rent?").text
 
 
-def test_a_what_if_that_asks_an_amount_for_a_model_it_names_is_sized_for_that_model(catalog: Catalog) -> None:
-    # seen on follow-ups holdout 17: the top models' fit was shown instead of the model the what-if names
-    reply = ask(
-        catalog,
-        "hypothetically, if we ran Llama 2 70B in 8-bit for 20 nurses at the same time, 4096-token context each, "
-        "on A100 80GB cards - how many cards, and how much of that is the weights?",
-    )
+@pytest.mark.parametrize(
+    ("message", "sized"),
+    [
+        # follow-ups holdout 17: the top models' fit was shown instead of the model the what-if names
+        ("hypothetically, if we ran Llama 2 70B in 8-bit for 20 nurses at the same time, 4096-token context each, "
+         "on A100 80GB cards - how many cards, and how much of that is the weights?",
+         "LLaMA2 70B in int8 (8 bits per weight), 20 user(s) at once with 4,096 tokens"),
+        # follow-ups holdout 25: "Total GPU memory, please." (no question) after the what-if got the top models' fit
+        ("What if we swapped in Mistral 7B quantised to 4-bit AWQ and let 10 radiologists each keep an "
+         "8,192-token session open at the same time? Total GPU memory, please.",
+         "Mistral 7B in awq (4.25 bits per weight), 10 user(s) at once"),
+    ],
+)  # fmt: skip
+def test_a_what_if_that_asks_an_amount_for_a_model_it_names_is_sized_for_that_model(
+    catalog: Catalog, message: str, sized: str
+) -> None:
+    reply = ask(catalog, message)
     assert reply.answer is not None and reply.answer["source"] == "sizing"
-    assert "LLaMA2 70B in int8" in reply.text and "20 user(s) at once with 4,096 tokens" in reply.text
-    assert "what it takes to run the top models" not in reply.text
+    assert sized in reply.text and "what it takes to run the top models" not in reply.text
     assert "your answers are unchanged" in reply.text  # still hypothetical
-    # a what-if that asks no amount still shows the top models' fit
+
+
+def test_a_what_if_that_asks_no_amount_shows_the_top_models_fit(catalog: Catalog) -> None:
     assert "what it takes to run the top models" in ask(catalog, "What if we had two A100 80GB cards?").text
 
 
-def test_a_what_if_whose_amount_is_asked_in_a_sentence_of_its_own_is_sized_for_the_model_it_names(
-    catalog: Catalog,
-) -> None:
-    # follow-ups holdout 25: "Total GPU memory, please." after the what-if got the top models' fit
-    reply = ask(
-        catalog,
-        "What if we swapped in Mistral 7B quantised to 4-bit AWQ and let 10 radiologists each keep an "
-        "8,192-token session open at the same time? Total GPU memory, please.",
-    )
-    assert reply.answer is not None and reply.answer["source"] == "sizing"
-    assert "Mistral 7B in awq" in reply.text and "10 user(s) at once" in reply.text
-    assert "what it takes to run the top models" not in reply.text
-    # the bytes per token a KV-cache total is checked against (Mistral 7B: 2 x 32 layers x 8 x 128 x 2 bytes)
+def test_sizing_answers_give_the_kv_cache_per_token(catalog: Catalog) -> None:
+    # follow-ups holdout 25 asked it in German; Mistral 7B: 2 x 32 layers x 8 KV heads x 128 x 2 bytes
+    reply = ask(catalog, "How much GPU memory would Mistral 7B need at 4-bit for 10 users?")
     assert "KV cache per token of context: 131,072 bytes (128 KiB)" in reply.text
-    # trying the API: when a question of its own asks the amount, it is answered once, not twice
+
+
+def test_a_what_if_whose_amount_a_question_of_its_own_asks_is_sized_once(catalog: Catalog) -> None:
+    # trying the API: the question and the what-if each gave the same sizing
     asked = ask(catalog, "Suppose we went with Llama 2 13B in 8-bit, 12 nurses at once. How much GPU memory in total?")
     assert asked.text.count("memory: weights") == 1 and "LLaMA2 13B in int8" in asked.text
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.answering import literature_passages
 from assistant.catalog import Catalog
 from assistant.described import described_documents, descriptor_words
@@ -70,28 +72,30 @@ def _card(key: str, section: str, text: str) -> Passage:
     )
 
 
-def test_every_section_of_the_named_models_card_competes_for_the_answer(catalog: Catalog) -> None:
-    # follow-ups holdout 20: "pmc-llama instruction tuning: how many tokens?" found the card's compute section; its
-    # data section (202M tokens) ranked below ten passages on other models' context lengths
-    compute = _card("c1", "Compute", "Pre-training ran on 32 A100 GPUs.")
-    data = _card("c2", "Clinical tasks and data", "Instruction tuning on 202M tokens of medical dialogues.")
-    others = [passage(f"o{i}", f"Other {i}", f"Llama {i} reads 4,096 tokens of context.") for i in range(12)]
-    model = catalog.model("pmc-llama-13b")
-    question = Question("pmc-llama instruction tuning: how many tokens?", LITERATURE, "literature", model)
-    found = literature_passages(FakeRetriever([compute, *others], [*others, compute, data]), question, "en", [])
+COMPUTE = _card("c1", "Compute", "Pre-training ran on 32 A100 GPUs.")
+DATA = _card("c2", "Clinical tasks and data", "Instruction tuning on 202M tokens of medical dialogues.")
+OTHERS = [passage(f"o{i}", f"Other {i}", f"Llama {i} reads 4,096 tokens of context.") for i in range(12)]
+TOKENS = "pmc-llama instruction tuning: how many tokens?"
+
+
+@pytest.mark.parametrize(
+    "first_search",
+    [
+        # follow-ups holdout 20: the card's data section (202M tokens) ranked below ten passages on other
+        # models' context lengths, so only its compute section competed
+        [COMPUTE, *OTHERS],
+        # follow-ups holdout 25: found 14th by the first search, it was neither added nor kept among the ten
+        [COMPUTE, *OTHERS, DATA],
+    ],
+)
+def test_every_section_of_the_named_models_card_competes_for_the_answer(
+    catalog: Catalog, first_search: list[Passage]
+) -> None:
+    question = Question(TOKENS, LITERATURE, "literature", catalog.model("pmc-llama-13b"))
+    found = literature_passages(FakeRetriever(first_search, [*OTHERS, COMPUTE, DATA]), question, "en", [])
     assert [p.key for p in found[:2]] == ["c1", "c2"] and len(found) == 10
-    # a question about no model, or whose model has no card among the passages, is searched once as before
+
+
+def test_a_question_about_no_model_is_searched_once_as_before() -> None:
     plain = Question("how many tokens?", LITERATURE, "literature")
-    assert "c2" not in {p.key for p in literature_passages(FakeRetriever([compute, *others], [data]), plain, "en", [])}
-
-
-def test_a_section_of_the_named_models_card_found_below_the_first_ten_is_not_cut_off(catalog: Catalog) -> None:
-    # follow-ups holdout 25: Med-PaLM 2's access section (the journal version's chain-of-retrieval) ranked 14th in
-    # the first search, so it was neither added as a section nor kept among the ten
-    compute = _card("c1", "Compute", "Pre-training ran on 32 A100 GPUs.")
-    data = _card("c2", "Clinical tasks and data", "Instruction tuning on 202M tokens of medical dialogues.")
-    others = [passage(f"o{i}", f"Other {i}", f"Llama {i} reads 4,096 tokens of context.") for i in range(12)]
-    model = catalog.model("pmc-llama-13b")
-    question = Question("pmc-llama instruction tuning: how many tokens?", LITERATURE, "literature", model)
-    found = literature_passages(FakeRetriever([compute, *others, data], [*others, compute, data]), question, "en", [])
-    assert [p.key for p in found[:2]] == ["c1", "c2"] and len(found) == 10
+    assert "c2" not in {p.key for p in literature_passages(FakeRetriever([COMPUTE, *OTHERS], [DATA]), plain, "en", [])}
