@@ -802,17 +802,20 @@ def test_saying_sharing_is_no_issue_allows_sharing(text: str) -> None:
     assert extract(text, backend=None).answers.get("data_sharing") is True
 
 
-class _ReadsTheFirstTask:
-    """A model that keeps the task the user took back (cited in the first clause), as a small model may."""
+class _ReadsTasks:
+    """A model that reads the given tasks ([task, value, clause]) and nothing else, as a small model may keep
+    a task the user took back."""
 
     name = "fake-model"
+
+    def __init__(self, *tasks: list[object]) -> None:
+        self.tasks = list(tasks)
 
     def complete(self, *args: object, **kwargs: object) -> str:
         raise AssertionError("an English message needs no translation")
 
     def complete_json(self, *args: object, **kwargs: object) -> dict[str, object]:
-        return {"text_in": None, "text_out": None, "share": None, "local": None,
-                "tasks": [["write_discharge_doc", True, 1], ["answer_after_discharge", True, 3]]}  # fmt: skip
+        return {"text_in": None, "text_out": None, "share": None, "local": None, "tasks": self.tasks}
 
 
 def test_a_task_a_correction_takes_back_is_read_by_neither_reader() -> None:
@@ -820,7 +823,8 @@ def test_a_task_a_correction_takes_back_is_read_by_neither_reader() -> None:
         "It should write our discharge letters, no, actually the doctors manage those well. "
         "What we need is a chat that answers patients' questions once they are home."
     )
-    for backend in (None, _ReadsTheFirstTask()):
+    # the model keeps the first task, cited in the first clause
+    for backend in (None, _ReadsTasks(["write_discharge_doc", True, 1], ["answer_after_discharge", True, 3])):
         found = extract(text, backend=backend)  # type: ignore[arg-type]
         assert found.stage == "V" and found.answers.get("medical_qa") is True, backend
         assert "discharge_text_generation" not in found.answers, backend
@@ -918,26 +922,14 @@ def test_a_correction_to_our_own_network_takes_back_the_vendor_cloud() -> None:
     assert "deploy_local" not in extract("The data stays within our network.", backend=None).answers
 
 
-class _ReadsBothTasks:
-    """A model that keeps both tasks of the first sentence, the one dropped later included."""
-
-    name = "fake-model"
-
-    def complete(self, *args: object, **kwargs: object) -> str:
-        raise AssertionError("an English message needs no translation")
-
-    def complete_json(self, *args: object, **kwargs: object) -> dict[str, object]:
-        return {"text_in": None, "text_out": None, "share": None, "local": None,
-                "tasks": [["write_discharge_doc", True, 1], ["answer_after_discharge", True, 1]]}  # fmt: skip
-
-
 def test_a_task_dropped_later_by_its_name_is_read_by_neither_reader() -> None:
     # intake holdout 25: "Actually, forget the patient questions bit" still left the questions wanted
     text = (
         "We want discharge summaries generated from the ward notes, and also answers to patients' questions once "
         "they're home. Actually, forget the patient questions bit, the phone line covers that."
     )
-    for backend in (None, _ReadsBothTasks()):
+    # the model keeps both tasks of the first sentence, the one dropped later included
+    for backend in (None, _ReadsTasks(["write_discharge_doc", True, 1], ["answer_after_discharge", True, 1])):
         found = extract(text, backend=backend)  # type: ignore[arg-type]
         assert found.answers.get("discharge_text_generation") is True, backend
         assert "medical_qa" not in found.answers, backend
