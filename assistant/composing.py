@@ -95,8 +95,7 @@ def restated_line(state: IntakeState, lang: str) -> str:
     """The answers the latest turn gave again unchanged, as one line ("" when it gave none)."""
     if not state.restated:
         return ""
-    items = [f"{task_name(lang, qid)}: {yes_no(lang, state.values.get(qid))}" for qid in state.restated]
-    return t(lang, "restated", answers="; ".join(items))
+    return t(lang, "restated", answers=_answers_said(state, lang, state.restated))
 
 
 def noted_line(state: IntakeState, lang: str) -> str:
@@ -105,8 +104,12 @@ def noted_line(state: IntakeState, lang: str) -> str:
     new = [q for q, s in state.answers.items() if s.turn == state.last_turn and s.source == "extracted"]
     if not state.answered_now or not new:
         return ""
-    items = [f"{task_name(lang, qid)}: {yes_no(lang, state.values.get(qid))}" for qid in new]
-    return t(lang, "noted", answers="; ".join(items))
+    return t(lang, "noted", answers=_answers_said(state, lang, new))
+
+
+def _answers_said(state: IntakeState, lang: str, question_ids: Sequence[str]) -> str:
+    """Some answers on one line: "input is text only: yes; data may be shared: no"."""
+    return "; ".join(f"{task_name(lang, qid)}: {yes_no(lang, state.values.get(qid))}" for qid in question_ids)
 
 
 def model_facts(rec: Recommendation, limit: int = 5) -> list[dict[str, Any]]:

@@ -55,7 +55,7 @@ from assistant.intake import (
     pending_questions,
     recommendation_shown,
 )
-from assistant.language import language_scores, written_language
+from assistant.language import question_language
 from assistant.llm import ChatBackend
 from assistant.message import could_be_a_question, parse_message
 from assistant.questions import RULES, asks_for_recommendation, continues, read_question, separate_asks
@@ -283,27 +283,6 @@ def _pieces(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
-# letters of scripts English is not written in: a question in them is searched in English once translated
-_OTHER_SCRIPT = re.compile(
-    r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u097f\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]"
-)
-
-
-def _written_in(question: str, lang: str) -> str:
-    """The language a question is written in, where it is not the conversation's ("Dans la revue que j'ai
-    ajoutée ..." in a conversation held in English is still searched in English, once translated)."""
-    written = written_language(question)
-    if written is not None:
-        return written
-    # two languages tied ("Comment le générateur ... a-t-il été affiné ?" scores as French as Portuguese): not
-    # English either way
-    scores = language_scores(question)
-    foreign = max(score for name, score in scores.items() if name != "en")
-    if foreign > max(2, 2 * scores["en"]) or len(_OTHER_SCRIPT.findall(question)) > 3:
-        return "other"
-    return lang
-
-
 # questions declined in so many words (with the closest passages): the kind of question, and what is said
 _DECLINED = {"opinion": "answer_no_opinion", "patient_case": "answer_no_patient_advice"}
 
@@ -335,7 +314,7 @@ def _answer_pieces(
         return
     scorer = retriever if isinstance(retriever, SentenceScorer) else None
     passages, query = plan.passages, None
-    if plan.asked is not None and (query := to_english(plan.question, _written_in(plan.question, lang), backend)):
+    if plan.asked is not None and (query := to_english(plan.question, question_language(plan.question, lang), backend)):
         # searched again in English (after the deterministic part was sent: the translation takes a moment)
         passages = literature_passages(retriever, plan.asked, lang, [], english=query) or passages
     # a question read with the statements it refers to is still answered by what it asks itself

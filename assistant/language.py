@@ -92,6 +92,27 @@ def detect_language(texts: Sequence[str], default: str = DEFAULT_LANGUAGE) -> st
     return default
 
 
+# letters of scripts English is not written in (Greek, Cyrillic, Hebrew, Arabic, Devanagari, kana, CJK, Hangul)
+_OTHER_SCRIPT = re.compile(
+    r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u097f\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]"
+)
+
+
+def question_language(question: str, default: str) -> str:
+    """The language one question is written in, or ``default`` (the conversation's) when nothing says otherwise:
+    "Dans la revue que j'ai ajoutée ..." in a conversation held in English is French, though replied to in
+    English; "other" for a language this module only knows is not English (two tied, another script)."""
+    written = written_language(question)
+    if written is not None:
+        return written
+    # two languages tied ("Comment le générateur ... a-t-il été affiné ?" scores as French as Portuguese)
+    scores = language_scores(question)
+    foreign = max(score for name, score in scores.items() if name != "en")
+    if foreign > max(2, 2 * scores["en"]) or len(_OTHER_SCRIPT.findall(question)) > 3:
+        return "other"
+    return default
+
+
 # Languages the phrase rules read (their cue words are in ``assistant/cues.toml``). A message in another
 # language is read by the language model from an English translation (``assistant.translation``).
 RULES_LANGUAGES = ("en", "es", "de", "fr", "it", "pt")

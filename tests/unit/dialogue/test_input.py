@@ -7,7 +7,7 @@ import pytest
 from assistant.catalog import Catalog
 from assistant.dialogue import CONTEXT_CHARS, respond
 from assistant.i18n import detect_language
-from assistant.language import read_by_rules
+from assistant.language import question_language, read_by_rules
 from tests.unit.dialogue.fakes import assistant, user
 
 NEED = "I'm a radiologist and I want to draft CT reports; the data can't leave the hospital."
@@ -143,3 +143,11 @@ def test_the_languages_the_phrase_rules_read_are_read_by_them(text: str) -> None
 )
 def test_other_languages_are_recognised_as_not_read_by_the_phrase_rules(text: str) -> None:
     assert not read_by_rules(text)
+
+
+def test_a_questions_own_language_is_read_where_it_differs_from_the_conversations() -> None:
+    # replies to French are written in English, so the conversation's language says nothing of this question
+    assert question_language("Dans la revue que j'ai ajoutée, quel modèle faut-il prendre ?", "en") == "fr"
+    assert question_language("Comment le générateur a-t-il été affiné ?", "en") == "other"  # French and Portuguese tie
+    assert question_language("MedVersaの後期バージョンでは、評価はどうでしたか", "en") == "other"
+    assert question_language("LoRA rank?", "en") == "en" and question_language("LoRA rank?", "es") == "es"
