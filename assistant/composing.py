@@ -93,7 +93,7 @@ def changed_lines(state: IntakeState, lang: str) -> str:
 
 def restated_line(state: IntakeState, lang: str) -> str:
     """The answers the latest turn gave again unchanged, as one line ("" when it gave none)."""
-    if not state.restated:
+    if not state.restated or state.answered_now:  # beside a new answer, the new one is what is said
         return ""
     return t(lang, "restated", answers=_answers_said(state, lang, state.restated))
 
@@ -101,7 +101,11 @@ def restated_line(state: IntakeState, lang: str) -> str:
 def noted_line(state: IntakeState, lang: str) -> str:
     """The answers the latest turn gave that leave the list as it was, as one line ("" when it gave none):
     "Only text in and out" after a recommendation that held without it still hears that it was taken."""
-    new = [q for q, s in state.answers.items() if s.turn == state.last_turn and s.source == "extracted"]
+    new = [
+        q
+        for q, s in state.answers.items()
+        if s.turn == state.last_turn and s.source == "extracted" and q not in state.restated
+    ]
     if not state.answered_now or not new:
         return ""
     return t(lang, "noted", answers=_answers_said(state, lang, new))

@@ -187,7 +187,7 @@ def derive_state(
         # a turn that only says again what was already answered ("radialog looks like the pick for our
         # reports, ...") answers nothing new: the recommendation stands as shown
         answered_now = news or before.stage != found.stage
-        restated = () if answered_now else tuple(same)
+        restated = tuple(same)
     situation = read_situation_of(catalog, conv, overrides)
     values = {q: s.value for q, s in states.items()}
     rec = recommend(catalog, stage, values, situation=situation) if stage else None

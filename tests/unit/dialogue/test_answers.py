@@ -482,6 +482,9 @@ def test_a_new_answer_that_leaves_the_list_as_it_was_is_acknowledged(catalog: Ca
     assert reply.kind == "pointer" and "| # |" not in reply.text
     assert "Noted (" in reply.text and "input is text only: yes" in reply.text
     assert "data may be shared: no" in reply.text
+    # trying a fresh `make start`: an answer given again beside a new one is not "noted" as new
+    again = respond(catalog, [*messages, assistant(reply.text), user("Text in, text out; no risk prediction needed.")])
+    assert "Noted (prediction: no);" in again.text  # the text answers said again are not listed
 
 
 def test_a_turn_that_changes_an_answer_is_applied_not_answered(catalog: Catalog) -> None:
