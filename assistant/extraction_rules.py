@@ -67,11 +67,12 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _PROJECT_PHASE = re.compile(r"\b(?:phase|fase)\s{1,3}(i{1,3}|iv|v|[1-5]|one|two|three|four|five)\b")
 _BARE_STAGE = re.compile(r"^\W*(?:(?:it'?s|it is|the|stage|phase|stufe|etapa|fase)\s+)*(i|ii|iii|iv|v|[1-5])\W*$")
 _ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V"}
-# a clause opened by an inverted auxiliary ("could it", "are we") is part of a question if its sentence ends in "?";
+# a clause opened by an inverted auxiliary ("could it", "are we", "is the cloud") is part of a question if its
+# sentence ends in "?" ("Is the cloud cheaper, or should we buy a box?" says neither);
 # "could a model ..." and "can you ..." are requests that state the need, so those subjects are left out
 _QUESTION_OPENING = re.compile(
     r"\s{0,3}(?:and |or |also |so )?(?:could|can|would|will|should|shall|is|are|do|does|did|may|might|must)"
-    r" (?:it|we|they|i|this|that)\b"
+    r" (?:it|we|they|i|this|that|the|our)\b"
 )
 _SENTENCE_END = re.compile(r"[.!?\n]")
 _VERB_WINDOW = 4  # words before a phrase where "won't run" denies it

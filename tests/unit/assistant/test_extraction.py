@@ -146,6 +146,9 @@ def test_a_question_that_runs_on_past_a_comma_answers_nothing() -> None:
     # a task asked for the same way is still a request
     request = extract("Could it draft the discharge letters from the notes, or would we need something else?")
     assert request.answers.get("discharge_text_generation") is True
+    # "is the cloud ..." opens a question as "is it ..." does: the user weighs the cloud, states neither
+    weighed = extract("We draft letters. Is the cloud cheaper, or should we buy a box in our office?")
+    assert "deploy_local" not in weighed.answers
 
 
 def test_a_role_points_at_a_stage_only_in_a_message_that_speaks_of_a_need() -> None:
@@ -156,6 +159,7 @@ def test_a_role_points_at_a_stage_only_in_a_message_that_speaks_of_a_need() -> N
 
 def test_the_kit_it_runs_on_or_was_bought_is_local() -> None:
     assert extract("We bought 4x H100 last quarter.").answers.get("deploy_local") is True
+    assert extract("We'll buy a box for the office to run it.").answers.get("deploy_local") is True
     assert extract("The models will run on that HGX.").answers.get("deploy_local") is True
     assert extract("We would run it on a rented cloud GPU.").answers.get("deploy_local") is False
 
