@@ -62,7 +62,9 @@ ASPECTS: dict[str, re.Pattern[str]] = {
     ),
     "evidence": re.compile(
         r"\b(?:how many (?:studies|papers)|studies|evidence|papers|publications|cuantos estudios|estudios|"
-        r"evidencia|studien|evidenz|etudes|studi|estudos|onderzoeken|badan)\b"
+        r"evidencia|studien|evidenz|etudes|studi|estudos|onderzoeken|badan|"
+        # the review's sub-tasks a model was used or reported best in ("in which sub-tasks was it never best?")
+        r"sub-?tasks?|subtareas?|sottocompit[io]|teilaufgaben?|sous-taches?|subtarefas?|deeltaken)\b"
     ),
     "star": re.compile(
         r"\b(?:star|starred|best[- ]performer|estrella|stern\w*|asterisk|asterisco|etoile|stella|estrela|ster)\b|\*"
@@ -231,7 +233,14 @@ _DEFINITION = re.compile(
 # The recommendation as a whole: how many models, which of them run on one's own hardware.
 _HOW_MANY_MODELS = re.compile(
     r"\b(?:how many (?:\w+ )?(?:models|options|llms|matches)|cuantos (?:\w+ )?(?:modelos|opciones)|"
-    r"wie ?viele (?:\w+ )?(?:modelle|optionen))\b"
+    r"wie ?viele (?:\w+ )?(?:modelle|optionen)|combien de (?:\w+ )?modeles|quant[ie] (?:\w+ )?modell[io]|"
+    r"quantos (?:\w+ )?modelos|hoeveel (?:\w+ )?modellen)\b"
+    # Japanese, Chinese and Korean write no spaces: the model word, then a count word within a few characters
+    # (written as normalised: "モデル" loses its voicing marks, Korean syllables come apart)
+    + normalize(
+        r"|(?:モデル|模型|모델).{0,12}?(?:何件|何個|何種類|いくつ|多少|几个|幾個|몇 ?개)"
+        r"|(?:多少|几)(?:个|款|種|种)?模型"
+    )
 )
 # "which models were left out for being API-only?": the models the user's answers keep off the list
 _LEFT_OUT = re.compile(

@@ -1967,3 +1967,34 @@ def test_a_memory_question_about_the_first_model_in_polish_is_sized(catalog: Cat
     reply = ask(catalog, question)
     assert reply.answer is not None and reply.answer["source"] == "sizing"
     assert "5 user(s) at once" in reply.text  # (the first model here is an encoder: its context is capped)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many models match my answers in total?",
+        "Combien de modèles correspondent à mes critères au total ?",
+        "Quanti modelli restano in tutto?",
+        "表示されているのは上位10件だけですが、条件に合うモデルは全部で何件ありますか\uff1f",
+        "符合我条件的模型一共有多少个\uff1f",
+    ],
+)
+def test_how_many_models_the_list_holds_is_asked_in_the_languages_read(catalog: Catalog, question: str) -> None:
+    # follow-ups holdout 25: the Japanese count question got the literature's refusal
+    reply = ask(catalog, question)
+    assert reply.recommendation is not None and reply.answer is not None and reply.answer["source"] == "rules"
+    assert f"{len(reply.recommendation.matches)} model(s)" in reply.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "In which sub-tasks was RaDialog-7B never the best?",
+        "In quali sottocompiti RaDialog-7B non è mai risultato il migliore?",
+    ],
+)
+def test_a_question_about_a_models_sub_tasks_gets_its_per_sub_task_counts(catalog: Catalog, question: str) -> None:
+    # follow-ups holdout 25: asked in Italian, it got the literature's refusal
+    reply = ask(catalog, question)
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
+    assert "Report summarization (text): used 1 time(s), reported best 0 time(s)" in reply.text
