@@ -302,9 +302,7 @@ def test_a_form_field_answered_no_negates_its_task() -> None:
     }
     not_needed = "NOT needed: writing the reports themselves, our dictation system is fine."
     assert dict(extract(not_needed, stage="II").answers) == {"radiology_text_generation": False}
-    assert dict(extract("Readmission prediction: now the main ask.", stage="V").answers) == {
-        "disease_prediction": True
-    }
+    assert dict(extract("Readmission prediction: now the main ask.", stage="V").answers) == {"disease_prediction": True}
 
 
 def test_lines_quoted_from_an_earlier_e_mail_are_not_read() -> None:
@@ -488,7 +486,11 @@ def test_a_document_read_from_is_not_the_task(text: str, stage: str, wanted: set
         ("Half of the letters are scanned PDFs.", {"input_text_only": False}),
         ("Voice in, voice out.", {"input_text_only": False, "output_text_only": False}),
         ("It should predict from the monitor feed.", {"input_text_only": False}),
-        ("Show a heatmap on the slides.", {"input_text_only": False, "output_text_only": False}),
+        # (a heatmap drawn on the image is also the image processing task)
+        (
+            "Show a heatmap on the slides.",
+            {"input_text_only": False, "output_text_only": False, "medical_image_processing": True},
+        ),
         ("El asistente responde por voz.", {"output_text_only": False}),
         ("The device data is not to leave the building.", {"data_sharing": False}),
     ],
@@ -888,9 +890,10 @@ def test_asking_which_model_is_best_at_a_task_asks_for_that_task() -> None:
     # intake holdout 25: a bare question naming a task was read as no need at all
     found = extract("Which LLM is currently best at summarising radiology reports?", backend=None)
     assert found.stage == "II" and found.answers.get("radiology_report_summarization") is True
-    assert extract("Could a model draft the discharge letters?", backend=None).answers.get(
-        "discharge_text_generation"
-    ) is True
+    assert (
+        extract("Could a model draft the discharge letters?", backend=None).answers.get("discharge_text_generation")
+        is True
+    )
     # trying the API: the question opens the sentence, the task stands in a clause after it
     # trying the page: "which LLM would you pick to ...?"
     picked = extract("Which LLM would you pick to explain lab results to patients in plain words?", backend=None)
@@ -910,9 +913,12 @@ def test_a_question_beside_a_stated_task_adds_no_task() -> None:
 
 def test_a_cloud_said_to_be_unsuitable_is_a_local_deployment() -> None:
     # intake holdout 25 (Russian, translated): "Clouds are not suitable; only local installations."
-    assert extract("Only text. Clouds are not suitable; only local installations.", backend=None).answers.get(
-        "deploy_local"
-    ) is True
+    assert (
+        extract("Only text. Clouds are not suitable; only local installations.", backend=None).answers.get(
+            "deploy_local"
+        )
+        is True
+    )
     assert extract("The cloud is not suitable for us.", backend=None).answers.get("deploy_local") is not False
 
 
@@ -982,3 +988,55 @@ def test_no_data_leaving_the_hospital_is_no_sharing() -> None:
     # trying the API: "Only text in and out, and no data leaves the hospital." gave no sharing answer
     found = extract("Only text in and out, and no data leaves the hospital.", backend=None)
     assert found.answers.get("data_sharing") is False and found.answers.get("input_text_only") is True
+
+
+def test_spotting_a_likely_disease_on_an_examination_is_its_diagnosis() -> None:
+    # intake holdout 26: "flag probable atrial fibrillation" and "point out likely caries" read no task
+    ecg = extract(
+        "We get ECGs as waveform files. Could a model look at the trace and flag probable atrial fibrillation?"
+    )
+    assert ecg.stage == "II" and ecg.answers.get("disease_diagnosis") is True
+    dental = extract("AI that looks at our panoramic X-rays and points out likely caries, drawing boxes around them.")
+    assert dental.answers.get("disease_diagnosis") is True and dental.answers.get("medical_image_processing") is True
+    # a patient likely to get worse is a prediction, not a diagnosis made on an examination
+    septic = extract("Flag patients who are likely to become septic, from the nursing notes.", stage="IV")
+    assert "disease_diagnosis" not in septic.answers
+
+
+def test_what_the_user_writes_themselves_is_not_asked_of_the_model() -> None:
+    slides = extract(
+        "Histopathologist here: highlight the suspicious areas on the whole-slide images as a heatmap overlay. "
+        "I'll still be writing the reports myself."
+    )
+    assert slides.answers.get("medical_image_processing") is True
+    assert "radiology_text_generation" not in slides.answers
+
+
+def test_a_model_that_must_work_offline_runs_locally() -> None:
+    found = extract("Has to work fully offline on the crew tablet, we've got no signal half the time.")
+    assert found.answers.get("deploy_local") is True
+    assert "deploy_local" not in extract("We process the letters offline overnight.").answers
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted", "not_wanted"),
+    [
+        (
+            "Preciso de um modelo que redija o relatório de alta a partir das evoluções.",
+            "discharge_text_generation",
+            "",
+        ),
+        (
+            "Necesitamos un LLM para extraer las medications y los follow-up appointments de los discharge summaries.",
+            "clinical_text_extraction",
+            "discharge_text_generation",
+        ),
+        ("We need to extract the diagnoses, DAS28 scores and DMARDs from each clinic letter.", "", "disease_diagnosis"),
+        ("I am a laboratory diagnostician; we need values pulled out of lab reports.", "", "disease_diagnosis"),
+    ],
+)
+def test_documents_and_job_titles_are_not_tasks(text: str, wanted: str, not_wanted: str) -> None:
+    # intake holdout 26: each of these was read the other way round
+    found = extract(text)
+    assert not wanted or found.answers.get(wanted) is True
+    assert not not_wanted or not_wanted not in found.answers
