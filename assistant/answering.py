@@ -134,7 +134,9 @@ def _about_model(
             return AnswerPlan(RULES, "why_not", question.text, text=t(lang, "why_not_no_rec"))
         return AnswerPlan(RULES, "why_not", question.text, text=why_not_text(lang, catalog, rec, model))
     if question.kind == "best_count":
-        plan = AnswerPlan(CATALOG, "best_count", question.text, text=best_count_text(lang, question.named))
+        columns = catalog.columns_named(question.text)
+        text = best_count_text(lang, question.named, columns)
+        plan = AnswerPlan(CATALOG, "best_count", question.text, text=text)
         names = [m.name for m in question.named]
         plan.passages = retrieve(retriever, " ".join([*names, "used reported best"]), names, lang, plan.notices)
         return _with_evidence(plan, lang, retriever)

@@ -157,6 +157,16 @@ class Catalog:
         wanted = squash_name(name)
         return tuple(m for m in self.models if wanted in (squash_name(m.id), squash_name(m.name), squash_name(m.label)))
 
+    def columns_named(self, text: str) -> tuple[Column, ...]:
+        """The columns whose sub-task the text names ("the de-identification studies" -> Text deidentification),
+        compared without case, spaces or punctuation; a leading "Text" of the review's label may be left out."""
+        squashed = squash_name(text)
+        return tuple(
+            c
+            for c in self.columns
+            if any(len(name) >= _MIN_SUBTASK_CHARS and name in squashed for name in _subtask_names(c.subtask))
+        )
+
     # cached_property writes to the instance __dict__ directly, so it works on a frozen dataclass.
     @cached_property
     def _columns_by_id(self) -> Mapping[str, Column]:
@@ -183,6 +193,14 @@ class Catalog:
             gpus=MappingProxyType({k: GpuSpec(**v) for k, v in data["gpus"].items()}),
             corrections=tuple(MappingProxyType(dict(c)) for c in data.get("corrections", ())),
         )
+
+
+_MIN_SUBTASK_CHARS = 8  # shorter squashed labels ("QA") would be found inside other words
+
+
+def _subtask_names(subtask: str) -> set[str]:
+    words = subtask.split()
+    return {squash_name(subtask), squash_name(" ".join(words[1:]) if words[:1] == ["Text"] else subtask)}
 
 
 def squash_name(text: str) -> str:

@@ -37,6 +37,8 @@ from assistant.lexicon import (
     INJECTION,
     LABEL_VALUE_NO,
     MATERIAL,
+    MEDIA_IN,
+    MEDIA_OUT,
     NEGATED_LABEL,
     NEGATORS,
     NO_NEED,
@@ -426,6 +428,30 @@ def _ordered(stages: set[str]) -> tuple[str, ...]:
     return tuple(s for s in STAGE_IDS if s in stages)
 
 
+# Tasks whose work is on text: wanting one implies what goes in ("summarise the discharge letters", "pull the
+# doses out of the notes") or what comes out ("draft the CT report") is text, as a careful reader takes it,
+# unless the message says otherwise of that side (a word for images, sound or tracings already answered it).
+_TEXT_IN_TASKS = (
+    "radiology_report_summarization", "clinical_record_summarization", "clinical_text_extraction",
+    "medical_information_extraction", "examination_report_extraction",
+)  # fmt: skip
+_TEXT_OUT_TASKS = (
+    "radiology_report_summarization", "clinical_record_summarization", "discharge_text_generation",
+    "surgery_nursing_text_generation", "decision_text_generation", "radiology_text_generation",
+)  # fmt: skip
+
+
+def _implied_by_tasks(norm: str, answers: Mapping[str, bool]) -> dict[str, str]:
+    """The text in or out that a wanted task implies, each with the task it was read from."""
+    implied: dict[str, str] = {}
+    sides = (("input_text_only", _TEXT_IN_TASKS, MEDIA_IN), ("output_text_only", _TEXT_OUT_TASKS, MEDIA_OUT))
+    for qid, tasks, media in sides:
+        task = next((t for t in tasks if answers.get(t) is True), None)
+        if task is not None and qid not in answers and not media.search(norm):
+            implied[qid] = task
+    return implied
+
+
 def _decide_stage(
     given: str | None, named: set[str], task: set[str], roles: set[str]
 ) -> tuple[str | None, tuple[str, ...], str]:
@@ -641,6 +667,9 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
             quotes[asked] = turn.norm.strip()[:80]
             replied.add(asked)
             cued.add(asked)
+    for qid, task in _implied_by_tasks(turn.norm, answers).items():
+        answers[qid] = True  # (not cued: the model's reading of the user's own words outweighs it)
+        quotes[qid] = quotes[task]
     if chosen is not None:
         answers = {q: v for q, v in answers.items() if q in valid}
     return Reading(

@@ -52,12 +52,19 @@ def one_edit_apart(a: str, b: str) -> bool:
     return edits + (len(b) - j) + (len(a) - i) <= 1
 
 
+_CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff66-\uff9f"
+_SCRIPT_CHANGE = re.compile(f"(?<=[{_CJK}])(?=[a-z0-9])|(?<=[a-z0-9])(?=[{_CJK}])")
+
+
 def normalize(text: str) -> str:
     """Lower-case, accent-free, straight-apostrophe text with single spaces, that the patterns are written against."""
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("ß", "ss").casefold()
     text = re.sub(r"(?<=s)'(?=\s|$)", "", text)  # "patients' questions" -> "patients questions"
     decomposed = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Chinese, Japanese and Korean put no space before a Latin word or a number ("をfp16で", "gpuメモリ"); one
+    # is put there so that the patterns' word boundaries find "fp16" and "gpu" as in any other language
+    text = _SCRIPT_CHANGE.sub(" ", text)
     return _SPACES.sub(" ", text)
 
 
@@ -205,6 +212,8 @@ PRODUCING = _alternatives(_DATA["guards"]["producing"], "producing")
 EXAMINATIONS = _alternatives(_DATA["guards"]["examinations"], "examinations")
 AFTER_DISCHARGE = _alternatives(_DATA["guards"]["after_discharge"], "after_discharge")
 EXAMINATION_RESULTS = _alternatives(_DATA["guards"]["examination_results"], "examination_results")
+MEDIA_IN = _alternatives(_DATA["guards"]["media_in"], "media_in")
+MEDIA_OUT = _alternatives(_DATA["guards"]["media_out"], "media_out")
 DOCUMENTS = _alternatives(_DATA["guards"]["documents"], "documents")
 CAPABILITY_QUESTION = _alternatives(_DATA["guards"]["capability_questions"], "capability_questions")
 CLAUSE_SPLIT = _alternatives(_DATA["guards"]["clause_breaks"], "clause_breaks")

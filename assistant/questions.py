@@ -348,6 +348,14 @@ def _gpu_asked(catalog: Catalog, text: str) -> GpuType | None:
     return next((g for g in facts.gpus if named is not None and g.key == named.key), None)
 
 
+def _fit_of_the_sizing_before(catalog: Catalog, text: str, previous: str) -> bool:
+    """True when a question names a GPU and no model right after a sizing question ("... how much memory in
+    total? Cabe numa RTX 4090 de 24 GB?"): it asks whether that sizing fits there, in languages that need no
+    "it" or "and" to say so."""
+    asks_a_fit = _gpu_asked(catalog, text) is not None and not find_model_mentions(catalog, text)
+    return asks_a_fit and bool(SIZING_WORDS.search(normalize(previous)))
+
+
 def _each_resolved(mentions: tuple[ModelMention, ...], rec: Recommendation | None) -> tuple[Model, ...]:
     """The model each mention means, in order (a mention that means none is left out)."""
     return tuple(m for m in (_resolve((mention,), rec) for mention in mentions) if m is not None)
@@ -470,7 +478,7 @@ def read_question(
     "it" means ("The guide suggests PaLM-E. Why isn't it on my list?"); ``previous`` is the question before
     this one in the same message, whose subject a question that goes on from it inherits."""
     norm = normalize(text)
-    goes_on = bool(previous) and continues(text)
+    goes_on = bool(previous) and (continues(text) or _fit_of_the_sizing_before(catalog, text, previous))
     if goes_on:
         context = f"{context} {previous}".strip()
     mentions = find_model_mentions(catalog, text)

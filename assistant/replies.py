@@ -411,8 +411,17 @@ def usage_totals(model: Model) -> tuple[int, int]:
     return sum(u.studies for u in model.usage.values()), sum(u.best for u in model.usage.values())
 
 
-def best_count_text(lang: str, models: Sequence[Model]) -> str:
-    """How often the review's studies used each model and reported it best, the most often best first."""
+def best_count_text(lang: str, models: Sequence[Model], columns: Sequence[Column] = ()) -> str:
+    """How often the review's studies used each model and reported it best, the most often best first; first
+    per sub-task column when the question names sub-tasks ("for the de-identification studies")."""
+    per_column = [
+        f"- {m.label}: "
+        + t(lang, "usage_line", stage=c.stage, task=c.task, subtask=c.subtask, inputs=_inputs(c),
+            used=usage.studies if (usage := m.usage.get(c.id)) else 0, best=usage.best if usage else 0)
+        for c in columns
+        for m in models
+    ]  # fmt: skip
+    lead = "\n".join(per_column) + "\n\n" if per_column else ""
     counts = [(m, *usage_totals(m)) for m in models]
     counts.sort(key=lambda c: c[2], reverse=True)
     lines = [
@@ -421,7 +430,7 @@ def best_count_text(lang: str, models: Sequence[Model]) -> str:
         else t(lang, "best_count_none", model=m.label)
         for m, used, best in counts
     ]
-    return "\n".join(f"- {line}" for line in lines) + "\n\n" + t(lang, "best_count_source")
+    return lead + "\n".join(f"- {line}" for line in lines) + "\n\n" + t(lang, "best_count_source")
 
 
 def can_write_text(lang: str, catalog: Catalog, models: Sequence[Model]) -> str:

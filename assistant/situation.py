@@ -335,12 +335,16 @@ _PEOPLE = (
     # patients too, where they chat with it themselves ("8 patients chatting at once")
     r"(?:clinicians?|doctors?|physicians?|nurses?|radiologists?|staff|people|colleagues|patients?|pacientes|patienten|"
     r"ärzt(?:e|en|innen)|pflegekräften?|kolleg(?:en|innen)|personen|"
-    r"médic[oa]s|clínic[oa]s|enfermer[oa]s|personas|radiólog[oa]s)"
+    r"médic[oa]s|clínic[oa]s|enfermer[oa]s|personas|radiólog[oa]s|"
+    # Portuguese, Italian, French, Dutch ("16 enfermeiros ao mesmo tempo", "12 infermieri contemporaneamente")
+    r"enfermeir[oa]s|pessoas|colegas|profissionais|infermier[ei]|medici|persone|colleghi|infirmi[eè]res?|"
+    r"médecins|personnes|collègues|verpleegkundigen|artsen|mensen|collega's)"
 )
 # What a number before "at once" may count that is not people ("4 GPUs in parallel", "300 letters at once")
 _THINGS = (
     r"(?:gpus?|cards?|nodes?|servers?|machines?|instances?|tokens?|requests?|queries|prompts?|batch(?:es)?|"
-    r"letters?|documents?|reports?|notes?|files?|pages?|images?|scans?|studies|models?|sequences?|streams?)"
+    r"letters?|documents?|reports?|notes?|files?|pages?|images?|scans?|studies|models?|sequences?|streams?|"
+    r"bits?|bytes?|gb|gib)"  # "em 4 bits ao mesmo tempo": a precision, not four people
 )
 _AT_ONCE = (
     r"(?:at\s+(?:the\s+same\s+time|once)|simultaneously|concurrently|in\s+parallel|"
@@ -351,6 +355,8 @@ _AT_ONCE = (
     # Polish, Swedish, Danish/Norwegian, Czech, Russian, Turkish ("6 pielęgniarek jednocześnie")
     r"jednocze[sś]nie|r[oó]wnocze[sś]nie|samtidigt?|sou[cč]asn[eě]|одновременно|ayn[\u0131i]\s+anda)"
 )
+_CJK_AT_ONCE = r"(?:同時に?|同时|一起|동시에)"
+_CJK_PEOPLE = r"(?:人|名|位|명)"
 _CONCURRENT_BEFORE = (
     r"(?:concurrent|simultaneous|gleichzeitige[n]?|simultáne[oa]s|simultan[ée]s?|contemporanei|gelijktijdige)"
 )
@@ -387,10 +393,10 @@ _SAME_SENTENCE = r"(?:[^.;,\n]|\.(?=\w)|(?<=\d),(?=\d))"
 # context, contexte, contesto, contexto, Kontext, kontekst(em) ...: the word and its inflections
 _CONTEXT_WORD = (
     r"(?:(?:context[eo]?s?|kontext\w{0,7}|kontekst\w{0,3}|contest[oi]|контекст\w{0,3})(?:\s+(?:window|length))?|"
-    r"ventana\s+de\s+contexto)"
+    r"ventana\s+de\s+contexto|コンテキスト|上下文|컨텍스트)"
 )
 # "tokens", and the word's inflections in other languages ("tokenów", "tokeny", "токенов")
-_TOKENS = r"(?:tokens?|token(?:ów|ow|y|ach|en|ak)|токен\w{0,3})"
+_TOKENS = r"(?:tokens?|token(?:ów|ow|y|ach|en|ak)|токен\w{0,3}|トークン|토큰)"
 
 _PERIOD_DAYS = {"day": 1, "tag": 1, "día": 1, "dia": 1, "week": 7, "woche": 7, "semana": 7}
 
@@ -409,8 +415,11 @@ _USER_HINTS = (
     "at once", "same time", "concurren", "simultan", "in parallel", "gleichzeitig", "a la vez", "mismo tiempo",
     "utilisat", "utent", "gebruiker", "même temps", "mesmo tempo", "contempora", "tegelijk",
     "jednocze", "równocze", "rownocze", "samtidig", "současn", "soucasn", "одновременно", "ayn\u0131 anda", "ayni anda",
+    "enfermeir", "pessoa", "infermier", "medici", "médecin", "verpleeg", "同時", "同时", "一起", "동시",
 )  # fmt: skip
-_CONTEXT_HINTS = ("context", "kontext", "kontekst", "contest", "token", "контекст", "токен")
+_CONTEXT_HINTS = (
+    "context", "kontext", "kontekst", "contest", "token", "контекст", "токен", "トークン", "토큰", "上下文",
+)  # fmt: skip
 _DOCS_HINTS = (
     "letter", "report", "note", "summar", "request", "quer", "question", "document", "brief", "bericht", "befund",
     "anfrage", "dokument", "zusammenfassung", "carta", "informe", "nota", "consulta", "solicitud", "resúmen",
@@ -541,10 +550,14 @@ def _read_users(text: str) -> tuple[int, str] | None:
         rf"{_ABOUT}(?P<n>{NUMBER})\s+(?!{_THINGS}\b)\w+(?:ists|ians|ors|ers)\b{_SAME_SENTENCE}{{0,70}}?\b{_AT_ONCE}",
         # any word for them right before it ("5 midwives at once"), unless it names things, not people
         rf"{_ABOUT}(?P<n>{NUMBER})\s+(?!{_THINGS}\b)[^\W\d_]{{3,20}}\s+{_AT_ONCE}",
+        # Chinese, Japanese, Korean: people counted with their counter word, beside "at the same time"
+        # ("同時に5人", "5名が同時に", "同时10人", "동시에 5명")
+        rf"{_CJK_AT_ONCE}\s*(?P<n>\d+)\s*{_CJK_PEOPLE}|(?P<n2>\d+)\s*{_CJK_PEOPLE}\S{{0,3}}?\s*{_CJK_AT_ONCE}",
     )
     for p in patterns:
         for m in re.finditer(p, text, re.IGNORECASE):
-            n = _as_int(m.group("n"))
+            groups = m.groupdict()  # (the CJK pattern's second form names its number n2)
+            n = _as_int(groups.get("n") or groups.get("n2") or "")
             if n is not None:
                 return n, _trim(text, m)
     return None

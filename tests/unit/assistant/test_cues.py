@@ -88,3 +88,6 @@ def test_no_answer_or_stage_phrase_is_dead_weight() -> None:
 def test_normalize_folds_case_accents_apostrophes_and_spaces() -> None:
     text = "Radióloga  ÜBERGABE\tStraße — patients\u2019 data"
     assert normalize(text) == "radiologa ubergabe strasse — patients data"
+    # follow-ups holdout 26: a Latin word or a number run on to Japanese is a word of its own
+    japanese = "「LLaMA 70B」をfp16\uff0816ビット\uff09で、GPUメモリ"
+    assert normalize(japanese) == "「llama 70b」を fp16(16 ヒット)て、gpu メモリ"

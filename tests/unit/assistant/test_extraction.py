@@ -6,7 +6,11 @@ import pytest
 
 from assistant.errors import InvalidInput
 from assistant.extraction import asked_in, cache_clear, extract, extract_history
+from assistant.extraction_rules import read
 from assistant.questionnaire import question_ids
+
+# what a task on text implies when nothing else is said to go in or come out (summaries of notes or reports)
+_TEXT_BOTH_WAYS = {"input_text_only": True, "output_text_only": True}
 
 
 @pytest.fixture(autouse=True)
@@ -26,12 +30,13 @@ def test_the_design_example_in_three_languages(text: str) -> None:
     found = extract(text)
     assert found.stage == "II"
     assert found.stages == ("II",)
-    assert dict(found.answers) == {"radiology_text_generation": True, "data_sharing": False}
+    # (drafting reports implies text comes out; the input is left to ask: a CT report may be drafted from images)
+    assert dict(found.answers) == {"radiology_text_generation": True, "data_sharing": False, "output_text_only": True}
     assert found.backend == "none"
     out = found.to_dict()
     assert {k: out[k] for k in ("stage", "answers", "backend", "stages", "notices")} == {
         "stage": "II",
-        "answers": {"radiology_text_generation": True, "data_sharing": False},
+        "answers": {"radiology_text_generation": True, "data_sharing": False, "output_text_only": True},
         "backend": "none",
         "stages": ["II"],
         "notices": [],
@@ -39,6 +44,7 @@ def test_the_design_example_in_three_languages(text: str) -> None:
     # extensions: where each answer was read (the user's clause) and by whom; no disagreement without a model
     assert out["evidence"]["data_sharing"]["reader"] == "rules"
     assert out["evidence"]["data_sharing"]["quote"] in text
+    assert out["evidence"]["output_text_only"]["quote"] in text  # the task it was implied by
     assert out["disagreements"] == []
 
 
@@ -108,7 +114,7 @@ def test_data_sent_to_third_parties_is_read_in_the_languages_users_write(text: s
 
 def test_negation_does_not_cross_a_clause_boundary() -> None:
     found = extract("No cloud, but we need summaries of the CT reports.")
-    assert dict(found.answers) == {"deploy_local": True, "radiology_report_summarization": True}
+    assert dict(found.answers) == {"deploy_local": True, "radiology_report_summarization": True, **_TEXT_BOTH_WAYS}
 
 
 @pytest.mark.parametrize(
@@ -226,7 +232,10 @@ def test_prompt_injection_changes_nothing() -> None:
     ],
 )
 def test_a_bare_reply_answers_the_question_just_asked(reply: str, asked: str, value: bool) -> None:
-    assert dict(extract(reply, asked=asked, stage="II").answers) == {asked: value}
+    found = dict(extract(reply, asked=asked, stage="II").answers)
+    # (a summary said yes to implies text in and out, as said in words would)
+    implied = _TEXT_BOTH_WAYS if (asked, value) == ("radiology_report_summarization", True) else {}
+    assert found == {asked: value, **implied}
 
 
 @pytest.mark.parametrize("reply", ["I don't know", "no sé", "keine Ahnung", "maybe", "not sure"])
@@ -250,8 +259,14 @@ def test_a_multi_stage_need_lists_both_stages_and_picks_none() -> None:
 
 
 def test_a_known_stage_resolves_generic_tasks() -> None:
-    assert dict(extract("We need summaries.", stage="IV").answers) == {"clinical_record_summarization": True}
-    assert dict(extract("We need summaries.", stage="II").answers) == {"radiology_report_summarization": True}
+    assert dict(extract("We need summaries.", stage="IV").answers) == {
+        "clinical_record_summarization": True,
+        **_TEXT_BOTH_WAYS,
+    }
+    assert dict(extract("We need summaries.", stage="II").answers) == {
+        "radiology_report_summarization": True,
+        **_TEXT_BOTH_WAYS,
+    }
     assert dict(extract("We need summaries.").answers) == {}  # no stage: a task cannot be named
 
 
@@ -307,7 +322,11 @@ def test_a_form_field_answered_no_negates_its_task() -> None:
 
 def test_lines_quoted_from_an_earlier_e_mail_are_not_read() -> None:
     reply = "We want the discharge letters written, on our own servers.\n\n> Tom wrote:\n> The cloud."
-    assert dict(extract(reply).answers) == {"deploy_local": True, "discharge_text_generation": True}
+    assert dict(extract(reply).answers) == {
+        "deploy_local": True,
+        "discharge_text_generation": True,
+        "output_text_only": True,
+    }
     # a message that is all quotation is read as it is
     assert dict(extract("> We'd use the cloud.").answers) == {"deploy_local": False}
 
@@ -371,6 +390,7 @@ def test_history_corrections_override_and_turns_are_indexed() -> None:
     assert stage == "II"
     assert answers == {
         "radiology_text_generation": (True, 1),
+        "output_text_only": (True, 1),
         "data_sharing": (False, 3),
         "deploy_local": (True, 4),
     }
@@ -384,7 +404,7 @@ def test_history_moves_the_stage_when_a_later_task_points_elsewhere() -> None:
         {"role": "user", "content": "Actually it's for discharge letters."},
     ]
     stage, answers, _ = extract_history(messages)
-    assert (stage, answers) == ("V", {"discharge_text_generation": (True, 2)})
+    assert (stage, answers) == ("V", {"discharge_text_generation": (True, 2), "output_text_only": (True, 2)})
 
 
 def test_history_resolves_an_early_multi_stage_turn_under_the_final_stage() -> None:
@@ -394,14 +414,19 @@ def test_history_resolves_an_early_multi_stage_turn_under_the_final_stage() -> N
         {"role": "user", "content": "V"},
     ]
     stage, answers, _ = extract_history(messages)
-    assert (stage, answers) == ("V", {"discharge_text_generation": (True, 0)})
+    assert (stage, answers) == ("V", {"discharge_text_generation": (True, 0), "output_text_only": (True, 0)})
 
 
 def test_history_with_a_clicked_stage_and_content_parts() -> None:
     messages = [{"role": "user", "content": [{"type": "text", "text": "We need summaries, no cloud."}]}]
     stage, answers, _ = extract_history(messages, stage="4")
     assert stage == "IV"
-    assert answers == {"clinical_record_summarization": (True, 0), "deploy_local": (True, 0)}
+    assert answers == {
+        "clinical_record_summarization": (True, 0),
+        "deploy_local": (True, 0),
+        "input_text_only": (True, 0),
+        "output_text_only": (True, 0),
+    }
 
 
 def test_without_a_stage_history_keeps_only_general_answers() -> None:
@@ -412,7 +437,7 @@ def test_without_a_stage_history_keeps_only_general_answers() -> None:
 
 def test_an_acknowledgement_followed_by_something_else_is_not_a_reply() -> None:
     found = extract("OK, let's also add summaries", asked="deploy_local", stage="II")
-    assert dict(found.answers) == {"radiology_report_summarization": True}
+    assert dict(found.answers) == {"radiology_report_summarization": True, **_TEXT_BOTH_WAYS}
     assert dict(extract("si los datos son anónimos", asked="data_sharing", stage="II").answers) == {}
     assert dict(extract("Claro que no.", asked="data_sharing", stage="II").answers) == {"data_sharing": False}
 
@@ -506,7 +531,11 @@ def test_a_negation_reaches_every_task_of_a_short_list() -> None:
     found = extract("We do NOT want it to diagnose anything or suggest treatment.", stage="III")
     assert dict(found.answers) == {"disease_diagnosis": False, "decision_text_generation": False}
     found = extract("It should not diagnose anything but suggest treatment.", stage="III")
-    assert dict(found.answers) == {"disease_diagnosis": False, "decision_text_generation": True}
+    assert dict(found.answers) == {
+        "disease_diagnosis": False,
+        "decision_text_generation": True,
+        "output_text_only": True,
+    }
     # two words of one task's topic: the denial is part of what is looked for, not a refusal of the task
     text = "Scan the call transcripts (text) for patients who have no support at home or lost their housing."
     assert extract(text, stage="V").answers["clinical_text_extraction"] is True
@@ -529,7 +558,7 @@ def test_tasks_said_in_looser_words(text: str, stage: str, question: str) -> Non
 
 def test_the_notes_a_summary_is_made_of_are_its_material() -> None:
     found = extract("Queremos un resumen automático de las notas de enfermería.", stage="IV")
-    assert dict(found.answers) == {"clinical_record_summarization": True}
+    assert dict(found.answers) == {"clinical_record_summarization": True, **_TEXT_BOTH_WAYS}
 
 
 def test_boxes_drawn_on_the_image_are_not_text_out() -> None:
@@ -1040,3 +1069,23 @@ def test_documents_and_job_titles_are_not_tasks(text: str, wanted: str, not_want
     found = extract(text)
     assert not wanted or found.answers.get(wanted) is True
     assert not not_wanted or not_wanted not in found.answers
+
+
+@pytest.mark.parametrize(
+    ("text", "implied"),
+    [
+        ("We want to summarise the radiology reports.", {"input_text_only": True, "output_text_only": True}),
+        ("Draft CT reports from the chest X-rays.", {"input_text_only": False, "output_text_only": True}),
+        # something else going in or coming out, named anywhere, implies nothing on that side
+        ("A model that outlines the tumour on the MRI and then writes a draft report.", {}),
+        ("Queremos grabar la conversación del pase de planta y que el modelo haga un resumen escrito.", {}),
+        ("Generate the discharge instructions as a leaflet with little pictures.", {}),
+    ],
+)
+def test_a_task_on_text_implies_text_on_its_side_for_the_rules(text: str, implied: dict[str, bool]) -> None:
+    # intake holdout 26: without a model, "summarise the reports" asked whether text goes in and comes out
+    reading = read(text)
+    sides = {q: v for q, v in reading.answers.items() if q in ("input_text_only", "output_text_only")}
+    assert sides == implied
+    # implied, not read from a phrase: the model's reading of the user's words outweighs it
+    assert "output_text_only" not in reading.cued

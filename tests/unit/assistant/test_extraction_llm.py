@@ -28,6 +28,9 @@ from assistant.llm import BackendOutputError, BackendUnavailable, ChatBackend, M
 from assistant.questionnaire import question_ids
 from assistant.stage_examples import StageGuess
 
+# "write discharge letters" as the rules read it: the task, and the text it implies comes out
+_LETTERS = {"discharge_text_generation": True, "output_text_only": True}
+
 
 def reply(**answers: list[Any]) -> dict[str, Any]:
     """A model reply in the schema's shape from ``code=[value, clause]`` keyword arguments."""
@@ -124,14 +127,16 @@ def test_answers_read_in_a_clause_about_the_question_are_kept_with_that_clause()
         "radiology_report_summarization": True,
     }
     assert found.evidence["input_text_only"].quote == "We summarise the CT reports for GPs."
-    assert found.evidence["input_text_only"].reader == "model"  # implied: the rules have no phrase for it
+    # the model read it in that clause; the rules imply it from the summary asked for: both readers have it
+    assert found.evidence["input_text_only"].reader == "both"
     assert found.evidence["radiology_report_summarization"].reader == "both"
 
 
 def test_a_guess_that_cites_a_clause_about_something_else_is_dropped() -> None:
     backend = FakeBackend(reply(share=[False, 1], local=[True, 1], write_exam_report=[True, 1]))
     found = extract("I draft CT reports from typed findings.", backend=backend)
-    assert dict(found.answers) == {"radiology_text_generation": True}
+    # (text out is the rules' implied reading of drafting reports, not the model's guesses)
+    assert dict(found.answers) == {"radiology_text_generation": True, "output_text_only": True}
 
 
 def test_a_wrong_clause_number_is_replaced_by_the_statement_that_supports_the_answer() -> None:
@@ -253,7 +258,7 @@ def test_invalid_output_is_retried_once() -> None:
     backend = FakeBackend(BackendOutputError("not JSON"), reply(write_discharge_doc=[True, 1]))
     found = extract("Write discharge letters.", backend=backend)
     assert len(backend.calls) == 2
-    assert (found.stage, dict(found.answers), found.notices) == ("V", {"discharge_text_generation": True}, ())
+    assert (found.stage, dict(found.answers), found.notices) == ("V", {**_LETTERS}, ())
 
 
 def test_a_wrong_shape_counts_as_invalid_output() -> None:
@@ -262,7 +267,7 @@ def test_a_wrong_shape_counts_as_invalid_output() -> None:
     assert len(backend.calls) == 2
     assert found.backend == "none"
     assert found.notices == (NOTICE_INVALID,)
-    assert dict(found.answers) == {"discharge_text_generation": True}  # the rules' reading
+    assert dict(found.answers) == _LETTERS  # the rules' reading
 
 
 def test_an_unavailable_backend_falls_back_at_once_with_a_notice() -> None:
@@ -271,7 +276,7 @@ def test_an_unavailable_backend_falls_back_at_once_with_a_notice() -> None:
     assert len(backend.calls) == 1
     assert found.backend == "none"
     assert "unavailable" in found.notices[0] and "connection refused" in found.notices[0]
-    assert dict(found.answers) == {"discharge_text_generation": True, "deploy_local": True}
+    assert dict(found.answers) == {**_LETTERS, "deploy_local": True}
 
 
 def test_fallbacks_are_not_cached_but_readings_are() -> None:
@@ -296,7 +301,7 @@ def test_a_slow_model_runs_out_of_time_and_the_rules_answer() -> None:
     assert time.monotonic() - start < 0.5
     assert found.backend == "none"
     assert "longer than 0.1 s" in found.notices[0]
-    assert dict(found.answers) == {"discharge_text_generation": True, "deploy_local": True}
+    assert dict(found.answers) == {**_LETTERS, "deploy_local": True}
     # the late reply is kept: the same turn does not call the model again
     deadline = time.monotonic() + 5
     while cache_info()["size"] == 0 and time.monotonic() < deadline:
@@ -354,7 +359,7 @@ def test_the_model_reads_each_turn_once_and_a_stage_correction_rereads_earlier_t
     summary = found.answers["clinical_record_summarization"]
     assert (summary.value, summary.turn) == (True, 0)
     assert summary.quote == "We want summaries of the patients' notes for the team."
-    assert found.answers["input_text_only"].reader == "model"
+    assert found.answers["input_text_only"].reader == "both"  # the rules imply it from the summaries asked for
     # the plain form reads the same
     assert extract_history(messages, backend=backend)[1]["clinical_record_summarization"] == (True, 0)
     assert len(backend.calls) == 2  # cached
@@ -382,7 +387,7 @@ def test_history_with_a_failing_model_reports_notices_once() -> None:
     messages = [{"role": "user", "content": "Write discharge letters."}, {"role": "user", "content": "No cloud."}]
     stage, answers, notices = extract_history(messages, backend=backend)
     assert stage == "V"
-    assert answers == {"discharge_text_generation": (True, 0), "deploy_local": (True, 1)}
+    assert answers == {"discharge_text_generation": (True, 0), "output_text_only": (True, 0), "deploy_local": (True, 1)}
     assert len(notices) == 1
 
 

@@ -82,10 +82,20 @@ def test_words_that_look_like_gpus_are_not_gpus() -> None:
         ("let 10 radiologists each keep an 8,192-token session open at the same time", 10),
         # trying the page: patients who chat with it themselves
         ("Mistral 7B at 4-bit for 8 patients chatting at once", 8),
+        # follow-ups holdout 26: Portuguese nurses, and a precision right before "at the same time"
+        ("Se 16 enfermeiros usarem o LLaMA2-7B em 4 bits ao mesmo tempo", 16),
+        # Japanese, Chinese, Korean: people counted with their counter word beside "at the same time"
+        ("同時に5人・各4,096トークン", 5),
+        ("同时10人使用", 10),
+        ("동시에 5명", 5),
     ],
 )
 def test_concurrent_users(text: str, users: int) -> None:
     assert read(text).users == users
+
+
+def test_a_precision_before_at_once_is_no_load() -> None:
+    assert read("LLaMA2-7B em 4 bits ao mesmo tempo").users is None
 
 
 def test_a_headcount_is_not_concurrency() -> None:

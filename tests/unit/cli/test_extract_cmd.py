@@ -16,7 +16,8 @@ def test_extract_json_for_the_design_example() -> None:
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["stage"] == "II"
-    assert out["answers"] == {"radiology_text_generation": True, "data_sharing": False}
+    # (drafting reports implies that text comes out)
+    assert out["answers"] == {"radiology_text_generation": True, "data_sharing": False, "output_text_only": True}
     assert out["backend"] == "none"
     # extensions: the words each answer was read in, and who read it; no disagreement without a model
     assert out["evidence"]["data_sharing"] == {"quote": text, "reader": "rules"}
@@ -87,9 +88,10 @@ def test_batch_with_history_and_a_bad_line() -> None:
     assert result.exit_code == 2  # line c is bad; the others are still answered
     outs = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["line"] for o in outs] == [1, 2, 3, 4]
-    assert outs[0]["stage"] == "II" and outs[0]["answers"] == {"radiology_report_summarization": True}
+    summary = {"radiology_report_summarization": True, "input_text_only": True, "output_text_only": True}
+    assert outs[0]["stage"] == "II" and outs[0]["answers"] == summary
     assert outs[1]["stage"] == "V"
-    assert outs[1]["answers"] == {"discharge_text_generation": True, "data_sharing": False}
+    assert outs[1]["answers"] == {"discharge_text_generation": True, "data_sharing": False, "output_text_only": True}
     assert outs[2]["error"]["param"] == "text"
     assert outs[3]["answers"] == {"examination_qa": True} and outs[3]["id"] == "d"
 
@@ -108,7 +110,7 @@ def test_an_embedded_model_is_warmed_up_before_the_message_is_read(monkeypatch: 
     assert result.exit_code == 0, result.output
     assert len(backend.calls) == 2  # the warm-up, then the message
     assert "Hello." in backend.calls[0][-1]["content"] and "discharge" in backend.calls[1][-1]["content"]
-    assert json.loads(result.output)["answers"] == {"discharge_text_generation": True}
+    assert json.loads(result.output)["answers"] == {"discharge_text_generation": True, "output_text_only": True}
 
 
 def test_a_history_read_by_the_model_reports_its_backend_even_with_a_notice() -> None:

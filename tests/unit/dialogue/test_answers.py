@@ -476,12 +476,12 @@ def test_a_new_answer_that_leaves_the_list_as_it_was_is_acknowledged(catalog: Ca
     # without those answers got only "Your recommendation above still stands"
     messages = [user("Summarise the nursing handover notes on the ward; it runs on our own servers.")]
     first = respond(catalog, messages)
-    assert first.kind == "recommendation" and "input_text_only" not in first.answers
+    # (summarising the notes implies text in and out: the rules take them, the user is not asked)
+    assert first.kind == "recommendation" and first.answers["input_text_only"].value is True
     messages += [assistant(first.text), user("Only text in and out, and no data leaves the hospital.")]
     reply = respond(catalog, messages)
     assert reply.kind == "pointer" and "| # |" not in reply.text
-    assert "Noted (" in reply.text and "input is text only: yes" in reply.text
-    assert "data may be shared: no" in reply.text
+    assert "Noted (data may be shared: no);" in reply.text  # text in and out were known: not new
     # trying a fresh `make start`: an answer given again beside a new one is not "noted" as new
     again = respond(catalog, [*messages, assistant(reply.text), user("Text in, text out; no risk prediction needed.")])
     assert "Noted (prediction: no);" in again.text  # the text answers said again are not listed
@@ -1998,3 +1998,41 @@ def test_a_question_about_a_models_sub_tasks_gets_its_per_sub_task_counts(catalo
     reply = ask(catalog, question)
     assert reply.answer is not None and reply.answer["source"] == "catalog"
     assert "Report summarization (text): used 1 time(s), reported best 0 time(s)" in reply.text
+
+
+def test_counts_asked_for_one_sub_task_are_that_sub_tasks(catalog: Catalog) -> None:
+    # follow-ups holdout 26: asked for the de-identification studies, the answer gave each model's totals only
+    reply = ask(catalog, "For the de-identification studies specifically, was GPT-3.5 ever reported best? And GPT-4?")
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
+    gpt35 = next(m for m in catalog.find_models("GPT-3.5") if m.usage)
+    column = catalog.columns_named("de-identification")[0]
+    usage = gpt35.usage[column.id]
+    assert (
+        f"{gpt35.label}: stage V, {column.task} / {column.subtask} (text): used {usage.studies} time(s)" in reply.text
+    )
+
+
+def test_a_sub_task_is_found_by_its_name_written_as_people_write_it(catalog: Catalog) -> None:
+    assert {c.subtask for c in catalog.columns_named("the de-identification studies")} == {"Text deidentification"}
+    assert catalog.columns_named("how well does it answer questions?") == ()
+
+
+def test_a_fit_asked_right_after_a_sizing_question_sizes_the_same_load(catalog: Catalog) -> None:
+    # follow-ups holdout 26: "Cabe numa RTX 4090?" (no "it", no "and") sized one user at 16-bit instead
+    reply = ask(
+        catalog,
+        "Se 16 enfermeiros usarem o LLaMA2-7B em 4 bits ao mesmo tempo, cada um com 2.048 tokens de contexto, "
+        "quanta memória de GPU é precisa no total? Cabe numa RTX 4090 de 24 GB?",
+    )
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    fit = reply.text.split("Cabe numa RTX 4090")[1]
+    assert "16 user(s) at once with 2,048 tokens" in fit and "does not fit your 1 x RTX 4090" in fit
+
+
+def test_a_japanese_sizing_question_reads_its_precision_and_load(catalog: Catalog) -> None:
+    question = (
+        "「LLaMA 70B」をfp16で、同時に5人・各4,096トークンで動かす場合、GPUメモリは合計どのくらい必要ですか\uff1f"
+    )
+    reply = ask(catalog, question)
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert "in fp16" in reply.text and "5 user(s) at once with 4,096 tokens" in reply.text
