@@ -212,11 +212,21 @@ def _blocks(text: str) -> list[str]:
     return [b.strip() for b in re.split(r"\n\s*\n", text) if b.strip()]
 
 
+# the heading over each answer quotes the user's question ("### Answer: “Cabe numa RTX 4090?”"): the user's
+# words, not the answer's, so a forbidden phrase the question itself holds is not held against the answer
+_QUESTION_HEADING = re.compile(r"^#{2,4} [^\n]*\u201c[^\n]*\u201d\s*$")
+
+
 def answer_text(reply_text: str, previous_text: str, disclaimer: str = "") -> str:
-    """The reply without the blocks the previous assistant reply already held word for word, nor the disclaimer."""
+    """The reply without the blocks the previous assistant reply already held word for word, the disclaimer
+    and the headings that quote the question."""
     seen = set(_blocks(previous_text))
     legal = disclaimer.strip().strip("_").strip()
-    return "\n\n".join(b for b in _blocks(reply_text) if b not in seen and not (legal and b.strip("_") == legal))
+    return "\n\n".join(
+        b
+        for b in _blocks(reply_text)
+        if b not in seen and not (legal and b.strip("_") == legal) and not _QUESTION_HEADING.match(b)
+    )
 
 
 def _matches(patterns: Iterable[str], text: str) -> list[str]:

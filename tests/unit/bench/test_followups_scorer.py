@@ -178,3 +178,11 @@ def test_the_report_splits_by_source_and_ends_with_a_summary(bench: ModuleType) 
     assert "whole reply p50 0.70 s" in summary
     table = out.getvalue()
     assert "by answer source" in table and "unknown" in table and "not right: c" in table
+
+
+def test_the_heading_that_quotes_the_question_is_not_part_of_the_answer(bench: ModuleType) -> None:
+    # follow-ups holdout 26: "Cabe numa RTX 4090?" forbade a "yes, it fits" that only the quoted question held
+    reply = "### Answer: \u201cCabe numa RTX 4090?\u201d\n\nthat does not fit your 1 x RTX 4090"
+    assert bench.answer_text(reply, PREVIOUS) == "that does not fit your 1 x RTX 4090"
+    item = _item(expect=["does not fit"], forbid=["cabe numa RTX"])
+    assert bench.score(item, reply, {"citations": []}, PREVIOUS).fact
