@@ -1045,6 +1045,7 @@ def test_a_model_that_must_work_offline_runs_locally() -> None:
     found = extract("Has to work fully offline on the crew tablet, we've got no signal half the time.")
     assert found.answers.get("deploy_local") is True
     assert "deploy_local" not in extract("We process the letters offline overnight.").answers
+    assert extract("The tablet version must be completely offline.").answers.get("deploy_local") is True
 
 
 @pytest.mark.parametrize(
@@ -1067,6 +1068,7 @@ def test_a_model_that_must_work_offline_runs_locally() -> None:
 def test_documents_and_job_titles_are_not_tasks(text: str, wanted: str, not_wanted: str) -> None:
     # intake holdout 26: each of these was read the other way round
     found = extract(text)
+    assert "disease_diagnosis" not in extract(text, stage="III").answers or not_wanted != "disease_diagnosis"
     assert not wanted or found.answers.get(wanted) is True
     assert not not_wanted or not_wanted not in found.answers
 
