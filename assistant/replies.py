@@ -414,13 +414,7 @@ def usage_totals(model: Model) -> tuple[int, int]:
 def best_count_text(lang: str, models: Sequence[Model], columns: Sequence[Column] = ()) -> str:
     """How often the review's studies used each model and reported it best, the most often best first; first
     per sub-task column when the question names sub-tasks ("for the de-identification studies")."""
-    per_column = [
-        f"- {m.label}: "
-        + t(lang, "usage_line", stage=c.stage, task=c.task, subtask=c.subtask, inputs=_inputs(c),
-            used=usage.studies if (usage := m.usage.get(c.id)) else 0, best=usage.best if usage else 0)
-        for c in columns
-        for m in models
-    ]  # fmt: skip
+    per_column = [f"- {m.label}: {_column_usage(lang, m, c)}" for c in columns for m in models]
     lead = "\n".join(per_column) + "\n\n" if per_column else ""
     counts = [(m, *usage_totals(m)) for m in models]
     counts.sort(key=lambda c: c[2], reverse=True)
@@ -431,6 +425,13 @@ def best_count_text(lang: str, models: Sequence[Model], columns: Sequence[Column
         for m, used, best in counts
     ]
     return lead + "\n".join(f"- {line}" for line in lines) + "\n\n" + t(lang, "best_count_source")
+
+
+def _column_usage(lang: str, model: Model, column: Column) -> str:
+    usage = model.usage.get(column.id)
+    used, best = (usage.studies, usage.best) if usage else (0, 0)
+    return t(lang, "usage_line", stage=column.stage, task=column.task, subtask=column.subtask,
+             inputs=_inputs(column), used=used, best=best)  # fmt: skip
 
 
 def can_write_text(lang: str, catalog: Catalog, models: Sequence[Model]) -> str:
