@@ -64,7 +64,8 @@ def normalize(text: str) -> str:
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     # Chinese, Japanese and Korean put no space before a Latin word or a number ("をfp16で", "gpuメモリ"); one
     # is put there so that the patterns' word boundaries find "fp16" and "gpu" as in any other language
-    text = _SCRIPT_CHANGE.sub(" ", text)
+    if not text.isascii():  # (normalize runs on every pattern check: most texts need no scan for scripts)
+        text = _SCRIPT_CHANGE.sub(" ", text)
     return _SPACES.sub(" ", text)
 
 

@@ -349,11 +349,10 @@ def _gpu_asked(catalog: Catalog, text: str) -> GpuType | None:
 
 
 def _fit_of_the_sizing_before(catalog: Catalog, text: str, previous: str) -> bool:
-    """True when a question names a GPU and no model right after a sizing question ("... how much memory in
-    total? Cabe numa RTX 4090 de 24 GB?"): it asks whether that sizing fits there, in languages that need no
-    "it" or "and" to say so."""
-    asks_a_fit = _gpu_asked(catalog, text) is not None and not find_model_mentions(catalog, text)
-    return asks_a_fit and bool(SIZING_WORDS.search(normalize(previous)))
+    """True when a question that names no model (the caller checks) names a GPU right after a sizing question
+    ("... how much memory in total? Cabe numa RTX 4090 de 24 GB?"): it asks whether that sizing fits there, in
+    languages that need no "it" or "and" to say so."""
+    return _gpu_asked(catalog, text) is not None and bool(SIZING_WORDS.search(normalize(previous)))
 
 
 def _each_resolved(mentions: tuple[ModelMention, ...], rec: Recommendation | None) -> tuple[Model, ...]:
@@ -478,10 +477,12 @@ def read_question(
     "it" means ("The guide suggests PaLM-E. Why isn't it on my list?"); ``previous`` is the question before
     this one in the same message, whose subject a question that goes on from it inherits."""
     norm = normalize(text)
-    goes_on = bool(previous) and (continues(text) or _fit_of_the_sizing_before(catalog, text, previous))
+    mentions = find_model_mentions(catalog, text)
+    goes_on = bool(previous) and (
+        continues(text) or (not mentions and _fit_of_the_sizing_before(catalog, text, previous))
+    )
     if goes_on:
         context = f"{context} {previous}".strip()
-    mentions = find_model_mentions(catalog, text)
     # "Why not GPT-4? And how many watts would the first model draw?": a question that points at a row of the
     # recommendation asks about that row, not about the model of the sentence before ("is it the best model for
     # us?" still asks about that model)
