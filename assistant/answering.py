@@ -252,6 +252,8 @@ def plan_answer(
             plan.passages = retrieve(retriever, query, [f"{studies} studies"], lang, plan.notices)[:1]
         return _with_evidence(plan, lang, retriever)
     if question.kind == "count" and rec is not None:
+        if rec.status == "need_more_info":  # no list yet to count
+            return AnswerPlan(RULES, "count", question.text, text=t(lang, "why_not_no_rec"))
         missing = t(lang, "no_such_row", position=question.terms[0]) if question.terms else ""
         return AnswerPlan(RULES, "count", question.text, text=f"{missing} {count_text(lang, rec)}".strip())
     if question.kind == "my_stage" and rec is not None:

@@ -85,6 +85,8 @@ SIZING_WORDS = re.compile(
     r"fit|fits|run it on|serve|serving|memoria|usuarios|speicher|nutzer\w*|gleichzeitig|kv[- ]?cache|cach[eé] kv|"
     # memory in French, Dutch and Polish ("mémoire", "geheugen", "ile pamięci")
     r"memoire|geheugen|pamie\w*)\b"
+    # Chinese and Japanese, which write no spaces between words (normalised: "ビット" loses its voicing mark)
+    + normalize(r"|显存|内存|メモリ|量化|量子化|ビット")
 )
 # Fine-tuning a named model and what it needs: the calculator's fine-tuning memory.
 FINETUNE_NEEDS = re.compile(
@@ -97,6 +99,8 @@ _TOP_MODEL = re.compile(
     r"\b(?:top|first|recommended|best|best-ranked|highest[- ]ranked|number one|leading|suggested|"
     r"primer|recomendado|mejor|erste\w*|empfohlen\w*|beste\w*|premier|primo|primeiro|eerste|pierwsz\w*)\b(?:\s+\w+)?\s*"
     r"(?:model|one|option|entry|setup|choice|pick|modelo|opcion|modell|wahl|modele|modello|modelu?)\b"
+    # "第一个模型", "最初のモデル", "첫 번째 모델"
+    + normalize(r"|第一个?模型|第一個?模型|最初のモデル|1 番目のモデル|첫 ?번째 모델")
 )
 # "the second model on that list", "el tercer modelo", "das zweite Modell", "the ninth on my list", "o setimo da
 # lista": the recommendation's n-th model (a table lists up to ten, and more on request).
@@ -238,7 +242,8 @@ _HOW_MANY_MODELS = re.compile(
     # Japanese, Chinese and Korean write no spaces: the model word, then a count word within a few characters
     # (written as normalised: "モデル" loses its voicing marks, Korean syllables come apart)
     + normalize(
-        r"|(?:モデル|模型|모델).{0,12}?(?:何件|何個|何種類|いくつ|多少|几个|幾個|몇 ?개)"
+        # ("多少" alone is "how much": "第一个模型 ... 需要多少显存" asks for memory, not a count)
+        r"|(?:モデル|模型|모델).{0,12}?(?:何件|何個|何種類|いくつ|多少个|多少款|几个|几款|幾個|몇 ?개)"
         r"|(?:多少|几)(?:个|款|種|种)?模型"
     )
 )

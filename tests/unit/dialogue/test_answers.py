@@ -2036,3 +2036,20 @@ def test_a_japanese_sizing_question_reads_its_precision_and_load(catalog: Catalo
     reply = ask(catalog, question)
     assert reply.answer is not None and reply.answer["source"] == "sizing"
     assert "in fp16" in reply.text and "5 user(s) at once with 4,096 tokens" in reply.text
+
+
+def test_how_much_memory_asked_in_chinese_is_no_count_of_models(catalog: Catalog) -> None:
+    # trying the API: "需要多少显存" (how much memory) beside "模型" was answered with the list's count
+    reply = ask(catalog, "同时8人使用第一个模型\uff0c4位量化\uff0c需要多少显存\uff1f")
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+
+
+def test_a_count_asked_before_there_is_a_list_says_there_is_none_yet(catalog: Catalog) -> None:
+    # trying the API: "0 cover some of them: ." before any task was known
+    messages = [user("We have no servers, so a hosted service is fine.")]
+    first = respond(catalog, messages, overrides={"stage": "I"})
+    assert first.recommendation is not None and first.recommendation.status == "need_more_info"
+    asked = [*messages, assistant(first.text), user("How many models match my answers?")]
+    reply = respond(catalog, asked, overrides={"stage": "I"})
+    assert reply.answer is not None and reply.answer["source"] == "rules"
+    assert "no recommendation yet" in reply.text and "0 cover" not in reply.text
