@@ -223,6 +223,13 @@ class _Text:
         clause = self.clause(start)
         return bool(OUTPUT_SUBJECT.search(self.norm[max(clause.start, start - 60) : start]))
 
+    def after_than(self, start: int) -> bool:
+        """True when the phrase is the thing compared against in its clause ("rather a cloud service than our
+        local servers"): "than" stands before it with no comma between."""
+        clause = self.clause(start)
+        window = self.norm[max(clause.start, start - _WINDOW_CHARS) : start]
+        return bool(_THAN_BEFORE.search(window))
+
     def verb_denied(self, start: int) -> bool:
         """True when a verb negation stands in the few words before the phrase ("we won't run our own ...")."""
         clause = self.clause(start)
@@ -331,12 +338,25 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
 
 
 def _asked_for(text: _Text, hits: list[_TaskHit]) -> list[_TaskHit]:
-    """The task hits with those asked for in a question read as wanted, when no task is stated outright: asking
-    which model is best at a task, or whether one could do it, asks for it ("Which LLM is best at summarising
-    radiology reports?", "could it draft them from the chart?")."""
-    if any(hit.value for hit in hits):
-        return hits
-    return [replace(h, value=True) if h.value is None and _asks_for_a_task(text, h.start) else h for h in hits]
+    """The task hits with those asked for in a question read as wanted: asking which model is best at a task, or
+    whether one could do it, asks for it ("Which LLM is best at summarising radiology reports?", "could it draft
+    them from the chart?"), also beside a task named in a statement ("Our nurses spend ages on the morning
+    handover. Could something summarise the notes?"). Beside a stated task, a question whether it could "also"
+    do another floats an idea rather than asking for it ("We need the letters drafted. Could it also answer
+    patients' questions?")."""
+    stated = any(hit.value for hit in hits)
+    return [
+        replace(h, value=True)
+        if h.value is None
+        and _asks_for_a_task(text, h.start)
+        and not (stated and _ADD_ON.search(text.norm, text.clause(h.start).start, h.start))
+        else h
+        for h in hits
+    ]
+
+
+_THAN_BEFORE = re.compile(r"\bthan\b[^,;:()]{0,80}$")
+_ADD_ON = re.compile(r"\b(?:also|as well|too|additionally|auch|zusatzlich|tambien|ademas|aussi|egalement|anche|ook)\b")
 
 
 def _asks_for_a_task(text: _Text, pos: int) -> bool:
@@ -347,7 +367,23 @@ def _asks_for_a_task(text: _Text, pos: int) -> bool:
     # sum up ...?")
     opening = max(text.norm.rfind(mark, 0, clause.start) for mark in ".!?\n") + 1
     starts = [c.start for c in text.clauses if opening <= c.end and c.start <= clause.start]
-    return any(CAPABILITY_QUESTION.search(text.norm[start : clause.end].strip()) for start in starts)
+    asked = any(CAPABILITY_QUESTION.search(text.norm[start : clause.end].strip()) for start in starts)
+    return asked and not _doubted_right_after(text, clause)
+
+
+_BACK_REFERENCE = re.compile(r"\b(?:that|this|it|those|them|one|das|eso|esto|cela|ca)\b")
+
+
+def _doubted_right_after(text: _Text, clause: _Clause) -> bool:
+    """True when the next clause is a short doubt about what was just asked ("Could it also answer the nurses'
+    questions? Not sure we need that."): the question floats an idea rather than asking for it."""
+    following = [c for c in text.clauses if c.start >= clause.end]
+    if not following:
+        return False
+    after = following[0]
+    words = text.norm[after.start : after.end]
+    short = len(words.strip()) <= 60
+    return bool(after.doubts) and not after.question and short and bool(_BACK_REFERENCE.search(words))
 
 
 # "or" and its kin in the languages the phrases cover: "not diagnose anything or suggest treatment" denies both
@@ -591,8 +627,10 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
         polarity = turn.polarity(start, end, across_or=qid in _ACROSS_OR)
         if polarity is None:
             continue
-        if not cue.polar and turn.verb_denied(start):
-            continue  # "we won't run our own servers" says what they will not do, not where it runs
+        if not cue.polar and (turn.verb_denied(start) or turn.after_than(start)):
+            # "we won't run our own servers" says what they will not do, not where it runs; "rather the cloud
+            # than our local servers" names what they would not choose
+            continue
         if cue.implied and not polarity:
             # "no cloud services" says where it runs, not whether the data may be shared; and a service
             # both named and rejected ("Vendor A offers SaaS ... the board rejected SaaS") implies nothing

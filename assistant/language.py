@@ -37,7 +37,8 @@ _STOPWORDS: Mapping[str, frozenset[str]] = {
 _READ_ONLY: Mapping[str, frozenset[str]] = {
     "fr": _wordset(
         "le la les des du de et est sont nous vous je un une pour avec dans sur pas ne que qui au aux ce cette "
-        "nos notre ou mais être sera aucune aucun données modèle voudrions souhaitons"
+        "nos notre ou mais être sera aucune aucun données modèle voudrions souhaitons en quel quelle quels "
+        "quelles depuis comme leur leurs ont été peut faut il elle aussi combien"
     ),
     "it": _wordset(
         "il lo la gli le di del della dei che e è per con non un una sono siamo noi nostro nostri nostra "
@@ -168,7 +169,9 @@ def read_by_rules(text: str) -> bool:
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
         return True
-    if sum(bool(_NOT_LATIN.match(ch)) for ch in letters) > len(letters) / 2:
+    # a message half in Devanagari with English terms between ("Patients के सवालों के जवाब ... chatbot") is
+    # not one the rules can read: a quarter of its letters in another script is enough to translate it
+    if sum(bool(_NOT_LATIN.match(ch)) for ch in letters) > len(letters) / 4:
         return False
     words = [w.casefold() for w in _WORD.findall(text)]
     lowered = text.casefold()

@@ -78,7 +78,8 @@ SIZING_WORDS = re.compile(
     r"people|clinicians|conversations?|streams?|queries)|users|tokens? (?:per|a) second|tokens?/s|throughput|"
     r"latency|how many (?:gpus|cards|graphics cards|accelerators)|"
     # "how many radiologists could each have a session open at the same time?": the calculator's sessions
-    r"how many (?:\w+ ){0,2}(?:users|people|clinicians|radiologists|doctors|nurses|sessions|chats|staff)\b"
+    # ("how many 4,096-token sessions could it hold at the same time?")
+    r"how many (?:[\w,.-]+ ){0,2}(?:users|people|clinicians|radiologists|doctors|nurses|sessions|chats|staff)\b"
     r"(?: \S+){0,10} (?:at (?:the same time|once)|simultaneously|concurrently|in parallel)|"
     # "and with 12 radiologists using it simultaneously?": a number of people at once
     r"\d+ (?:\w+ ){1,3}(?:at (?:the same time|once)|simultaneously|concurrently|in parallel)|"

@@ -8,6 +8,7 @@ from assistant.errors import InvalidInput
 from assistant.extraction import asked_in, cache_clear, extract, extract_history
 from assistant.extraction_rules import read
 from assistant.questionnaire import question_ids
+from assistant.support import supports
 
 # what a task on text implies when nothing else is said to go in or come out (summaries of notes or reports)
 _TEXT_BOTH_WAYS = {"input_text_only": True, "output_text_only": True}
@@ -940,6 +941,23 @@ def test_a_question_beside_a_stated_task_adds_no_task() -> None:
     assert extract("Which department is best for this patient?", backend=None).answers == {}
 
 
+def test_a_question_asks_for_its_task_beside_a_statement_that_names_another() -> None:
+    # trying the API: "the morning handover" in a statement left the question's summary task unread
+    handover = extract(
+        "Our ICU nurses spend ages on the morning handover. Could something summarise the last day of notes for "
+        "each patient?",
+        backend=None,
+    )
+    assert handover.answers.get("clinical_record_summarization") is True
+    # a short doubt right after the question floats the idea (intake holdout 12)
+    floated = extract(
+        "Paediatric ward: the nurses type the obs into the chart. We want a prediction of which children will need "
+        "PICU review in the next 12 hours. Could it answer the nurses' questions? Not sure we need that.",
+        backend=None,
+    )
+    assert floated.answers.get("disease_prediction") is True and "medical_qa" not in floated.answers
+
+
 def test_a_cloud_said_to_be_unsuitable_is_a_local_deployment() -> None:
     # intake holdout 25 (Russian, translated): "Clouds are not suitable; only local installations."
     assert (
@@ -1091,3 +1109,26 @@ def test_a_task_on_text_implies_text_on_its_side_for_the_rules(text: str, implie
     assert sides == implied
     # implied, not read from a phrase: the model's reading of the user's words outweighs it
     assert "output_text_only" not in reading.cued
+
+
+def test_the_option_compared_against_is_not_chosen() -> None:
+    # intake holdout 27: "rather ... than ... our local servers" was read as local deployment
+    text = "Honestly we'd rather use a hosted cloud service than run anything on our creaky local servers."
+    assert extract(text, backend=None).answers.get("deploy_local") is False
+    assert extract("On our own GPUs rather than in the cloud.", backend=None).answers.get("deploy_local") is True
+
+
+def test_forget_that_takes_back_the_task_before_it() -> None:
+    # intake holdout 27: the idea dropped with "forget that" stayed wanted
+    text = (
+        "Radiologist. My first idea was report summaries for referrers - forget that, our RIS vendor just shipped "
+        "it. What I actually need: a referring clinician asks a question about one report and gets an answer."
+    )
+    found = extract(text, backend=None)
+    assert "radiology_report_summarization" not in found.answers and found.answers.get("examination_qa") is True
+
+
+def test_a_local_guideline_says_nothing_of_where_the_model_runs() -> None:
+    # intake holdout 27: the model's "local" was kept on "our local antimicrobial guideline"
+    assert not supports("local", "A Q&A assistant that answers from our local antimicrobial guideline.")
+    assert supports("local", "It runs on local servers.")

@@ -823,6 +823,10 @@ def test_how_many_people_at_the_same_time_is_a_sizing_question(catalog: Catalog)
     assert reply.answer is not None and reply.answer["source"] == "sizing"
     assert "4,096 tokens of context" in reply.text and "A40" in reply.text
     assert read_question(catalog, "Is RaDialog open?", None).aspect == "access"
+    # follow-ups holdout 27: a session length written before "sessions" hid the sessions
+    statement = "Say we ran Llama 2 13B at 4 bit on a single L40S."
+    question = "How many 4,096-token sessions could it hold at the same time?"
+    assert read_question(catalog, question, None, statement).source == SIZING
 
 
 def test_the_speed_of_a_vendors_service_is_not_a_sizing_question(catalog: Catalog) -> None:

@@ -139,6 +139,8 @@ def test_the_languages_the_phrase_rules_read_are_read_by_them(text: str) -> None
         "Kami ingin model yang merangkum catatan pasien, dan data tidak boleh keluar dari rumah sakit.",
         "Chúng tôi muốn mô hình tóm tắt hồ sơ bệnh án, dữ liệu không được ra khỏi bệnh viện.",
         "Gusto sana namin na yung AI ang mag-summarize ng discharge notes, pero bawal i-share ang data.",
+        # Hindi in Devanagari with English terms between (intake holdout 27: read as English, untranslated)
+        "मैं medicine OPD में junior resident हूँ. Patients के सवालों के जवाब देने के लिए एक chatbot चाहिए.",
     ],
 )
 def test_other_languages_are_recognised_as_not_read_by_the_phrase_rules(text: str) -> None:
@@ -148,6 +150,10 @@ def test_other_languages_are_recognised_as_not_read_by_the_phrase_rules(text: st
 def test_a_questions_own_language_is_read_where_it_differs_from_the_conversations() -> None:
     # replies to French are written in English, so the conversation's language says nothing of this question
     assert question_language("Dans la revue que j'ai ajoutée, quel modèle faut-il prendre ?", "en") == "fr"
-    assert question_language("Comment le générateur a-t-il été affiné ?", "en") == "other"  # French and Portuguese tie
+    # (French's own "il" and "été" tell it from Portuguese, which shares its accents)
+    assert question_language("Comment le générateur a-t-il été affiné ?", "en") == "fr"
+    # follow-ups holdout 27: French "en", "depuis" and "quelle" are no Spanish question (it was answered in Spanish)
+    latency = "Quelle est la latence de l'API depuis un serveur en Europe, en millisecondes ?"
+    assert question_language(latency, "en") == "fr"
     assert question_language("MedVersaの後期バージョンでは、評価はどうでしたか", "en") == "other"
     assert question_language("LoRA rank?", "en") == "en" and question_language("LoRA rank?", "es") == "es"
