@@ -1132,3 +1132,31 @@ def test_a_local_guideline_says_nothing_of_where_the_model_runs() -> None:
     # intake holdout 27: the model's "local" was kept on "our local antimicrobial guideline"
     assert not supports("local", "A Q&A assistant that answers from our local antimicrobial guideline.")
     assert supports("local", "It runs on local servers.")
+
+
+def test_holdout_27_wordings_of_tasks_and_roles() -> None:
+    # the outpatient department is where patients are diagnosed and treated: stage III
+    opd = extract("I'm a junior resident at the OPD. I want a chatbot to answer patients' questions.", backend=None)
+    assert opd.stage == "III" and opd.answers.get("medical_qa") is True
+    # a warning ahead of time of who gets ill is a prediction
+    early = extract(
+        "Ward dietitian: I want early warning of which inpatients are heading for malnutrition.", backend=None
+    )
+    assert early.answers.get("disease_prediction") is True
+    # the treatment plan in Portuguese, and fields filled from free text
+    plan = extract(
+        "Sou médico de família. Queria que me ajude a redigir o plano terapêutico para o doente.", backend=None
+    )
+    assert plan.answers.get("decision_text_generation") is True
+    fields = extract(
+        "Outpatient clinics: a solution that populates the structured EHR fields from the consultation notes.",
+        backend=None,
+    )
+    assert fields.answers.get("medical_information_extraction") is True
+    # a diagnostic decision support ruled out is no treatment text ruled out
+    tender = extract(
+        "For outpatient clinics: it drafts the management-plan paragraph of clinic letters. Diagnostic decision "
+        "support is out of scope.",
+        backend=None,
+    )
+    assert tender.answers.get("decision_text_generation") is True and tender.answers.get("disease_diagnosis") is False
