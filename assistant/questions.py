@@ -742,6 +742,8 @@ def _routed(
             return Question(text, SIZING, "sizing", model, sizing_model=named, context=context)
     if model is not None:
         aspect = _aspect(norm)  # "what is RaDialog's sensitivity?" names no aspect: the literature answers it
+        if aspect == "access" and _SPEED.search(norm):
+            aspect = None  # "the latency of the GPT-4 API in ms?" asks a speed, which no table holds
         if aspect == "evidence":
             return Question(text, CATALOG, "usage", model, aspect)
         if aspect is not None:

@@ -2057,3 +2057,13 @@ def test_a_count_asked_before_there_is_a_list_says_there_is_none_yet(catalog: Ca
     reply = respond(catalog, asked, overrides={"stage": "I"})
     assert reply.answer is not None and reply.answer["source"] == "rules"
     assert "no recommendation yet" in reply.text and "0 cover" not in reply.text
+
+
+def test_the_speed_of_an_api_is_no_question_of_its_access(catalog: Catalog) -> None:
+    # follow-ups holdout 27: "the latency of the GPT-4 API" got the access fact ("GPT-4 is an API model")
+    for question in (
+        "What's the average latency of the GPT-4 API from a server in Europe, in milliseconds?",
+        "Quelle est la latence moyenne de l'API de GPT-4 depuis un serveur en Europe, en millisecondes ?",
+    ):
+        assert read_question(catalog, question, None).source == LITERATURE
+    assert read_question(catalog, "Is GPT-4 an API model?", None).aspect == "access"
