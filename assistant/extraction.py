@@ -75,7 +75,7 @@ from assistant.errors import InvalidInput
 from assistant.extraction_llm import CODES, LLMReading, ModelAnswer, answer_schema, build_messages, parse_reply
 from assistant.extraction_rules import STAGE_QUESTION, Reading, read
 from assistant.language import read_by_rules
-from assistant.lexicon import EXAMINATION_RESULTS, EXAMINATIONS, NOT_A_NEED, TASK_CUES, normalize
+from assistant.lexicon import ADD_ON, EXAMINATION_RESULTS, EXAMINATIONS, NOT_A_NEED, TASK_CUES, normalize
 from assistant.llm import BackendError, BackendOutputError, ChatBackend
 from assistant.message import only_thanks
 from assistant.questionnaire import GENERAL_QUESTIONS, STAGE_IDS, all_question_ids, parse_stage, question_ids
@@ -462,6 +462,11 @@ def _checked(reading: LLMReading, asked: str | None, named: Mapping[str, bool]) 
         # statement names one. General answers there still count for nothing ("maybe the cloud", "is the
         # cloud cheaper?"), but what the task implies does, as for a task stated outright.
         kept += hedged
+    elif hedged:
+        # beside a stated task, a task asked for in a question still is ("Our nurses spend ages on the morning
+        # handover. Could something summarise the notes?"), unless the question adds it "also" (an idea
+        # floated: "We need the letters drafted. Could it also answer questions?"), as the phrase rules read it
+        kept += [(a, c) for a, c in hedged if a.stage is not None and asks_for_a_task(c) and not ADD_ON.search(c.norm)]
     kept += _implied_by_the_task(reading, kept, named)
     return _one_task_per_clause(kept)
 

@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from assistant.lexicon import (
+    ADD_ON,
     AFFIRMING,
     AFTER_DISCHARGE,
     CAPABILITY_QUESTION,
@@ -349,14 +350,13 @@ def _asked_for(text: _Text, hits: list[_TaskHit]) -> list[_TaskHit]:
         replace(h, value=True)
         if h.value is None
         and _asks_for_a_task(text, h.start)
-        and not (stated and _ADD_ON.search(text.norm, text.clause(h.start).start, h.start))
+        and not (stated and ADD_ON.search(text.norm[text.clause(h.start).start : h.start]))
         else h
         for h in hits
     ]
 
 
 _THAN_BEFORE = re.compile(r"\bthan\b[^,;:()]{0,80}$")
-_ADD_ON = re.compile(r"\b(?:also|as well|too|additionally|auch|zusatzlich|tambien|ademas|aussi|egalement|anche|ook)\b")
 
 
 def _asks_for_a_task(text: _Text, pos: int) -> bool:

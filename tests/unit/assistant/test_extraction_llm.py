@@ -873,3 +873,14 @@ def test_the_examples_vote_never_moves_a_stage_both_readers_read_a_task_of(monke
     cache_clear()  # the model's reading of the text is kept; this time it reads nothing
     rules_alone = extract(text, backend=FakeBackend(reply()))
     assert rules_alone.stage == "IV" and NOTICE_STAGE_BY_EXAMPLES.format(stage="IV") in rules_alone.notices
+
+
+def test_a_task_asked_in_a_question_beside_a_stated_task_is_kept_unless_added_on() -> None:
+    # as the phrase rules read it: a statement naming one task does not void the question that asks another
+    # (worded so that only the model reads the question's task)
+    asked = "Could something give me an overview of each patient's stay so far?"
+    for question, kept in ((asked, True), (asked.replace("something", "it also"), False)):
+        backend = FakeBackend(reply(predict_inpatient_risk=[True, 1], summarise_stay_records=[True, 2]))
+        found = extract(f"We want a risk score for sepsis on the ward. {question}", backend=backend)
+        assert found.answers["disease_prediction"] is True
+        assert ("clinical_record_summarization" in found.answers) is kept
