@@ -9,6 +9,7 @@ link or citation not in those facts, and any backend error falls back to the tem
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -223,10 +224,11 @@ def prose_stream(
     try:
         for piece in backend.stream(messages, max_tokens=LLM_MAX_TOKENS, temperature=0.0):
             for sentence in sentences.feed(piece):
-                if _passes(sentence, facts, catalog, rejected, draft.lang):
+                if not _about_the_prompt(sentence) and _passes(sentence, facts, catalog, rejected, draft.lang):
                     yield ("" if not sent else " ") + sentence
                     sent += 1
-        if (rest := sentences.rest()) and _passes(rest, facts, catalog, rejected, draft.lang):
+        rest = sentences.rest()
+        if rest and not _about_the_prompt(rest) and _passes(rest, facts, catalog, rejected, draft.lang):
             yield ("" if not sent else " ") + rest
             sent += 1
     except BackendError as exc:
@@ -245,6 +247,20 @@ def prose_stream(
         yield ProseOutcome("none", tuple(notices))
         return
     yield ProseOutcome(backend.name, tuple(notices))
+
+
+# A sentence about the prompt rather than for the reader ("The draft answer is clear and concise."): a small model
+# sometimes judges the draft it was asked to rewrite. Left out; the reader never saw the draft.
+_PROMPT_TALK = re.compile(
+    r"\b(?:the|this|your) (?:draft(?: answer| text)?(?! of\b| (?:letters?|reports?|notes?|summar\w+)\b)|"
+    r"facts? (?:given|provided|json)|json|user message|prompt)\b|"
+    r"\b(?:der|dieser|ihr) entwurf\b|\b(?:el|este|su) borrador\b",
+    re.IGNORECASE,
+)
+
+
+def _about_the_prompt(sentence: str) -> bool:
+    return bool(_PROMPT_TALK.search(sentence))
 
 
 def _passes(sentence: str, facts: Facts, catalog: Catalog, rejected: set[str], lang: str = "en") -> bool:

@@ -138,6 +138,22 @@ def test_prose_streams_sentence_by_sentence_and_only_the_bad_sentence_is_dropped
     assert any("model" in n and "it was left out" in n for n in reply.notices)
 
 
+def test_a_sentence_judging_the_draft_is_left_out(catalog: Catalog, templated: Reply) -> None:
+    # seen with the embedded model: "The draft answer is clear and concise." opened a recommendation
+    from assistant.dialogue import respond_stream
+
+    assert templated.recommendation is not None
+    top = templated.recommendation.matches[0]
+    good = f"{top.label} ranks first for your tasks."
+    backend = FakeBackend([f"The draft answer is clear and concise. {good}"])
+    messages = [user(NEED)]
+    messages += [assistant(respond(catalog, messages).text), user(ANSWERS)]
+    pieces = [p for p in respond_stream(catalog, messages, backend=backend, retriever=evidence_for(top.name))]
+    reply = pieces[-1]
+    assert isinstance(reply, Reply) and reply.backend == "fake"
+    assert good in reply.text and "draft answer" not in reply.text
+
+
 def test_english_prose_under_a_german_conversation_is_dropped(catalog: Catalog) -> None:
     messages = [
         user("Ich bin Radiologe und möchte CT-Befunde entwerfen lassen; die Daten dürfen das Haus nicht verlassen.")
