@@ -110,6 +110,8 @@ _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[¿¡ÄÖÜÁÉÍÓÚÑ])|\n+"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _LEAD = re.compile(r"^(?:[#>*\-\u2022]+\s*)+")  # Markdown headings, quotes and list marks
 _BRACKETED = re.compile(r"\s?\[[^\[\]\n]{1,60}\](?!\()")
+# a card's source tag with its address ("[paper page: https://...]"), however long the address
+_SOURCE_TAG = re.compile(r"\s?\[[^\[\]\n]{0,40}https?://[^\[\]\s]{1,300}\]")
 _SPACES = re.compile(r"\s+")
 _URL = re.compile(r"https?://\S+")
 _CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -155,7 +157,7 @@ def split_sentences(text: str) -> list[str]:
     out = []
     for part in _SPLIT.split(as_sentences(text)):  # a table's rows, each naming its columns
         part = _LEAD.sub("", part.strip())
-        part = _SPACES.sub(" ", _BRACKETED.sub("", part)).strip()
+        part = _SPACES.sub(" ", _BRACKETED.sub("", _SOURCE_TAG.sub("", part))).strip()
         words = _WORD.findall(part)
         header = part.count("|") >= 3 and not any(c.isdigit() for c in part)  # a table's column names
         authors = bool(_AUTHOR_LIST.match(part))

@@ -1052,6 +1052,13 @@ def test_a_reference_lists_author_line_is_no_sentence() -> None:
     assert split_sentences(text) == ["QLoRA was used with 4 bits, as Smith J reported."]
 
 
+def test_a_cards_long_source_tag_does_not_hide_its_sentence() -> None:
+    # follow-ups holdout 27: "Accepted at CVPR 2025 [paper page: https://...]" was dropped as mostly an address
+    text = "- Accepted at CVPR 2025 [paper page: https://uni-medical.github.io/gmai-web/projects/slide-chat/]"
+    assert split_sentences(text) == ["Accepted at CVPR 2025"]
+    assert split_sentences("- Code and weights: https://github.com/some-lab/some-model-weights-release") == []
+
+
 def test_an_opinion_asked_is_declined_with_the_closest_passages(catalog: Catalog) -> None:
     reply = ask(catalog, "Just your honest opinion: would you trust OpenAI or Google more?",
                 retriever=FakeRetriever([OTHER, PAPER]))  # fmt: skip
