@@ -205,7 +205,8 @@ def recommendation_status(lang: str, rec: Recommendation) -> str:
     """One or two sentences: how many models match, and the top-ranked one."""
     if rec.matches:
         return t(lang, "status_recommended", n=len(rec.matches)) + " " + t(lang, "top_pick", model=rec.matches[0].label)
-    return t(lang, "status_partial")
+    # with no partial match either, there are no closest ones to promise
+    return t(lang, "status_partial" if rec.partial_matches else "status_none")
 
 
 def recommendation_block(lang: str, rec: Recommendation, *, limit: int = TABLE_LIMIT) -> str:

@@ -95,6 +95,17 @@ def test_a_complete_first_message_is_answered_at_once(catalog: Catalog) -> None:
     assert header in reply.text
 
 
+def test_a_recommendation_with_no_model_at_all_promises_no_closest_ones(catalog: Catalog) -> None:
+    # trying the page: a kiosk router kept local got "the closest ones follow", and none followed
+    text = (
+        "I'm an ED doctor. We want the system to read what patients type at the entrance kiosk and tell them which "
+        "clinic to go to. Text in and out only, on our own servers; the data can't leave the hospital."
+    )
+    reply = respond(catalog, [user(text)])
+    assert reply.recommendation is not None and not reply.recommendation.partial_matches
+    assert "No usable model covers any task you selected" in reply.text and "closest ones follow" not in reply.text
+
+
 def test_still_open_questions_are_listed_under_the_recommendation(catalog: Catalog) -> None:
     _, answered = talk(catalog, RADIOLOGIST["en"][:2])
     assert answered.missing
