@@ -1160,3 +1160,9 @@ def test_holdout_27_wordings_of_tasks_and_roles() -> None:
         backend=None,
     )
     assert tender.answers.get("decision_text_generation") is True and tender.answers.get("disease_diagnosis") is False
+
+
+def test_pulling_out_with_a_list_in_brackets_is_an_extraction() -> None:
+    # intake holdout 27: "pull adverse drug events (drug, reaction, onset, severity) out of ... notes"
+    text = "Pharmacology: pull adverse drug events (drug, reaction, onset, severity) out of the progress notes."
+    assert extract(text, backend=None, stage="IV").answers.get("clinical_text_extraction") is True
