@@ -870,6 +870,11 @@ def _stage_by_examples(turn: _Turn, rules: Reading, chosen: str | None, stages: 
     both = rules.stage_source == "task" and chosen in rules.stages
     if chosen is not None and both and any(a.stage == chosen and a.value for a, _ in turn.checked):
         return None  # both readers read a task of this stage in the user's words
+    elsewhere = any(a.stage not in (None, chosen) and a.value for a, _ in turn.checked)
+    if chosen is not None and both and elsewhere and chosen in rules.roles:
+        # the readers disagreed and the user's role sided with the phrase's task ("GP practice ... drafts
+        # referral letters" against the model's nursing document): that decision stands
+        return None
     guess = guess_stage(turn.text, min_nearest=MIN_NEAREST if chosen is not None else FILL_NEAREST)
     if guess is None or guess.stage == chosen:
         return None

@@ -199,3 +199,17 @@ def test_without_the_embedding_model_a_query_has_no_vector(monkeypatch: pytest.M
 
     monkeypatch.setattr(index.embeddings, "get_embedder", missing)
     assert embed_query_or_none("draft the discharge letters") is None
+
+
+def test_the_examples_do_not_move_a_stage_where_a_phrases_task_and_the_role_agree() -> None:
+    # trying a fresh `make start`: the model's nursing document (IV) against the rules' referral letters (III),
+    # the GP's role siding with III, and then the nearest examples moved it to stage I
+    text = (
+        "We're a small GP practice. I'd like something that drafts referral letters to hospital specialists from "
+        "my consultation notes. It has to run on the practice server; nothing can go to an outside company."
+    )
+    from tests.unit.assistant.test_extraction_llm import FakeBackend, reply
+
+    backend = FakeBackend(reply(write_surgery_or_nursing_doc=[True, 2], local=[True, 3]))
+    found = extract(text, backend=backend)
+    assert found.stage == "III" and found.answers["decision_text_generation"] is True
