@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
@@ -19,6 +20,15 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 def _settings(backend: str | None) -> Settings:
     settings = load_settings()
     return settings.model_copy(update={"backend": backend}) if backend else settings
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why the address cannot be listened on (another server has it, say), or None when it can."""
+    try:
+        with socket.create_server((host, port)):
+            return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
 
 
 @click.command()
@@ -50,6 +60,10 @@ def serve(host: str, port: int, backend: str | None, no_ui: bool, log_level: str
         app = create_app(settings, mount_ui=not no_ui)
     except OSError as exc:  # an unreadable keys file or data folder: say which, without a traceback
         click.echo(f"error: cannot start: {exc}", err=True)
+        sys.exit(2)
+    busy = _cannot_listen(host, port)
+    if busy is not None:  # uvicorn would only log it and exit 3; say what to do
+        click.echo(f"error: cannot listen on {host}:{port} ({busy}); stop the other server or use --port", err=True)
         sys.exit(2)
     click.echo(
         f"clinadvisor: serving on http://{host}:{port} (backend {settings.backend}, data in {settings.home})", err=True

@@ -38,3 +38,13 @@ def test_serve_refuses_a_missing_keys_file(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("CLINADVISOR_API_KEYS_FILE", str(tmp_path / "no-such-file"))
     out = CliRunner().invoke(cli, ["serve", "--no-ui", "--port", "1"])
     assert out.exit_code == 2 and "no-such-file" in out.output
+
+
+def test_serve_says_when_its_port_is_taken() -> None:
+    # trying a second `make start` while the first server still ran: uvicorn exited 3 with no reason shown
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        out = CliRunner().invoke(cli, ["serve", "--no-ui", "--port", str(port)])
+    assert out.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in out.output and "--port" in out.output
