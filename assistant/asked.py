@@ -37,7 +37,8 @@ def _forms_pattern(forms: list[str]) -> re.Pattern[str]:
     (they write no space before a word: "在肿瘤治疗方案推荐上的准确率")."""
     spaced = [f for f in forms if f[:1].isascii()]
     unspaced = [f for f in forms if not f[:1].isascii()]
-    return re.compile("|".join([r"\b(?:" + "|".join(spaced) + ")", *unspaced]))
+    # (an empty group would match everywhere: a measure with no spaced form gets none)
+    return re.compile("|".join([*([r"\b(?:" + "|".join(spaced) + ")"] if spaced else []), *unspaced]))
 
 
 @cache

@@ -377,10 +377,10 @@ _BACK_REFERENCE = re.compile(r"\b(?:that|this|it|those|them|one|das|eso|esto|cel
 def _doubted_right_after(text: _Text, clause: _Clause) -> bool:
     """True when the next clause is a short doubt about what was just asked ("Could it also answer the nurses'
     questions? Not sure we need that."): the question floats an idea rather than asking for it."""
-    following = [c for c in text.clauses if c.start >= clause.end]
-    if not following:
+    index = text.clauses.index(clause)
+    if index + 1 >= len(text.clauses):
         return False
-    after = following[0]
+    after = text.clauses[index + 1]
     words = text.norm[after.start : after.end]
     short = len(words.strip()) <= 60
     return bool(after.doubts) and not after.question and short and bool(_BACK_REFERENCE.search(words))

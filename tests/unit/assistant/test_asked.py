@@ -227,3 +227,10 @@ def test_a_count_a_user_shortens_is_named_by_the_passage_that_writes_it_out() ->
     card = passage("c", "ChatDoctor", "Fine-tuning data: 100,000 patient-doctor dialogues; the first version used 5K.")
     assert _covered("100k", [card]) and _covered("100K", [card]) and _covered("5k", [card])
     assert not _covered("200k", [card]) and not _covered("10k", [card]) and not _covered("100m", [card])
+
+
+def test_a_measure_of_unspaced_forms_only_matches_only_them() -> None:
+    from assistant.asked import _forms_pattern
+
+    pattern = _forms_pattern(["准确率"])
+    assert pattern.search("GPT-4o 的准确率是多少") and not pattern.search("What accuracy did it reach?")
