@@ -93,8 +93,26 @@ _REFERENCE = re.compile(
 )
 _ABOUT_PUBLICATION = re.compile(
     r"\b(?:publish\w*|journal|citation|cite|doi|pmid|arxiv|volume|issue|reference|link|url|when|year|date|"
-    r"publica\w*|revista|cita|veroffentlich\w*|zeitschrift|zitat|wann|cuando)\b"
+    r"publica\w*|revista|cita|veroffentlich\w*|zeitschrift|zitat|wann|cuando|conference|venue|accepted)\b"
 )
+# What a question asks about a publication, with what a sentence that answers it says: where it appeared
+# ("which conference was it accepted at?" -> "Accepted at CVPR 2025", "Published in: Nature Medicine") and who
+# wrote it ("who wrote the RaDialog paper?" -> "Authors: ..."). The embedding model scores such short sentences
+# low against the question that they answer exactly.
+_PUBLICATION_FACTS = (
+    (
+        re.compile(
+            r"\b(?:conference|journal|venue|proceedings|accepted|presented|where\W+(?:\w+\W+){0,4}published|"
+            r"congres\w*|revista|konferenz|kongress|zeitschrift|tagung|conferencia|erschien\w*)\b"
+        ),
+        re.compile(r"\b(?:accepted (?:at|to|by|in)|published (?:in|at|by)|appeared in|presented at|proceedings of)\b"),
+    ),
+    (
+        re.compile(r"\b(?:who (?:wrote|authored|published|did|made|built|developed)|authors?|autor\w*|verfasser)\b"),
+        re.compile(r"^\W{0,3}authors?\b|\bet al\b"),
+    ),
+)
+PUBLICATION_BONUS = 0.15  # added to a sentence's score when it says where a work appeared, or who wrote it, as asked
 CATALOG_PENALTY = 0.1  # taken from the score of a sentence of the catalog's generated fact sheets
 NOT_FOUND = "NOT IN THE EXCERPTS"
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "de": "German"}
@@ -106,7 +124,12 @@ SYSTEM_PROMPT = (
     f"or link that the excerpts do not state. If the excerpts do not answer the question, reply exactly: {NOT_FOUND}"
 )
 
-_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[¿¡ÄÖÜÁÉÍÓÚÑ])|\n+")
+# no sentence ends at an abbreviation that a figure or a name follows ("pp. 5134", "Fig. 2", "e.g. GPT-4"); "et al."
+# may end a reference list's author line, which is no sentence
+_SPLIT = re.compile(
+    r"(?<=[.!?])(?<!\bpp\.)(?<![Ff]ig\.)(?<![Vv]ol\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
+    r"\s+(?=[A-Z0-9\"'(\[¿¡ÄÖÜÁÉÍÓÚÑ])|\n+"
+)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _LEAD = re.compile(r"^(?:[#>*\-\u2022]+\s*)+")  # Markdown headings, quotes and list marks
 _BRACKETED = re.compile(r"\s?\[[^\[\]\n]{1,60}\](?!\()")
@@ -386,6 +409,12 @@ class _AskedFigure:
         return named and states_a_figure(text, question)
 
 
+def _answers_publication_fact(question: str, text: str) -> bool:
+    """True when the question asks where a work appeared or who wrote it, and the sentence says that."""
+    asked, sentence = normalize(question), normalize(text)
+    return any(asks.search(asked) and states.search(sentence) for asks, states in _PUBLICATION_FACTS)
+
+
 def _ranking_scores(question: str, texts: Sequence[str], scores: Sequence[float]) -> list[float]:
     """The scores for ranking: raised for the sentences that give a figure when the question wants one ("in what
     % of cases ...?"), since the embedding model ranks a sentence that talks about the subject above the one
@@ -403,6 +432,7 @@ def _ranking_scores(question: str, texts: Sequence[str], scores: Sequence[float]
         + FIGURE_BONUS * (wants_figure and states_a_figure(text, question) and not counts_things)
         + (FIGURE_BONUS * counts_things + NAMED_BONUS) * asked.stated_by(text, question)
         - REFERENCE_PENALTY * (not about_publication and bool(_REFERENCE.search(text)))
+        + PUBLICATION_BONUS * _answers_publication_fact(question, text)
         for sc, text in zip(scores, texts, strict=True)
     ]
 
@@ -458,7 +488,7 @@ def select_excerpts(
     # a sentence that gives the very figure asked ("how many studies" -> "270 studies") makes a long, chatty
     # question relevant that its wording alone leaves just below the line
     asked = _AskedFigure(counted_things(f"{question} {query or ''}"), ())
-    lift = [STATED_LIFT * asked.stated_by(t, question) for t in texts]
+    lift = [STATED_LIFT * (asked.stated_by(t, question) or _answers_publication_fact(question, t)) for t in texts]
     best = max(sc + up for sc, up in zip(scores, lift, strict=True))
     # the relevance is the whole question's; the sentences are ranked by what it asks, titles aside
     focus = without_titles(scoring[0], passages[:MAX_SCORED_PASSAGES])
@@ -475,6 +505,8 @@ def select_excerpts(
     # each thing a several-part question asks gets its best sentence in, however the whole question scores it
     picks = _best_for_each_part(scorer, focus, texts, contexts, ranking, scoring[1])
     forced = list(picks.chosen)
+    # the sentence that says where the work appeared or who wrote it, when asked, however low it scores
+    forced += [j for j in ranked if _answers_publication_fact(question, texts[j]) and j not in forced][:1]
     # a several-part question is relevant when one of its parts is ("what method did they use, and on what
     # kind of machine?" scores lower as a whole than its first part does)
     best = max(best, picks.best_score)
@@ -482,7 +514,7 @@ def select_excerpts(
     used = 0
     for j in [*forced, *(j for j in ranked if j not in forced)]:
         index, sentence = candidates[j]
-        if scores[j] < threshold * 0.75 and chosen and j not in forced:
+        if scores[j] + lift[j] < threshold * 0.75 and chosen and j not in forced:
             break
         if index not in chosen and len(chosen) >= MAX_EXCERPT_PASSAGES:
             continue
@@ -725,6 +757,8 @@ def _ranked_sentences(
     scores = _ranking_scores(question, texts, scores)
     first = list(_best_for_each_part(scorer, question, texts, contexts, scores).chosen)
     order = sorted(range(len(pairs)), key=lambda j: -scores[j])
+    # where the work appeared, or who wrote it, when that is asked: the short sentence that says it comes first
+    first = [*(j for j in order if _answers_publication_fact(question, texts[j]))][:1] + first
     ranked, seen = [], set()
     for j in [*first, *(j for j in order if j not in first)]:
         said = normalize(pairs[j][1])

@@ -20,7 +20,8 @@ def _wordset(words: str) -> frozenset[str]:
 _STOPWORDS: Mapping[str, frozenset[str]] = {
     "en": _wordset(
         "the and is are to we i want of for what if why not can could should would model models data our my "
-        "with it be which how does do yes this that they in on from please need use our you an may"
+        "with it be which how does do yes this that they in on from please need use our you an may where when "
+        "who was were has have had did at by about their its been into there than"
     ),
     "es": _wordset(
         "el la los las de que y en un una para con sí si es son por qué quiero queremos datos modelo modelos "
@@ -30,7 +31,7 @@ _STOPWORDS: Mapping[str, frozenset[str]] = {
     "de": _wordset(
         "der die das und ist sind ich wir nicht ein eine einen für mit auf den dem zu ja nein wenn was warum "
         "daten modell modelle können kann soll sollen dürfen darf möchte möchten bin im unsere unser wie "
-        "welche welches auch aber ohne oder befunde berichte"
+        "welche welches auch aber ohne oder befunde berichte wo wann wer wurde wurden hat haben gibt"
     ),
 }
 # Languages that are read but not written: their words only keep them from counting as another language.

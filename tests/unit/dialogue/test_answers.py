@@ -1059,6 +1059,41 @@ def test_a_cards_long_source_tag_does_not_hide_its_sentence() -> None:
     assert split_sentences("- Code and weights: https://github.com/some-lab/some-model-weights-release") == []
 
 
+def test_no_sentence_ends_at_an_abbreviation_a_figure_follows() -> None:
+    # follow-ups: "Published in: CVPR 2025, pp. 5134-5143" was quoted as "Published in: CVPR 2025, pp."
+    text = "Published in: CVPR 2025, pp. 5134-5143 (arXiv 2410.11761). Fig. 2 shows the same effect."
+    assert split_sentences(text) == [
+        "Published in: CVPR 2025, pp. 5134-5143 (arXiv 2410.11761).",
+        "Fig. 2 shows the same effect.",
+    ]
+
+
+def test_where_a_paper_appeared_and_who_wrote_it_are_quoted_first(catalog: Catalog) -> None:
+    # follow-ups holdout 27: "which conference was it accepted at?" was answered with the card's other lines, or
+    # refused, while the card said where it appeared; the loader writes a card's venue and authors as a section
+    body = passage(
+        "card-slides",
+        "SlideReader: a whole-slide pathology assistant",
+        "SlideReader reads whole pathology slides and answers questions about them. It was trained on slide "
+        "captions and question answer pairs about pathology slides.",
+    )
+    publication = passage(
+        "card-slides-pub",
+        "SlideReader: a whole-slide pathology assistant",
+        "- SlideReader: a whole-slide pathology assistant (2024)\n- Published in: CVPR 2025, pp. 5134-5143\n"
+        "- Authors: Ada Lovelace, Alan Turing",
+    )
+    retriever = FakeRetriever([body, publication])
+    about = "SlideReader, the model that reads pathology slides and answers questions?"
+    venue = ask(catalog, f"Which conference accepted {about}", retriever=retriever)
+    assert venue.answer is not None and venue.answer["source"] == "extractive"
+    assert venue.text.index("CVPR 2025, pp. 5134-5143") < venue.text.index("reads whole pathology slides")
+    authors = ask(catalog, f"Who wrote {about}", retriever=retriever)
+    assert "Authors: Ada Lovelace, Alan Turing" in authors.text
+    plain = ask(catalog, "What does SlideReader do with the pathology slides it reads?", retriever=retriever)
+    assert "CVPR" not in plain.text.split("References")[0]  # not asked: the venue is not quoted first
+
+
 def test_an_opinion_asked_is_declined_with_the_closest_passages(catalog: Catalog) -> None:
     reply = ask(catalog, "Just your honest opinion: would you trust OpenAI or Google more?",
                 retriever=FakeRetriever([OTHER, PAPER]))  # fmt: skip

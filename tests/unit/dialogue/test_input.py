@@ -104,6 +104,10 @@ def test_prompt_injection_changes_nothing(catalog: Catalog) -> None:
         (["Uppgifterna får inte delas med tredje part, och vi vill köra modellen lokalt på egna servrar."], "en"),
         (["Sunucumuz yok, bulutta \u00e7al\u0131\u015fmas\u0131 sorun de\u011fil; "
           "veri hasta i\u00e7in \u00e7ok \u00f6nemli."], "en"),
+        # "Where was ... published?" was answered in German: "was" was German's word and "where" nobody's
+        (["Where was RadFM published?"], "en"),
+        (["Was kostet das Modell?"], "de"),
+        (["Wo wurde RadFM veröffentlicht?"], "de"),
     ],
 )  # fmt: skip
 def test_language_detection(texts: list[str], lang: str) -> None:
