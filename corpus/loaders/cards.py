@@ -36,7 +36,7 @@ def parse_card(text: str, source: str) -> Document:
         header[key.strip().lower()] = value.strip()
     if not header.get("title"):
         raise CorruptFile(source, "card header has no title")
-    sections = (*_markdown_sections(lines[end + 1 :]), *_publication_section(header))
+    sections = tuple(_markdown_sections(lines[end + 1 :]))
     stem = source.removesuffix(".md")
     return Document(
         doc_id=f"card:{stem}",
@@ -51,22 +51,6 @@ def parse_card(text: str, source: str) -> Document:
         licence=header.get("licence") or None,
         extra=MappingProxyType({k: header[k] for k in EXTRA_KEYS if header.get(k)}),
     )
-
-
-PUBLICATION_HEADING = "Publication"
-
-
-def _publication_section(header: dict[str, str]) -> Iterator[Section]:
-    """A short section written from the header, so that "who wrote it?" and "which journal was it in?" find
-    their answer in the index: the body rarely repeats the authors or the venue."""
-    if header.get("kind") == "catalog-only" or not header.get("venue"):
-        return
-    authors = ", ".join(split_authors(header.get("authors", "")))
-    year = f" ({header['year']})" if header.get("year") else ""
-    lines = [f"- {header['title']}{year}", f"- Published in: {header['venue']}"]
-    if authors:
-        lines.append(f"- Authors: {authors}")
-    yield Section(text="\n".join(lines), heading=PUBLICATION_HEADING)
 
 
 def _markdown_sections(lines: list[str]) -> Iterator[Section]:

@@ -1069,8 +1069,8 @@ def test_no_sentence_ends_at_an_abbreviation_a_figure_follows() -> None:
 
 
 def test_where_a_paper_appeared_and_who_wrote_it_are_quoted_first(catalog: Catalog) -> None:
-    # follow-ups holdout 27: "which conference was it accepted at?" was answered with the card's other lines, or
-    # refused, while the card said where it appeared; the loader writes a card's venue and authors as a section
+    # follow-ups holdout 27: "which conference was it accepted at?" was refused while the card said "Accepted at
+    # CVPR 2025": a short sentence scores low against the question it answers exactly
     body = passage(
         "card-slides",
         "SlideReader: a whole-slide pathology assistant",

@@ -50,17 +50,8 @@ def test_card_header_and_sections() -> None:
     assert doc.authors == ("Ada Lovelace", "Alan Turing")
     assert (doc.year, doc.url, doc.doi, doc.licence) == (2024, "https://example.org/paper", "10.1000/test", "CC BY 4.0")
     assert doc.extra["models"] == "test-7b, test-13b"
-    assert [s.heading for s in doc.sections] == ["What it is", "Compute (GPUs, memory, power)", "Publication"]
-    assert "# A Test Model" not in doc.text  # the title line is metadata, not a section
-    # the header's venue and authors become a section of their own, so that retrieval can find them
-    assert "Published in: Test Journal" in doc.sections[-1].text
-    assert "Ada Lovelace, Alan Turing" in doc.sections[-1].text
-
-
-def test_card_without_venue_or_catalog_only_has_no_publication_section() -> None:
-    without_venue = parse_card(CARD.replace("venue: Test Journal\n", ""), "test-model.md")
-    catalog_only = parse_card(CARD.replace("kind: model", "kind: catalog-only"), "test-model.md")
-    assert "Publication" not in [s.heading for s in (*without_venue.sections, *catalog_only.sections)]
+    assert [s.heading for s in doc.sections] == ["What it is", "Compute (GPUs, memory, power)"]
+    assert "A Test Model (2024)" not in doc.text  # the title line is metadata, not a section
 
 
 def test_card_without_separator_is_corrupt() -> None:
