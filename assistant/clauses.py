@@ -67,6 +67,7 @@ _QUOTED_LINE = re.compile(r"^[ \t]{0,8}>[^\n]{0,5000}(?:\n|$)", re.MULTILINE)
 # (in the same sentence or the next).
 _EARLIER_WISH = re.compile(
     r"\b(?:at first|originally|initially|in the beginning|(?:we|i) first (?:thought|wanted|asked|considered|planned)|"
+    r"(?:we|i) (?:was|were) (?:going|planning|about) to|(?:we|i) (?:had )?(?:planned|meant|intended) to|"
     r"zun[aä]chst|urspr[uü]nglich|anfangs|al principio|inicialmente|en un principio|originalmente|"
     r"oorspronkelijk|aanvankelijk|au d[ée]but|initialement)\b",
     re.IGNORECASE,

@@ -75,7 +75,7 @@ from assistant.errors import InvalidInput
 from assistant.extraction_llm import CODES, LLMReading, ModelAnswer, answer_schema, build_messages, parse_reply
 from assistant.extraction_rules import STAGE_QUESTION, Reading, read
 from assistant.language import read_by_rules
-from assistant.lexicon import ADD_ON, EXAMINATION_RESULTS, EXAMINATIONS, NOT_A_NEED, TASK_CUES, normalize
+from assistant.lexicon import ADD_ON, EXAMINATION_RESULTS, EXAMINATIONS, NOT_A_NEED, POINTS_BACK, TASK_CUES, normalize
 from assistant.llm import BackendError, BackendOutputError, ChatBackend
 from assistant.message import only_thanks
 from assistant.questionnaire import GENERAL_QUESTIONS, STAGE_IDS, all_question_ids, parse_stage, question_ids
@@ -626,7 +626,7 @@ def decide_stage(
     }
     if chosen == "III" and tasks == {"disease_diagnosis"} and _reads_examinations(rules, checked, text):
         return "II", ("II",)  # a diagnosis read off radiographs, slides or tracings: the review's stage II
-    if chosen in ("III", "IV") and tasks == {"medical_qa"} and _asks_about_results(checked):
+    if chosen in ("III", "IV") and tasks == {"medical_qa"} and _asks_about_results(checked, text):
         return "II", ("II",)  # questions about lab values or a scan's results: the examinations' questions
     if chosen not in rules.roles:
         # The same tasks are asked where the user works. The model's task names are coarse (one "extract"
@@ -667,12 +667,20 @@ def _reads_examinations(rules: Reading, checked: Sequence[tuple[ModelAnswer, Cla
     return not_text and EXAMINATIONS.search(normalize(own_words(text))) is not None
 
 
-def _asks_about_results(checked: Sequence[tuple[ModelAnswer, Clause]]) -> bool:
-    """True when the clause the model read its medical questions in names an examination's results."""
-    return any(
-        a.question_id == "medical_qa" and a.value and EXAMINATION_RESULTS.search(normalize(c.text)) is not None
-        for a, c in checked
-    )
+def _asks_about_results(checked: Sequence[tuple[ModelAnswer, Clause]], text: str) -> bool:
+    """True when the clause the model read its medical questions in names an examination's results, or points
+    back at the clause before it that does ("... what their blood results mean. An assistant that answers those
+    questions")."""
+    clauses = split_clauses(text) if text else []
+    for answer, clause in checked:
+        if answer.question_id != "medical_qa" or not answer.value:
+            continue
+        words = clause.norm
+        if POINTS_BACK.search(words) and 1 < clause.number <= len(clauses):
+            words = f"{clauses[clause.number - 2].norm} {words}"
+        if EXAMINATION_RESULTS.search(words):
+            return True
+    return False
 
 
 def _same_kind(stage: str, question_id: str, other: str) -> bool:

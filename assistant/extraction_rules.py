@@ -356,6 +356,16 @@ def _asked_for(text: _Text, hits: list[_TaskHit]) -> list[_TaskHit]:
     ]
 
 
+_FORMS = frozenset({"input_text_only", "output_text_only"})
+
+
+def _asks_for_a_task_here(text: _Text, pos: int, tasks: list[_TaskHit]) -> bool:
+    """True when the phrase at ``pos`` stands in a question that asks for a task: what goes in or comes out is
+    then said of that task ("From the summary, can it produce the instructions as a spoken audio file?")."""
+    clause = text.clause(pos)
+    return clause.question and any(h.value and text.clause(h.start).start == clause.start for h in tasks)
+
+
 _THAN_BEFORE = re.compile(r"\bthan\b[^,;:()]{0,80}$")
 
 
@@ -564,6 +574,28 @@ def _tasks_taken_back(norm: str, found: list[tuple[int, int, str, bool]]) -> set
     return taken
 
 
+def _answers_corrected_unread(norm: str, found: list[tuple[int, int, str, bool]]) -> set[str]:
+    """The general answers a correction marker takes back when no phrase reads what the user put in their place
+    ("feed it the raw ECG images - no wait, correction: we only have the machine's text interpretations"): the
+    answer before the marker was withdrawn, and a question asked is better than a wrong answer kept."""
+    taken: set[str] = set()
+    for marker in CORRECTIONS.finditer(norm):
+        end = next((m.start() for m in re.finditer(r"[.!?;\n]", norm[marker.end() :])), len(norm) - marker.end())
+        says_something = any(marker.end() <= s < marker.end() + end for s, _e, _q, _v in found)
+        if says_something or _A_DETAIL.match(norm, marker.end()):
+            continue
+        answered_again = {q for s, _e, q, _v in found if s >= marker.end()}  # "...; it has to run on our hardware"
+        taken |= {
+            q
+            for _s, e, q, _v in found
+            if e <= marker.start()
+            and q in GENERAL_QUESTIONS
+            and q not in answered_again
+            and not re.search(r"[.!?;\n]", norm[e : marker.start()])
+        }
+    return taken
+
+
 _NAMING_WORDS = frozenset({"about", "the", "that", "this", "bit", "part", "one", "idea", "thing", "side", "request"})
 
 
@@ -615,6 +647,7 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
     denied: set[str] = set()
     cued: set[str] = set()
     undirected: list[tuple[int, int]] = []  # "text only" said of neither side
+    tasks = _asked_for(turn, _task_hits(turn))
     for start, end, cue in _longest_first(
         [(m.start(), m.end(), c) for c in GENERAL_CUES for m in c.pattern.finditer(turn.norm)],
         lambda a, b: a.question_id == b.question_id,
@@ -625,6 +658,8 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
         if not cue.implied:
             cued.add(qid)
         polarity = turn.polarity(start, end, across_or=qid in _ACROSS_OR)
+        if polarity is None and qid in _FORMS and _asks_for_a_task_here(turn, start, tasks):
+            polarity = True  # the form of what a question asks for: "can it produce them as an audio file?"
         if polarity is None:
             continue
         if not cue.polar and (turn.verb_denied(start) or turn.after_than(start)):
@@ -647,7 +682,6 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
 
     # (a question after the first turn never reaches this reader: the history it reads keeps later turns'
     # statements only, so a question that changes no answer stays one)
-    tasks = _asked_for(turn, _task_hits(turn))
     task_stages = {next(iter(h.cue.targets)) for h in tasks if h.cue.specific and h.value}
     from_examinations = _diagnosis_from_examinations(turn.norm, tasks, general)
     if from_examinations:
@@ -690,7 +724,11 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
         answers[qid] = value  # the later phrase wins
         quotes[qid] = turn.norm[start:end]
         starts[qid] = start
-    withdrawn = _tasks_taken_back(turn.norm, found) | _tasks_dropped_by_name(turn.norm, found)
+    withdrawn = (
+        _tasks_taken_back(turn.norm, found)
+        | _tasks_dropped_by_name(turn.norm, found)
+        | _answers_corrected_unread(turn.norm, found)
+    )
     for qid in withdrawn:
         answers.pop(qid, None)
     first_marker = next((m.end() for m in CORRECTIONS.finditer(turn.norm)), None)

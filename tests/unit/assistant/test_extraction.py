@@ -1166,3 +1166,40 @@ def test_pulling_out_with_a_list_in_brackets_is_an_extraction() -> None:
     # intake holdout 27: "pull adverse drug events (drug, reaction, onset, severity) out of ... notes"
     text = "Pharmacology: pull adverse drug events (drug, reaction, onset, severity) out of the progress notes."
     assert extract(text, backend=None, stage="IV").answers.get("clinical_text_extraction") is True
+
+
+def test_a_task_the_user_was_going_to_ask_for_and_dropped_is_not_read() -> None:
+    # intake holdout 28: "I was going to ask for ... but on second thought ..., so drop that idea" kept the letters
+    text = (
+        "I was going to ask for help writing the discharge letters, but on second thought our EHR templates "
+        "already handle that, so drop that idea. What I really need: estimate, at the point of discharge, which "
+        "patients are likely to be readmitted within 30 days."
+    )
+    found = extract(text)
+    assert found.answers.get("disease_prediction") is True
+    assert "discharge_text_generation" not in found.answers
+    assert extract("We want help writing the discharge letters.").answers.get("discharge_text_generation") is True
+
+
+def test_the_form_a_question_asks_for_is_read() -> None:
+    # intake holdout 28: "can it produce the discharge instructions as a spoken audio file?" read text out
+    asked = extract("From the written discharge summary, can it produce discharge instructions as an audio file?")
+    assert asked.answers.get("output_text_only") is False
+    assert "output_text_only" not in extract("We have audio files of the consultations to summarise.").answers
+    # a question with no task in it still answers nothing ("is the cloud cheaper?")
+    assert "output_text_only" not in extract("Is an audio file cheaper to store?").answers
+
+
+def test_an_answer_corrected_into_words_no_phrase_reads_is_taken_back() -> None:
+    # intake holdout 28: "feed it the raw ECG images - no wait, correction: we only have the machine-generated
+    # text interpretations" kept images going in, and read "machine-generated text" as a text to write
+    text = (
+        "Plan is to feed it the raw 12-lead ECG images - no wait, correction: we only have the machine-generated "
+        "text interpretations exported from MUSE. From those reports I want rhythm and QTc put into fields."
+    )
+    found = extract(text)
+    assert "input_text_only" not in found.answers
+    assert "radiology_text_generation" not in found.answers
+    assert found.answers.get("examination_report_extraction") is True
+    # a correction followed by what replaces the answer keeps the later answer
+    assert extract("We would use the cloud, no wait, our own box.").answers.get("deploy_local") is True

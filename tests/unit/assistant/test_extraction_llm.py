@@ -782,6 +782,20 @@ def test_after_a_correction_the_later_statement_wins_over_a_model_that_kept_the_
     assert found.disagreements == ()
 
 
+def test_questions_that_point_back_at_an_examinations_results_are_stage_ii() -> None:
+    # intake holdout 28: the model cited "an assistant that answers those questions", not the clause before it
+    # that says what the questions are about ("what their blood test and urine results mean")
+    text = (
+        "Patients keep messaging us asking what their blood test and urine results mean. "
+        "We want an assistant that answers those questions in plain language."
+    )
+    found = extract(text, backend=FakeBackend(reply(answer_medical_question=[True, 2])))
+    assert (found.stage, found.answers.get("examination_qa")) == ("II", True)
+    # a clause that points back at nothing about results keeps the diagnosis stage's medical questions
+    other = "Patients keep messaging us about their new inhalers. We want an assistant that answers those questions."
+    assert extract(other, backend=FakeBackend(reply(answer_medical_question=[True, 2]))).stage == "III"
+
+
 def test_medical_questions_about_an_examinations_results_are_stage_ii() -> None:
     text = "Students paste a patient's lab panel into a chat box and ask why the urea is raised."
     found = extract(text, backend=FakeBackend(reply(answer_medical_question=[True, 1])))
