@@ -28,6 +28,7 @@ class Passage:
     score: float  # higher is better
     text: str
     kind: str = ""  # "card" | "catalog" | "user" (the user's own documents); "" when the retriever does not say
+    venue: str | None = None  # where the document appeared ("CVPR 2025"), when its metadata says
 
 
 @runtime_checkable

@@ -415,6 +415,36 @@ def _answers_publication_fact(question: str, text: str) -> bool:
     return any(asks.search(asked) and states.search(sentence) for asks, states in _PUBLICATION_FACTS)
 
 
+def _publication_lines(question: str, passages: Sequence[Passage]) -> list[tuple[int, str]]:
+    """Where each document appeared and who wrote it, from its metadata, as sentences of its first passage, when
+    the question asks that: a paper's body seldom says either ("which journal was the RaDialog paper in?")."""
+    if not any(asks.search(normalize(question)) for asks, _ in _PUBLICATION_FACTS):
+        return []
+    # only the document most about what the question names ("RadFM": its own card, not a guide that mentions it
+    # once), or the best match when it names nothing
+    terms = named_terms(question, "en")
+    by_doc: dict[str, list[Passage]] = {}
+    for passage in passages:
+        if passage.kind != "catalog":
+            by_doc.setdefault(passage.doc_id, []).append(passage)
+    mentions = {
+        d: (sum(any(_covered(term, [p]) for term in terms) for p in ps), any(t in ps[0].title for t in terms))
+        for d, ps in by_doc.items()
+    }  # the passages that name it, then whether the title does
+    wanted = {max(mentions, key=lambda d: mentions[d])} if mentions else set()
+    lines: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for i, passage in enumerate(passages):
+        if passage.doc_id in seen or passage.doc_id not in wanted or passage.kind == "catalog":
+            continue
+        seen.add(passage.doc_id)
+        if passage.venue:
+            lines.append((i, f"Published in: {passage.venue}"))
+        if passage.authors:
+            lines.append((i, f"Authors: {', '.join(passage.authors)}"))
+    return [(i, line) for i, line in lines if _answers_publication_fact(question, line)]
+
+
 def _ranking_scores(question: str, texts: Sequence[str], scores: Sequence[float]) -> list[float]:
     """The scores for ranking: raised for the sentences that give a figure when the question wants one ("in what
     % of cases ...?"), since the embedding model ranks a sentence that talks about the subject above the one
@@ -474,6 +504,7 @@ def select_excerpts(
     ``question`` also holds the statements it refers to (the sentences are ranked mostly by these; in the
     question's language, so None when the sentences are scored against an English ``query``)."""
     candidates = [(i, s) for i, p in enumerate(passages[:MAX_SCORED_PASSAGES]) for s in split_sentences(p.text)]
+    candidates += _publication_lines(f"{question} {query or ''}", passages[:MAX_SCORED_PASSAGES])
     if not candidates:
         return [], NOT_RELEVANT
     contexts = [f"{passages[i].title} {passages[i].section or ''}" for i, _ in candidates]

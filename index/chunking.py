@@ -47,6 +47,7 @@ class Chunk:
     page: int | None
     section: str | None
     text: str
+    venue: str | None = None
 
     @property
     def search_text(self) -> str:
@@ -67,7 +68,9 @@ class Chunk:
             "authors": AUTHOR_SEPARATOR.join(self.authors),
             "source": self.source,
         }
-        for name, value in (("year", self.year), ("url", self.url), ("page", self.page), ("section", self.section)):
+        optional = (("year", self.year), ("url", self.url), ("page", self.page), ("section", self.section),
+                    ("venue", self.venue))  # fmt: skip
+        for name, value in optional:
             if value is not None:
                 meta[name] = value
         return meta
@@ -98,6 +101,7 @@ class Chunk:
             page=opt_int("page"),
             section=opt_str("section"),
             text=text,
+            venue=opt_str("venue"),
         )
 
     def to_passage(self, score: float) -> Passage:
@@ -115,6 +119,7 @@ class Chunk:
             score=score,
             text=self.text,
             kind=self.kind,
+            venue=self.venue,
         )
 
 
@@ -192,6 +197,7 @@ def chunk_document(doc: Document, fingerprint: str | None = None) -> list[Chunk]
                     page=section.page,
                     section=section.heading,
                     text=text,
+                    venue=doc.extra.get("venue") or None,
                 )
             )
     return chunks

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 # Bump when a loader's output changes, so that fingerprints change and documents are re-indexed.
-LOADER_VERSION = "1"
+LOADER_VERSION = "2"  # 2: the index keeps a document's venue with its chunks
 
 KIND_CARD = "card"
 KIND_CATALOG = "catalog"

@@ -1070,26 +1070,25 @@ def test_no_sentence_ends_at_an_abbreviation_a_figure_follows() -> None:
 
 def test_where_a_paper_appeared_and_who_wrote_it_are_quoted_first(catalog: Catalog) -> None:
     # follow-ups holdout 27: "which conference was it accepted at?" was refused while the card said "Accepted at
-    # CVPR 2025": a short sentence scores low against the question it answers exactly
+    # CVPR 2025": a short sentence scores low against the question it answers exactly. The venue and the authors
+    # come from the document's metadata too: a body seldom says them
     body = passage(
         "card-slides",
         "SlideReader: a whole-slide pathology assistant",
         "SlideReader reads whole pathology slides and answers questions about them. It was trained on slide "
         "captions and question answer pairs about pathology slides.",
     )
-    publication = passage(
-        "card-slides-pub",
-        "SlideReader: a whole-slide pathology assistant",
-        "- SlideReader: a whole-slide pathology assistant (2024)\n- Published in: CVPR 2025, pp. 5134-5143\n"
-        "- Authors: Ada Lovelace, Alan Turing",
-    )
-    retriever = FakeRetriever([body, publication])
+    body = body.__class__(**{**body.__dict__, "kind": "card", "venue": "CVPR 2025, pp. 5134-5143"})
+    guide = passage("guide", "A guide", "A general guide that mentions SlideReader only once, in passing.")
+    guide = guide.__class__(**{**guide.__dict__, "kind": "card", "venue": "Some Journal 2024"})
+    retriever = FakeRetriever([body, guide])
     about = "SlideReader, the model that reads pathology slides and answers questions?"
     venue = ask(catalog, f"Which conference accepted {about}", retriever=retriever)
     assert venue.answer is not None and venue.answer["source"] == "extractive"
-    assert venue.text.index("CVPR 2025, pp. 5134-5143") < venue.text.index("reads whole pathology slides")
+    assert "> Published in: CVPR 2025, pp. 5134-5143 [1]" in venue.text
+    assert "Some Journal" not in venue.text  # a guide that names SlideReader once is not the paper asked about
     authors = ask(catalog, f"Who wrote {about}", retriever=retriever)
-    assert "Authors: Ada Lovelace, Alan Turing" in authors.text
+    assert "Authors: A. Author, B. Author" in authors.text
     plain = ask(catalog, "What does SlideReader do with the pathology slides it reads?", retriever=retriever)
     assert "CVPR" not in plain.text.split("References")[0]  # not asked: the venue is not quoted first
 

@@ -69,3 +69,11 @@ def test_metadata_round_trip_and_passage() -> None:
     assert chunk.kind == "user" and chunk.search_text.startswith("paper | Intro\n")
     card = Chunk.from_record("k", "t", {"doc_id": "d", "title": "A Card", "kind": "card", "source": "c.md"})
     assert card.search_text.startswith("A Card\n")
+    assert chunk.venue is None and "venue" not in meta  # the store refuses None values
+
+
+def test_a_documents_venue_travels_with_its_chunks_to_the_passage() -> None:
+    doc = _doc((Section("Some text.", heading="Intro"),))
+    doc = doc.__class__(**{**doc.__dict__, "extra": {"venue": "CVPR 2025"}})
+    chunk = chunk_document(doc)[0]
+    assert Chunk.from_record(chunk.key, chunk.text, chunk.metadata()).to_passage(0.5).venue == "CVPR 2025"
