@@ -346,6 +346,9 @@ class SearchHit(BaseModel):
     section: str | None
     score: float
     text: str
+    # extensions: what kind of document it is ("card", "catalog", "user") and where it appeared
+    kind: str | None = None
+    venue: str | None = None
 
 
 class SearchResult(BaseModel):

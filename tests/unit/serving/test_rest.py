@@ -121,6 +121,8 @@ class _Retriever:
                 section="Method",
                 score=0.9,
                 text="4-bit finetuning",
+                kind="card",
+                venue="NeurIPS 2023",
             )
         ]
 
@@ -147,6 +149,8 @@ def test_search_shape(make_client: MakeClient) -> None:
                 "section": "Method",
                 "score": 0.9,
                 "text": "4-bit finetuning",
+                "kind": "card",  # extensions
+                "venue": "NeurIPS 2023",
             }
         ],
     }
