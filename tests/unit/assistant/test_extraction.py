@@ -1203,3 +1203,10 @@ def test_an_answer_corrected_into_words_no_phrase_reads_is_taken_back() -> None:
     assert found.answers.get("examination_report_extraction") is True
     # a correction followed by what replaces the answer keeps the later answer
     assert extract("We would use the cloud, no wait, our own box.").answers.get("deploy_local") is True
+
+
+def test_data_that_stays_on_the_hospitals_servers_is_kept_and_run_there() -> None:
+    # found trying the CLI: "Data stays on our servers." read nothing
+    found = extract("I want the intake questionnaires flagged. Patient data stays on our servers.")
+    assert (found.answers.get("data_sharing"), found.answers.get("deploy_local")) == (False, True)
+    assert "deploy_local" not in extract("Patient data is processed on the vendor's servers.").answers
