@@ -416,12 +416,12 @@ def _answers_publication_fact(question: str, text: str) -> bool:
 
 
 def _publication_lines(question: str, passages: Sequence[Passage]) -> list[tuple[int, str]]:
-    """Where each document appeared and who wrote it, from its metadata, as sentences of its first passage, when
-    the question asks that: a paper's body seldom says either ("which journal was the RaDialog paper in?")."""
+    """Where a document appeared and who wrote it, from its metadata, as sentences of its first passage, when the
+    question asks that: a paper's body seldom says either ("which journal was the RaDialog paper in?"). Only the
+    document most about what the question names ("RadFM": its own card, not a guide that names it once), or the
+    best match when it names nothing."""
     if not any(asks.search(normalize(question)) for asks, _ in _PUBLICATION_FACTS):
         return []
-    # only the document most about what the question names ("RadFM": its own card, not a guide that mentions it
-    # once), or the best match when it names nothing
     terms = named_terms(question, "en")
     by_doc: dict[str, list[Passage]] = {}
     for passage in passages:
@@ -435,7 +435,7 @@ def _publication_lines(question: str, passages: Sequence[Passage]) -> list[tuple
     lines: list[tuple[int, str]] = []
     seen: set[str] = set()
     for i, passage in enumerate(passages):
-        if passage.doc_id in seen or passage.doc_id not in wanted or passage.kind == "catalog":
+        if passage.doc_id in seen or passage.doc_id not in wanted:
             continue
         seen.add(passage.doc_id)
         if passage.venue:
@@ -666,7 +666,8 @@ def check_sentence(
     cited = cited_numbers(sentence)
     given = [n for n in dict.fromkeys(cited) if n in by_n]
     bare = _CITE.sub(" ", sentence)
-    source = "\n".join([*(by_n[n].passage.text for n in given), facts])
+    # an excerpt's sentences are its passage's, and the lines its document's metadata gives ("Published in: ...")
+    source = "\n".join([*(f"{by_n[n].passage.text}\n{' '.join(by_n[n].sentences)}" for n in given), facts])
     if not cited or len(given) < len(set(cited)) or _missing_numbers(bare, source):
         # no citation, a passage that was not given, or a number its passages do not hold
         return False, _missing_numbers(bare, "\n".join([*(e.passage.text for e in excerpts), facts]))
