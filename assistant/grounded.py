@@ -108,7 +108,12 @@ _PUBLICATION_FACTS = (
         re.compile(r"\b(?:accepted (?:at|to|by|in)|published (?:in|at|by)|appeared in|presented at|proceedings of)\b"),
     ),
     (
-        re.compile(r"\b(?:who (?:wrote|authored|published|did|made|built|developed)|authors?|autor\w*|verfasser)\b"),
+        # (the authors as the subject of something else, "how often the authors found it best", ask nothing)
+        re.compile(
+            r"\b(?:who (?:wrote|authored|published|did|made|built|developed)|"
+            r"who (?:are|were|is|was) (?:the |its |their )?(?:\w+ )?authors?|authors? (?:of|list)|first author|"
+            r"autor(?:es|en|in)? (?:de|del|von|der)|verfasser)\b"
+        ),
         re.compile(r"^\W{0,3}authors?\b|\bet al\b"),
     ),
 )

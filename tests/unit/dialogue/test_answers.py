@@ -1089,6 +1089,10 @@ def test_where_a_paper_appeared_and_who_wrote_it_are_quoted_first(catalog: Catal
     assert "Some Journal" not in venue.text  # a guide that names SlideReader once is not the paper asked about
     authors = ask(catalog, f"Who wrote {about}", retriever=retriever)
     assert "Authors: A. Author, B. Author" in authors.text
+    # the authors as the subject of something else ask nothing about who they are (follow-ups holdout 24)
+    question = "How often did the authors find SlideReader best on pathology slides?"
+    found_best = ask(catalog, question, retriever=retriever)
+    assert "Authors:" not in found_best.text
     plain = ask(catalog, "What does SlideReader do with the pathology slides it reads?", retriever=retriever)
     assert "CVPR" not in plain.text.split("References")[0]  # not asked: the venue is not quoted first
 
