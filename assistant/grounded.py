@@ -112,7 +112,7 @@ _PUBLICATION_FACTS = (
         re.compile(
             r"\b(?:who (?:wrote|authored|published|did|made|built|developed)|"
             r"who (?:are|were|is|was) (?:the |its |their )?(?:\w+ )?authors?|authors? (?:of|list)|first author|"
-            r"autor(?:es|en|in)? (?:de|del|von|der)|verfasser)\b"
+            r"autor(?:es|en|in)? (?:de|del|von|der)|verfasser)\b|作者|谁写|誰が書|著者"
         ),
         re.compile(r"^\W{0,3}authors?\b|\bet al\b"),
     ),

@@ -16,6 +16,7 @@ from assistant.extraction_llm import code_for
 from assistant.followups import find_model_mentions, find_terms, unknown_variants
 from assistant.grounded import (
     NOT_FOUND,
+    _answers_publication_fact,
     _ranking_scores,
     _scores,
     answer_stream,
@@ -1093,6 +1094,11 @@ def test_where_a_paper_appeared_and_who_wrote_it_are_quoted_first(catalog: Catal
     question = "How often did the authors find SlideReader best on pathology slides?"
     found_best = ask(catalog, question, retriever=retriever)
     assert "Authors:" not in found_best.text
+    # asked in other languages (follow-ups holdout 28: "我保存的那篇 ... 是谁写的, 第一作者是谁")
+    for asked in ("那篇论文是谁写的", "¿Quiénes son los autores del artículo?", "In welcher Zeitschrift erschien es?"):
+        assert _answers_publication_fact(asked, "Authors: A. Author") or _answers_publication_fact(
+            asked, "Published in: Nature Medicine"
+        )
     plain = ask(catalog, "What does SlideReader do with the pathology slides it reads?", retriever=retriever)
     assert "CVPR" not in plain.text.split("References")[0]  # not asked: the venue is not quoted first
 
