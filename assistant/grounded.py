@@ -112,9 +112,10 @@ _PUBLICATION_FACTS = (
         re.compile(
             r"\b(?:who (?:wrote|authored|published|did|made|built|developed)|"
             r"who (?:are|were|is|was) (?:the |its |their )?(?:\w+ )?authors?|authors? (?:of|list)|first author|"
-            r"autor(?:es|en|in)? (?:de|del|von|der)|verfasser)\b|作者|谁写|誰が書|著者"
+            r"autor(?:es|en|in)? (?:de|del|von|der)|verfasser|quien(?:es)? (?:lo |la )?escribi\w{0,3}|"
+            r"wer hat (?:\w+\W+){0,6}geschrieben|qui a ecrit)\b|作者|谁写|誰が書|著者"
         ),
-        re.compile(r"^\W{0,3}authors?\b|\bet al\b"),
+        re.compile(r"^\W{0,3}authors?\b"),  # (not any "Smith et al." of a reference list)
     ),
 )
 PUBLICATION_BONUS = 0.15  # added to a sentence's score when it says where a work appeared, or who wrote it, as asked

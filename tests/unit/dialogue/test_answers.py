@@ -1095,7 +1095,8 @@ def test_where_a_paper_appeared_and_who_wrote_it_are_quoted_first(catalog: Catal
     found_best = ask(catalog, question, retriever=retriever)
     assert "Authors:" not in found_best.text
     # asked in other languages (follow-ups holdout 28: "我保存的那篇 ... 是谁写的, 第一作者是谁")
-    for asked in ("那篇论文是谁写的", "¿Quiénes son los autores del artículo?", "In welcher Zeitschrift erschien es?"):
+    for asked in ("那篇论文是谁写的", "¿Quiénes son los autores del artículo?", "In welcher Zeitschrift erschien es?",
+                  "wer hat das RaDialog-Paper geschrieben?", "¿Quién escribió el artículo de RadFM?"):  # fmt: skip
         assert _answers_publication_fact(asked, "Authors: A. Author") or _answers_publication_fact(
             asked, "Published in: Nature Medicine"
         )
