@@ -556,11 +556,7 @@ def _tasks_taken_back(norm: str, found: list[tuple[int, int, str, bool]]) -> set
     taken: set[str] = set()
     for marker in CORRECTIONS.finditer(norm):
         wanted_after = {q for s, _e, q, v in found if s >= marker.end() and v and q not in GENERAL_QUESTIONS}
-        clause_end = next((m.start() for m in re.finditer(r"[.!?;]", norm[marker.end() :])), len(norm) - marker.end())
-        says_something = any(marker.end() <= s < marker.end() + clause_end for s, _e, _q, _v in found)
-        # "when they book - no, sorry, during the consultation": a phrase put in place of another one
-        replaces_a_detail = bool(_A_DETAIL.match(norm, marker.end()))
-        if not wanted_after or says_something or replaces_a_detail:
+        if not wanted_after or _marker_says_something(norm, marker, found):
             continue
         in_its_sentence = {
             q
@@ -574,15 +570,21 @@ def _tasks_taken_back(norm: str, found: list[tuple[int, int, str, bool]]) -> set
     return taken
 
 
+def _marker_says_something(norm: str, marker: re.Match[str], found: list[tuple[int, int, str, bool]]) -> bool:
+    """True when the correction marker's own clause answers something ("Vertex AI - correction: it can't go to
+    Google") or puts one detail in place of another ("when they book - no, sorry, during the consultation")."""
+    end = next((m.start() for m in re.finditer(r"[.!?;]", norm[marker.end() :])), len(norm) - marker.end())
+    answered = any(marker.end() <= s < marker.end() + end for s, _e, _q, _v in found)
+    return answered or bool(_A_DETAIL.match(norm, marker.end()))
+
+
 def _answers_corrected_unread(norm: str, found: list[tuple[int, int, str, bool]]) -> set[str]:
     """The general answers a correction marker takes back when no phrase reads what the user put in their place
     ("feed it the raw ECG images - no wait, correction: we only have the machine's text interpretations"): the
     answer before the marker was withdrawn, and a question asked is better than a wrong answer kept."""
     taken: set[str] = set()
     for marker in CORRECTIONS.finditer(norm):
-        end = next((m.start() for m in re.finditer(r"[.!?;\n]", norm[marker.end() :])), len(norm) - marker.end())
-        says_something = any(marker.end() <= s < marker.end() + end for s, _e, _q, _v in found)
-        if says_something or _A_DETAIL.match(norm, marker.end()):
+        if _marker_says_something(norm, marker, found):
             continue
         answered_again = {q for s, _e, q, _v in found if s >= marker.end()}  # "...; it has to run on our hardware"
         taken |= {

@@ -93,7 +93,7 @@ _REFERENCE = re.compile(
 )
 _ABOUT_PUBLICATION = re.compile(
     r"\b(?:publish\w*|journal|citation|cite|doi|pmid|arxiv|volume|issue|reference|link|url|when|year|date|"
-    r"publica\w*|revista|cita|veroffentlich\w*|zeitschrift|zitat|wann|cuando|conference|venue|accepted)\b"
+    r"publica\w*|revista|cita|veroffentlich\w*|zeitschrift|zitat|wann|cuando)\b"
 )
 # What a question asks about a publication, with what a sentence that answers it says: where it appeared
 # ("which conference was it accepted at?" -> "Accepted at CVPR 2025", "Published in: Nature Medicine") and who
@@ -415,10 +415,16 @@ class _AskedFigure:
         return named and states_a_figure(text, question)
 
 
-def _answers_publication_fact(question: str, text: str) -> bool:
-    """True when the question asks where a work appeared or who wrote it, and the sentence says that."""
-    asked, sentence = normalize(question), normalize(text)
-    return any(asks.search(asked) and states.search(sentence) for asks, states in _PUBLICATION_FACTS)
+def _publication_asked(question: str) -> tuple[re.Pattern[str], ...]:
+    """What a sentence must say to answer the publication facts the question asks (none: it asks none); read
+    once per question, then matched against each sentence with ``_says``."""
+    asked = normalize(question)
+    return tuple(states for asks, states in _PUBLICATION_FACTS if asks.search(asked))
+
+
+def _says(facts: tuple[re.Pattern[str], ...], text: str) -> bool:
+    """True when the sentence says one of the publication facts asked."""
+    return bool(facts) and any(states.search(normalize(text)) for states in facts)
 
 
 def _publication_lines(question: str, passages: Sequence[Passage]) -> list[tuple[int, str]]:
@@ -426,7 +432,8 @@ def _publication_lines(question: str, passages: Sequence[Passage]) -> list[tuple
     question asks that: a paper's body seldom says either ("which journal was the RaDialog paper in?"). Only the
     document most about what the question names ("RadFM": its own card, not a guide that names it once), or the
     best match when it names nothing."""
-    if not any(asks.search(normalize(question)) for asks, _ in _PUBLICATION_FACTS):
+    facts = _publication_asked(question)
+    if not facts:
         return []
     terms = named_terms(question, "en")
     by_doc: dict[str, list[Passage]] = {}
@@ -448,7 +455,7 @@ def _publication_lines(question: str, passages: Sequence[Passage]) -> list[tuple
             lines.append((i, f"Published in: {passage.venue}"))
         if passage.authors:
             lines.append((i, f"Authors: {', '.join(passage.authors)}"))
-    return [(i, line) for i, line in lines if _answers_publication_fact(question, line)]
+    return [(i, line) for i, line in lines if _says(facts, line)]
 
 
 def _ranking_scores(question: str, texts: Sequence[str], scores: Sequence[float]) -> list[float]:
@@ -458,7 +465,8 @@ def _ranking_scores(question: str, texts: Sequence[str], scores: Sequence[float]
     journal of the RSNA ..."), which shares the question's names and answers nothing unless it asks where or
     when something was published."""
     wants_figure = asks_for_a_figure(question)
-    about_publication = bool(_ABOUT_PUBLICATION.search(normalize(question)))
+    publication = _publication_asked(question)
+    about_publication = bool(publication) or bool(_ABOUT_PUBLICATION.search(normalize(question)))
     asked = _AskedFigure(counted_things(question), tuple(asked_measures(question)))
     # a count of named things ("how many verifiable problems") is given only by a sentence that counts those things:
     # "used by 1 study" gives a figure, not that one
@@ -468,7 +476,7 @@ def _ranking_scores(question: str, texts: Sequence[str], scores: Sequence[float]
         + FIGURE_BONUS * (wants_figure and states_a_figure(text, question) and not counts_things)
         + (FIGURE_BONUS * counts_things + NAMED_BONUS) * asked.stated_by(text, question)
         - REFERENCE_PENALTY * (not about_publication and bool(_REFERENCE.search(text)))
-        + PUBLICATION_BONUS * _answers_publication_fact(question, text)
+        + PUBLICATION_BONUS * _says(publication, text)
         for sc, text in zip(scores, texts, strict=True)
     ]
 
@@ -525,7 +533,8 @@ def select_excerpts(
     # a sentence that gives the very figure asked ("how many studies" -> "270 studies") makes a long, chatty
     # question relevant that its wording alone leaves just below the line
     asked = _AskedFigure(counted_things(f"{question} {query or ''}"), ())
-    lift = [STATED_LIFT * (asked.stated_by(t, question) or _answers_publication_fact(question, t)) for t in texts]
+    publication = _publication_asked(question)
+    lift = [STATED_LIFT * (asked.stated_by(t, question) or _says(publication, t)) for t in texts]
     best = max(sc + up for sc, up in zip(scores, lift, strict=True))
     # the relevance is the whole question's; the sentences are ranked by what it asks, titles aside
     focus = without_titles(scoring[0], passages[:MAX_SCORED_PASSAGES])
@@ -543,7 +552,7 @@ def select_excerpts(
     picks = _best_for_each_part(scorer, focus, texts, contexts, ranking, scoring[1])
     forced = list(picks.chosen)
     # the sentence that says where the work appeared or who wrote it, when asked, however low it scores
-    forced += [j for j in ranked if _answers_publication_fact(question, texts[j]) and j not in forced][:1]
+    forced += [j for j in ranked if _says(publication, texts[j]) and j not in forced][:1]
     # a several-part question is relevant when one of its parts is ("what method did they use, and on what
     # kind of machine?" scores lower as a whole than its first part does)
     best = max(best, picks.best_score)
@@ -796,7 +805,8 @@ def _ranked_sentences(
     first = list(_best_for_each_part(scorer, question, texts, contexts, scores).chosen)
     order = sorted(range(len(pairs)), key=lambda j: -scores[j])
     # where the work appeared, or who wrote it, when that is asked: the short sentence that says it comes first
-    first = [*(j for j in order if _answers_publication_fact(question, texts[j]))][:1] + first
+    publication = _publication_asked(question)
+    first = [j for j in order if _says(publication, texts[j])][:1] + first
     ranked, seen = [], set()
     for j in [*first, *(j for j in order if j not in first)]:
         said = normalize(pairs[j][1])

@@ -16,8 +16,9 @@ from assistant.extraction_llm import code_for
 from assistant.followups import find_model_mentions, find_terms, unknown_variants
 from assistant.grounded import (
     NOT_FOUND,
-    _answers_publication_fact,
+    _publication_asked,
     _ranking_scores,
+    _says,
     _scores,
     answer_stream,
     check_sentence,
@@ -1097,9 +1098,8 @@ def test_where_a_paper_appeared_and_who_wrote_it_are_quoted_first(catalog: Catal
     # asked in other languages (follow-ups holdout 28: "我保存的那篇 ... 是谁写的, 第一作者是谁")
     for asked in ("那篇论文是谁写的", "¿Quiénes son los autores del artículo?", "In welcher Zeitschrift erschien es?",
                   "wer hat das RaDialog-Paper geschrieben?", "¿Quién escribió el artículo de RadFM?"):  # fmt: skip
-        assert _answers_publication_fact(asked, "Authors: A. Author") or _answers_publication_fact(
-            asked, "Published in: Nature Medicine"
-        )
+        facts = _publication_asked(asked)
+        assert _says(facts, "Authors: A. Author") or _says(facts, "Published in: Nature Medicine")
     plain = ask(catalog, "What does SlideReader do with the pathology slides it reads?", retriever=retriever)
     assert "CVPR" not in plain.text.split("References")[0]  # not asked: the venue is not quoted first
 
