@@ -1201,8 +1201,10 @@ def test_an_answer_corrected_into_words_no_phrase_reads_is_taken_back() -> None:
     assert "input_text_only" not in found.answers
     assert "radiology_text_generation" not in found.answers
     assert found.answers.get("examination_report_extraction") is True
-    # a correction followed by what replaces the answer keeps the later answer
+    # a correction followed by what replaces the answer keeps the later answer, in its clause or a later one
     assert extract("We would use the cloud, no wait, our own box.").answers.get("deploy_local") is True
+    vetoed = "We'd call AWS Bedrock for it - no, wait, IG has vetoed that; it has to run on our own hardware."
+    assert extract(vetoed).answers.get("deploy_local") is True
 
 
 def test_data_that_stays_on_the_hospitals_servers_is_kept_and_run_there() -> None:
