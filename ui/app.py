@@ -38,7 +38,8 @@ log = logging.getLogger("clinadvisor.ui")
 
 TITLE = "Clinical LLM Advisor"
 SESSION_HEADER = "x-clinadvisor-session"  # set by the server's door on a logged-in page request
-CONCURRENT_TURNS = 32  # chat turns (and clicks) served at once across all browser sessions
+CONCURRENT_TURNS = 32  # chat turns served at once across all browser sessions
+CLICKS_QUEUE = "clicks"  # the queue of the clicks that change answers or hardware: one at a time, in order
 SLOTS = 16  # answer controls; a stage has at most 10 questions today, the spare ones stay hidden
 EXAMPLES = [
     "I'm a radiologist; I want to draft CT reports from the images and summarise them; "
@@ -586,14 +587,23 @@ def build_ui(base_url: str | None = None, api_key: str | None = None) -> gr.Bloc
 
         demo.load(on_load, inputs=[state], outputs=[term, gpu_type, state, *view], show_progress="hidden")
         situation_inputs = [gpu_type, gpu_count, users_in, context_in, state]
-        fit_button.click(on_situation, inputs=situation_inputs, outputs=[state, *view], show_progress="minimal")
-        gpu_type.input(on_situation, inputs=situation_inputs, outputs=[state, *view], show_progress="minimal")
+        # The clicks that change the answers or the hardware run one at a time, in the order they came: two in
+        # flight at once would each start from the state before the other, and the one that finished last would
+        # undo the other (a GPU picked, then "Check the fit" pressed before the pick's table came back, lost the
+        # fit). Each takes well under a second; the chat turns, which take longer, keep their own queue.
+        serial: dict[str, Any] = {"concurrency_id": CLICKS_QUEUE, "concurrency_limit": 1}
+        fit_button.click(
+            on_situation, inputs=situation_inputs, outputs=[state, *view], show_progress="minimal", **serial
+        )
+        gpu_type.input(on_situation, inputs=situation_inputs, outputs=[state, *view], show_progress="minimal", **serial)
         chat_outputs = [message, chatbot, state, *view]
         send.click(on_send, inputs=[message, state], outputs=chat_outputs, show_progress="minimal")
         message.submit(on_send, inputs=[message, state], outputs=chat_outputs, show_progress="minimal")
-        stage.input(on_stage, inputs=[stage, state], outputs=[state, *view], show_progress="minimal")
+        stage.input(on_stage, inputs=[stage, state], outputs=[state, *view], show_progress="minimal", **serial)
         for i, slot in enumerate(slots):
-            slot.input(answer_handler(i), inputs=[slot, state], outputs=[state, *view], show_progress="minimal")
+            slot.input(
+                answer_handler(i), inputs=[slot, state], outputs=[state, *view], show_progress="minimal", **serial
+            )
         thumbs_up.click(on_feedback("up"), inputs=[comment, state], outputs=[feedback_note, comment])
         thumbs_down.click(on_feedback("down"), inputs=[comment, state], outputs=[feedback_note, comment])
         term.input(on_term, inputs=[term], outputs=[term_text])

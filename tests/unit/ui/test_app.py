@@ -31,6 +31,17 @@ def test_build_ui_is_blocks() -> None:
     assert isinstance(build_ui("http://127.0.0.1:1", None), gr.Blocks)
 
 
+def test_the_clicks_that_change_the_state_run_one_at_a_time_in_order() -> None:
+    """Two clicks in flight at once would each start from the old state, and the later answer would undo the
+    earlier one (a GPU picked, then "Check the fit" pressed at once, lost the fit in CI)."""
+    listeners = build_ui("http://127.0.0.1:1", None).fns.values()
+    clicks = [f for f in listeners if f.name in {"on_situation", "on_stage", "on_answer"}]
+    assert len(clicks) >= 4  # the fit button, the GPU type, the stage and the answers
+    assert {(f.concurrency_id, f.concurrency_limit) for f in clicks} == {(ui_app.CLICKS_QUEUE, 1)}
+    turns = [f for f in listeners if f.name == "on_send"]
+    assert turns and all(f.concurrency_id != ui_app.CLICKS_QUEUE for f in turns)  # chat turns are not held up
+
+
 def test_internal_key_order(tmp_path: Path) -> None:
     keys = tmp_path / "keys"
     keys.write_text("# comment\n\nfile-key\n")
