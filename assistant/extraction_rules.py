@@ -32,10 +32,12 @@ from assistant.lexicon import (
     CLAUSE_SPLIT,
     CORRECTIONS,
     DOCUMENTS,
+    DONE_BY_PEOPLE,
     DONT_KNOW,
     EXAMINATIONS,
     GENERAL_CUES,
     INJECTION,
+    ITEM_WITHDRAWALS,
     LABEL_VALUE_NO,
     MATERIAL,
     MEDIA_IN,
@@ -146,8 +148,13 @@ def _words(text: str) -> list[str]:
 
 
 # A question mark that closes a quotation the sentence runs on after ("questions like 'what does alt mean?' about
-# their lab values") quotes a question; the clause asks nothing.
-_QUOTED_QUESTION_GOES_ON = re.compile(r"[\"'\u201d]{1,2}\s{1,3}[a-z]")
+# their lab values", "ask things like 'is my tsh too high?' - the model should answer") quotes a question; the
+# clause asks nothing.
+_QUOTED_QUESTION_GOES_ON = re.compile(r"[\"'\u201d]{1,2}\s{0,3}(?:[-\u2013\u2014,;:]\s{0,3})?(?<=\s)[a-z]")
+
+
+# the mark that opens a quotation: at the start of a word, after a space or an opening bracket
+_OPENING_QUOTE = re.compile(r"(?:(?<=^)|(?<=[\s(]))[\"'\u201c\u2018\u00ab]")
 
 
 def _clauses(norm: str) -> list[_Clause]:
@@ -155,6 +162,12 @@ def _clauses(norm: str) -> list[_Clause]:
     start = 0
     for sep in CLAUSE_SPLIT.finditer(norm):
         asks = "?" in sep.group() and not _QUOTED_QUESTION_GOES_ON.match(norm, sep.end())
+        opening = [m.start() for m in _OPENING_QUOTE.finditer(norm, start, sep.start())]
+        if "?" in sep.group() and opening and opening[-1] > start and _QUOTED_QUESTION_GOES_ON.match(norm, sep.end()):
+            # "they upload a photo and ask things like 'is my tsh too high?' - the model answers": the words
+            # before the quotation state something, the quotation asks
+            clauses.append(_make_clause(norm, start, opening[-1], False))
+            start, asks = opening[-1], True
         clause = _make_clause(norm, start, sep.start(), asks)
         clauses.append(replace(clause, asks_on=_asks_on(norm, start, sep)))
         start = sep.end()
@@ -332,10 +345,20 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
         if taken.overlaps(start, end):
             continue
         taken.add(start, end, cue)
-        value = None if _is_material(text.norm, start, end) else text.polarity(start, end, task=True)
+        value = (
+            None
+            if _is_material(text.norm, start, end) or _done_by_people(text, start)
+            else text.polarity(start, end, task=True)
+        )
         hits.append(_TaskHit(start, end, cue, value))
     hits.sort(key=lambda h: h.start)
     return _negation_carried_over_or(text.norm, hits)
+
+
+def _done_by_people(text: _Text, start: int) -> bool:
+    """True when the task phrase at ``start`` says what people do themselves ("the physicians make the
+    diagnosis"), in a clause that opens with them: it names no task for the model."""
+    return DONE_BY_PEOPLE.search(text.norm[text.clause(start).start : start]) is not None
 
 
 def _asked_for(text: _Text, hits: list[_TaskHit]) -> list[_TaskHit]:
@@ -421,9 +444,7 @@ def _negation_carried_over_or(norm: str, hits: list[_TaskHit]) -> list[_TaskHit]
     return out
 
 
-def _diagnosis_from_examinations(
-    norm: str, tasks: list[_TaskHit], general: list[tuple[int, int, str, bool]]
-) -> bool:
+def _diagnosis_from_examinations(norm: str, tasks: list[_TaskHit], general: list[tuple[int, int, str, bool]]) -> bool:
     """True when the one stage-III task wanted is a diagnosis made from examinations that are not text
     (radiographs, slides, ECG tracings): the review files that under examinations, stage II."""
     wanted = {h.cue.targets["III"] for h in tasks if h.cue.specific and h.value and "III" in h.cue.targets}
@@ -623,6 +644,27 @@ def _tasks_dropped_by_name(norm: str, found: list[tuple[int, int, str, bool]]) -
     return dropped
 
 
+# the label that opens an item of a list the message numbers: "(2) a chatbot", "2) a chatbot", "2. a chatbot"
+_ITEM_LABEL = re.compile(r"\(([1-9a-h])\)|(?<![\w.,])([1-9])[.)](?=\s)")
+
+
+def _tasks_dropped_by_number(norm: str, found: list[tuple[int, int, str, bool]]) -> set[str]:
+    """The tasks of a numbered item the message takes back by its number ("(1) diagnostic suggestions ...,
+    (2) a chatbot for parents. Actually, forget (2)"), unless said again after that."""
+    dropped: set[str] = set()
+    for named in ITEM_WITHDRAWALS.finditer(norm):
+        item = named.group("paren") or named.group("numbered")
+        labels = [m for m in _ITEM_LABEL.finditer(norm, 0, named.start())]
+        opened = [i for i, m in enumerate(labels) if (m.group(1) or m.group(2)) == item]
+        if not opened:
+            continue
+        start = labels[opened[-1]].end()
+        end = labels[opened[-1] + 1].start() if opened[-1] + 1 < len(labels) else named.start()
+        again = {q for s, _e, q, v in found if s >= named.end() and v}
+        dropped |= {q for s, _e, q, v in found if start <= s < end and v and q not in GENERAL_QUESTIONS} - again
+    return dropped
+
+
 def _text_both_ways(
     general: list[tuple[int, int, str, bool]], undirected: list[tuple[int, int]]
 ) -> list[tuple[int, int, str, bool]]:
@@ -729,6 +771,7 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
     withdrawn = (
         _tasks_taken_back(turn.norm, found)
         | _tasks_dropped_by_name(turn.norm, found)
+        | _tasks_dropped_by_number(turn.norm, found)
         | _answers_corrected_unread(turn.norm, found)
     )
     for qid in withdrawn:

