@@ -85,9 +85,8 @@ SIZING_WORDS = re.compile(
     r"\d+ (?:\w+ ){1,3}(?:at (?:the same time|once)|simultaneously|concurrently|in parallel)|"
     r"fit|fits|run it on|serve|serving|memoria|usuarios|speicher|nutzer\w*|gleichzeitig|kv[- ]?cache|cach[eé] kv|"
     # memory in French, Dutch and Polish ("mémoire", "geheugen", "ile pamięci")
-    r"memoire|geheugen|pamie\w*)\b"
+    r"memoire|geheugen|pamie\w*)\b" + normalize(r"|显存|内存|メモリ|量化|量子化|ビット")
     # Chinese and Japanese, which write no spaces between words (normalised: "ビット" loses its voicing mark)
-    + normalize(r"|显存|内存|メモリ|量化|量子化|ビット")
 )
 # Fine-tuning a named model and what it needs: the calculator's fine-tuning memory.
 FINETUNE_NEEDS = re.compile(
@@ -441,7 +440,10 @@ _PATIENT_CASE = re.compile(
     r"(?:(?:^|[.!?]\s{1,3})\W{0,3}|\b(?:a|an|one|ein\w{0,2}|una?|une|uma?|paciente de|patient\w{0,3} (?:of|von|de))\s)"
     r"\d{1,3}[- ]?(?:years?[- ]old|yo|y/?o|yrs?[- ]old|jahrig\w{0,3}|jahre alt\w{0,2}|anos|ans|anni|jarige)\b|"
     r"\b(?:my|our|this|a) (?:\w+ )?patient (?:with|who|has|had|presenting)\b|"
-    r"\b(?:mein\w{0,2} patient\w{0,2}|mi paciente|mon patient|il mio paziente|meu paciente|mijn patient)\b"
+    r"\b(?:mein\w{0,2} patient\w{0,2}|mi paciente|mon patient|il mio paziente|meu paciente|mijn patient)\b|"
+    # a question that opens on one patient and their condition ("Doente com insuficiência cardíaca ...: devo
+    # suspender a furosemida?", "Patient with CKD 4 on metformin: stop it?")
+    r"^\W{0,3}(?:patient|patientin|paciente|doente|patiente|paziente)\s(?:with|mit|con|com|avec|met)\b"
 )
 # the assistant's own opinion, trust or preference asked for ("just your honest opinion", "would you personally")
 _OPINION = re.compile(
@@ -467,7 +469,14 @@ _GOES_ON = re.compile(
     # "how many times was each reported best?" asks of each model the question before named
     rf"\b(?:{_EACH})\b|"
     r"\b(?:it|its|they|them|their|that (?:study|paper|model)|the same (?:study|paper|model)|"
-    r"ese (?:estudio|articulo|modelo)|dieser? (?:studie|artikel|modell))\b"
+    r"ese (?:estudio|articulo|modelo)|dieser? (?:studie|artikel|modell))\b|"
+    # an object pronoun before the verb of a why-not: "¿por qué no me lo propones?", "warum hast du es nicht
+    # empfohlen?", "pourquoi ne le proposes-tu pas ?"
+    r"\b(?:lo|la|los|las|le|les) (?:\w+ )?(?:propon(?:es|e|en|drias?)|recomiend(?:as|a|an)|recomendaste|"
+    r"inclu(?:yes|ye|iste)|sugier(?:es|e)|sugeriste|mencion(?:as|aste)|muestr(?:as|a)|propos(?:es|ez)|"
+    r"recommand(?:es|ez)|suggere[sz]|suggerisci|consigli)\b|"
+    r"\b(?:ihn|es|sie) (?:\w+ ){0,2}(?:nicht|kein\w*) (?:\w+ ){0,2}"
+    r"(?:empfohlen|vorgeschlagen|aufgenommen|aufgelistet)\b"
 )
 
 
@@ -536,7 +545,7 @@ def read_question(
         return replace(question, follows=previous, about_user_docs=question.about_user_docs or _names_own(previous))
     if question.source == LITERATURE and not context and (topic := _document_topic(text)) is not None:
         # "the rsna review i uploaded - when was it accepted": the topic names the document, the rest asks
-        rest = text[len(topic):].lstrip(" -\u2013\u2014:,")
+        rest = text[len(topic) :].lstrip(" -\u2013\u2014:,")
         return replace(question, text=rest, about=topic, about_user_docs=question.about_user_docs or _names_own(topic))
     if question.source == LITERATURE and context and (_POINTS_BACK.search(norm) or _names_a_source(context)):
         # "Someone told me GPT-3.5 with the ACR guidelines beat radiologists. Is that in the literature?": the
@@ -588,7 +597,7 @@ def _document_topic(text: str) -> str | None:
     mark = TOPIC_MARK.search(text)
     if mark is None and (comma := _COMMA_THEN_ASKED.search(text)) and not _ADVERBIAL.match(normalize(text)):
         mark = comma  # "In the guide I uploaded, what ...": a phrase opened by a preposition is part of the question
-    if mark is None or len(text[mark.end():].split()) < MIN_ASKED_WORDS:
+    if mark is None or len(text[mark.end() :].split()) < MIN_ASKED_WORDS:
         return None
     topic = text[: mark.start()]
     return topic if _names_a_source(topic) or _A_DOCUMENT.search(normalize(topic)) else None

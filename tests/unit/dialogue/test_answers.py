@@ -285,6 +285,16 @@ def test_every_question_of_a_turn_reports_where_its_answer_came_from(catalog: Ca
     assert "answer_parts" not in ask(catalog, "Thanks.").extension()
 
 
+def test_a_why_not_that_points_back_with_an_object_pronoun_asks_of_the_model_before(catalog: Catalog) -> None:
+    # follow-ups holdout 29: "¿Y GPT-3.5? ... así que ¿por qué no me lo propones?" lost GPT-3.5 in the second
+    # question and searched the literature
+    reply = ask(catalog, "¿Y GPT-3.5? En la revisión también se usó, así que ¿por qué no me lo propones?")
+    assert [part["source"] for part in reply.extension()["answer_parts"]][-1] == "rules"
+    assert "GPT-3.5" in reply.text.split("###")[-2]
+    german = ask(catalog, "Und GPT-4? Warum hast du es nicht empfohlen?")
+    assert [part["source"] for part in german.extension()["answer_parts"]][-1] == "rules"
+
+
 def test_one_sentence_asking_about_two_models_of_two_sources_gets_both_answers(catalog: Catalog) -> None:
     reply = ask(catalog, "why isn't gpt-4 on the list, and how many watts would the first model draw?")
     rec = reply.recommendation
@@ -1117,6 +1127,8 @@ def test_an_opinion_asked_is_declined_with_the_closest_passages(catalog: Catalog
         "for a 68 yo with stage iii nsclc, would you go concurrent chemoradiation or surgery first?",
         "62-jähriger Raucher, 8-mm-Rundherd im CT von heute. Reicht eine Kontrolle in 12 Monaten?",
         "My patient with a pressure ulcer on the sacrum: which dressing?",
+        # follow-ups holdout 29: a Portuguese question on one patient's diuretic got passages
+        "Doente com insuficiência cardíaca e creatinina a subir: devo suspender a furosemida na alta?",
     ],
 )
 def test_a_question_about_one_patients_care_is_declined(catalog: Catalog, question: str) -> None:
@@ -1131,6 +1143,8 @@ def test_a_cohorts_ages_are_no_patient_case(catalog: Catalog) -> None:
     assert question.kind != "patient_case"
     ward = "Our ward has many 80-year-old patients. Which model drafts the falls notes?"
     assert read_question(catalog, ward, None).kind != "patient_case"
+    cohort = "Patients with heart failure were studied in the paper I added: what did the model predict?"
+    assert read_question(catalog, cohort, None).kind != "patient_case"
 
 
 def test_rag_is_a_glossary_term(catalog: Catalog) -> None:
