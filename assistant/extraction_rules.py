@@ -32,7 +32,7 @@ from assistant.lexicon import (
     CLAUSE_SPLIT,
     CORRECTIONS,
     DOCUMENTS,
-    DONE_BY_PEOPLE,
+    DONE_ALREADY,
     DONT_KNOW,
     EXAMINATIONS,
     GENERAL_CUES,
@@ -347,7 +347,7 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
         taken.add(start, end, cue)
         value = (
             None
-            if _is_material(text.norm, start, end) or _done_by_people(text, start)
+            if _is_material(text.norm, start, end) or _done_already(text, start)
             else text.polarity(start, end, task=True)
         )
         hits.append(_TaskHit(start, end, cue, value))
@@ -355,10 +355,10 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
     return _negation_carried_over_or(text.norm, hits)
 
 
-def _done_by_people(text: _Text, start: int) -> bool:
-    """True when the task phrase at ``start`` says what people do themselves ("the physicians make the
-    diagnosis"), in a clause that opens with them: it names no task for the model."""
-    return DONE_BY_PEOPLE.search(text.norm[text.clause(start).start : start]) is not None
+def _done_already(text: _Text, start: int) -> bool:
+    """True when the task phrase at ``start`` is said to be done by people themselves ("the physicians make the
+    diagnosis") or before ("after we have established the diagnosis"): it names no task for the model."""
+    return DONE_ALREADY.search(text.norm[text.clause(start).start : start]) is not None
 
 
 def _asked_for(text: _Text, hits: list[_TaskHit]) -> list[_TaskHit]:
@@ -776,6 +776,11 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
     )
     for qid in withdrawn:
         answers.pop(qid, None)
+    if chosen is not None:
+        # a task only ever named as done already is kept from the model's reading too ("after the diagnosis is
+        # made" read as a diagnosis to make)
+        done = {h.cue.targets.get(chosen) for h in tasks if h.value is None and _done_already(turn, h.start)}
+        withdrawn |= {q for q in done if q is not None and q not in answers}
     first_marker = next((m.end() for m in CORRECTIONS.finditer(turn.norm)), None)
     corrected = {q for q, at in starts.items() if first_marker is not None and at >= first_marker}
 

@@ -1254,6 +1254,13 @@ def test_a_quoted_question_in_a_statement_and_each_side_named_by_how_it_is_writt
     # answer" read the clause as a question, so the photo going in answered nothing
     text = "They would upload the photo of their lab table and ask things like 'is my TSH too high?' - it answers."
     assert read(text).answers.get("input_text_only") is False
+    # the quotation itself still asks: its words say what users ask, not what the model should do
+    asking = read(
+        "I want to ask questions about the CT images, like 'any PE in the segmental branches?' and get a text "
+        "answer back.",
+        stage="II",
+    )
+    assert "medical_image_processing" not in asking.answers and "output_text_only" not in asking.answers
     # "typed question in, written answer out"; "Output: a risk score with a trend chart"
     both = read("A model that answers medication questions: typed question in, written answer out.")
     assert (both.answers.get("input_text_only"), both.answers.get("output_text_only")) == (True, True)
@@ -1263,3 +1270,21 @@ def test_a_quoted_question_in_a_statement_and_each_side_named_by_how_it_is_writt
         is False
     )
     assert "output_text_only" not in read("Summarise the patient's chart for the handover.").answers
+
+
+def test_a_task_named_as_done_before_is_read_by_neither_reader() -> None:
+    # intake holdout 29: "After we have established the diagnosis ..., draft a treatment recommendation" read
+    # the diagnosis as a task, by both readers
+    text = (
+        "I'm a medical oncologist. After we have established the diagnosis and staging in clinic, I would like "
+        "the model to draft a treatment recommendation text based on the consultation notes."
+    )
+    for backend in (None, _ReadsTasks(["suggest_diagnosis", True, 2], ["draft_treatment_plan", True, 2])):
+        found = extract(text, backend=backend)  # type: ignore[arg-type]
+        assert found.answers.get("decision_text_generation") is True, backend
+        assert "disease_diagnosis" not in found.answers, backend
+    # "not after" is "not looking for": the prediction stays denied
+    denied = read("Pull the antibiotics from the notes. I'm not after predictions of who'll get C. diff.", stage="IV")
+    assert denied.answers.get("disease_prediction") is False
+    after_hours = read("We want help after hours to draft the discharge letters.", stage="V")
+    assert after_hours.answers.get("discharge_text_generation") is True
