@@ -74,6 +74,11 @@ def test_a_measures_value_asked_needs_a_figure_not_just_the_measures_name() -> N
     assert unstated("what was the exact rouge-l for the llama 3 8b?", valued, english=True) is None
     # a regulatory status is a measure like any other: a sentence must state it
     assert unstated("does radialog have fda clearance or a ce mark?", named, english=True) == "regulatory"
+    # follow-ups holdout 29: a dictation product's yearly licence got passages about AI purchasing in radiology
+    guidance = ["Societies offer guidance on the purchase and implementation of AI tools in radiology."]
+    licence = "Was kostet eigentlich eine Jahreslizenz für PowerScribe pro Radiologe?"
+    assert unstated(licence, guidance, english=False) == "licence_price"
+    assert unstated(licence, ["The annual licence fee is $1,200 per radiologist."], english=False) is None
 
 
 ABOUT_THE_STUDY = passage(
