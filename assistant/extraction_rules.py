@@ -35,6 +35,7 @@ from assistant.lexicon import (
     DONE_ALREADY,
     DONT_KNOW,
     EXAMINATIONS,
+    EXTRACTED_OBJECTS,
     GENERAL_CUES,
     INJECTION,
     ITEM_WITHDRAWALS,
@@ -355,7 +356,7 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
         taken.add(start, end, cue)
         value = (
             None
-            if _is_material(text.norm, start, end) or _done_already(text, start)
+            if _is_material(text.norm, start, end) or _done_already(text, start) or _extracted(text, start, cue)
             else text.polarity(start, end, task=True)
         )
         hits.append(_TaskHit(start, end, cue, value))
@@ -367,6 +368,14 @@ def _done_already(text: _Text, start: int) -> bool:
     """True when the task phrase at ``start`` is said to be done by people themselves ("the physicians make the
     diagnosis") or before ("after we have established the diagnosis"): it names no task for the model."""
     return DONE_ALREADY.search(text.norm[text.clause(start).start : start]) is not None
+
+
+def _extracted(text: _Text, start: int, cue: TaskCue) -> bool:
+    """True when the task phrase at ``start`` names what an extraction takes out ("extract the treatment plans"),
+    unless the phrase is itself an extraction's."""
+    if any("extraction" in task for task in cue.targets.values()):
+        return False
+    return EXTRACTED_OBJECTS.search(text.norm[text.clause(start).start : start]) is not None
 
 
 def _asked_for(text: _Text, hits: list[_TaskHit]) -> list[_TaskHit]:

@@ -1296,3 +1296,14 @@ def test_a_task_named_as_done_before_is_read_by_neither_reader() -> None:
     assert denied.answers.get("disease_prediction") is False
     after_hours = read("We want help after hours to draft the discharge letters.", stage="V")
     assert after_hours.answers.get("discharge_text_generation") is True
+
+
+def test_what_an_extraction_takes_out_is_no_task_of_its_own() -> None:
+    # intake holdout 29 (a translation): "extract the treatment plans, doses and complications from the daily
+    # records" read treatment plans to write
+    found = read("Extract the treatment plans, doses and complications from the clinic notes into fields.", stage="III")
+    assert "decision_text_generation" not in found.answers
+    assert found.answers.get("medical_information_extraction") is True
+    # a task named after the extraction is still one
+    both = read("Extract the doses from the ward notes and draft the treatment plans.", stage="III")
+    assert both.answers.get("decision_text_generation") is True
