@@ -192,6 +192,10 @@ def literature_passages(
     # a question that goes on from the one before it ("and what hardware?") is searched with that one's words
     asked = " ".join(part for part in (question.about, question.follows, question.text) if part)
     query = " ".join([asked, *([english] if english else []), *(t for t in question.terms if "_" not in t)])
+    if question.model is not None and squash_name(question.model.name) not in squash_name(query):
+        # the model was named in the message's other sentences ("RaDialog is on my list. In the extended version,
+        # by how much ...?"): the question is searched with its name, or its card is never among the candidates
+        query = f"{question.model.name} {query}"
     if question.about_user_docs:
         found = search(retriever, query, USER_DOCS_K, lang, notices, max_per_doc=PER_DOCUMENT)
         if question.about and english is None:
@@ -243,7 +247,9 @@ def plan_answer(
         return _explain(question, state, lang, retriever)
     rec = state.recommendation
     if question.kind == "stage":
-        return AnswerPlan(CATALOG, "stage", question.text, text=stage_text(lang, parse_stage(question.terms[0])))
+        return AnswerPlan(
+            CATALOG, "stage", question.text, text=stage_text(lang, parse_stage(question.terms[0]), catalog)
+        )
     if question.kind == "tool":
         plan = AnswerPlan(CATALOG, "tool", question.text, text=tool_text(lang, catalog))
         studies = catalog.source.get("studies")

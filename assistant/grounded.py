@@ -333,7 +333,10 @@ def _covered(term: str, passages: Sequence[Passage]) -> bool:
     if plural and len(pieces) > 1 and pieces[-1] == "s" and pieces[-2].isdigit():
         pieces.pop()
     pattern = re.compile(r"(?<![^\W_])" + r"[\W_]{0,2}".join(pieces) + plural + r"(?![^\W_])")
-    texts = (normalize(f"{p.title} {' '.join(p.authors)} {p.text}").replace("\u00d7", "x") for p in passages)
+    # (the venue is the document's own metadata: "MIDL 2025" names the extended version a card's venue gives)
+    texts = (
+        normalize(f"{p.title} {' '.join(p.authors)} {p.venue or ''} {p.text}").replace("\u00d7", "x") for p in passages
+    )
     if any(pattern.search(text) for text in texts):
         return True
     spelled = _spelled_out(term)

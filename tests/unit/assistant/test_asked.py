@@ -4,6 +4,7 @@ no passage states it."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -143,6 +144,13 @@ def test_a_short_form_matches_the_word_the_literature_writes() -> None:
     texts = ["In a physician evaluation of 10 cases, the benefit averaged 3.44.", "The letters were long."]
     scores = overlap_scores("physician eval score", texts)
     assert scores[0] > scores[1] and tokenize("eval") == tokenize("evaluation")
+
+
+def test_a_name_in_a_documents_venue_is_covered() -> None:
+    # follow-ups holdout 29: "the extended version (MIDL 2025)" named what only RaDialog card's venue says
+    card = replace(passage("rd-3", "RaDialog", "A secondary image branch lifts clinical correctness by 13.3%."),
+                   venue="arXiv preprint (extended version: MIDL 2025, PMLR 301)")  # fmt: skip
+    assert _covered("MIDL", [card]) and not _covered("MICCAI", [card])
 
 
 def test_an_acronyms_plural_is_named_by_its_singular() -> None:

@@ -96,6 +96,23 @@ def test_every_section_of_the_named_models_card_competes_for_the_answer(
     assert [p.key for p in found[:2]] == ["c1", "c2"] and len(found) == 10
 
 
+def test_a_model_named_in_the_messages_other_sentence_is_searched_with_the_question(catalog: Catalog) -> None:
+    # follow-ups holdout 29: "RaDialog è nella mia lista. Nella versione estesa ..., di quanto migliora ...?" was
+    # searched without the name, so RaDialog's card was never among the candidates
+    question = Question(
+        "Nella versione estesa, di quanto migliora?", LITERATURE, "literature", catalog.model("radialog-7b")
+    )
+    retriever = FakeRetriever([COMPUTE, *OTHERS])
+    literature_passages(retriever, question, "it", [])
+    assert retriever.queries[0].startswith("RaDialog")
+    named = Question(
+        "What does RaDialog's extended version add?", LITERATURE, "literature", catalog.model("radialog-7b")
+    )
+    again = FakeRetriever([COMPUTE, *OTHERS])
+    literature_passages(again, named, "en", [])
+    assert again.queries[0].count("RaDialog") == 1  # named already: not added twice
+
+
 def test_a_question_about_no_model_is_searched_once_as_before() -> None:
     plain = Question("how many tokens?", LITERATURE, "literature")
     assert "c2" not in {p.key for p in literature_passages(FakeRetriever([COMPUTE, *OTHERS], [DATA]), plain, "en", [])}
