@@ -290,6 +290,8 @@ _ABOUT_A_STAGE = re.compile(
     r"|\b(?:cover\w{0,2}|include\w{0,1}|mean\w{0,1}|contain\w{0,1}|tasks?|workflow|abarca|incluye|significa|umfasst"
     r"|bedeutet|gehort|stand for)\b"
 )
+_SUBTASKS = re.compile(r"\b(?:sub-?tasks?|subtareas?|teilaufgaben?)\b")
+_PER_STAGE = re.compile(r"\b(?:per|each|every|by|por|cada|je|pro) (?:workflow |clinical )?(?:stage|etapa|phase)\b")
 # The tool itself: what it rests on, how current its prices are, how many of its rows carry hardware figures.
 _ABOUT_TOOL = re.compile(
     r"\b(?:this tool|the tool|your (?:data|prices|catalog|recommendations?|numbers)|you (?:show|use|base)|"
@@ -660,6 +662,12 @@ def _routed(
         return Question(text, CATALOG, "best_count", model, named=unique)
     if follow is not None and follow.kind == WHY_NOT and (model is not None or not _cites_a_source(norm)):
         return Question(text, RULES, "why_not", model or _resolve(follow.models, rec))
+    if model is None and _SUBTASKS.search(norm) and (stage := _STAGE_NAMED.search(norm) or _PER_STAGE.search(norm)):
+        # the review's shape, "which sub-tasks does the review list under stage 2?", "how many sub-tasks per
+        # stage?": the review is the catalog here, not a document to search
+        if stage.re is _PER_STAGE:
+            return Question(text, CATALOG, "tool")
+        return Question(text, CATALOG, "stage", terms=(stage.group(1),))
     if _cites_a_source(norm):
         return Question(text, LITERATURE, "literature", model, terms=find_terms(text))
     if model is not None and _beyond_the_tables(text, model):

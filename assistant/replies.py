@@ -547,13 +547,27 @@ def model_facts_text(lang: str, catalog: Catalog, model: Model, deploy_local: bo
     return "\n".join(f"- {line}" for line in lines) + "\n\n" + t(lang, "facts_source")
 
 
-def stage_text(lang: str, stage: str) -> str:
-    """What a workflow stage covers: its title, description, example roles and the tasks asked about."""
+def stage_text(lang: str, stage: str, catalog: Catalog) -> str:
+    """What a workflow stage covers: its title, description, example roles, the tasks asked about and the
+    review's sub-tasks in it."""
     # the stages' descriptions are written in English only; the title, roles and tasks are translated
     description = stage_info(stage).description if lang == "en" else ""
     tasks = ", ".join(task_name(lang, s.question_id) for s in task_scopes(stage))
-    return t(lang, "stage_explained", stage=stage, title=stage_title(lang, stage), description=description,
+    text = t(lang, "stage_explained", stage=stage, title=stage_title(lang, stage), description=description,
              roles=stage_roles(lang, stage), tasks=tasks)  # fmt: skip
+    subtasks = _subtasks_by_stage(catalog).get(stage, [])
+    # (the sub-tasks keep the review's English names)
+    return f"{text} {t(lang, 'stage_subtasks', n=len(subtasks), subtasks=', '.join(subtasks))}" if subtasks else text
+
+
+def _subtasks_by_stage(catalog: Catalog) -> dict[str, list[str]]:
+    """The review's distinct sub-tasks of each stage, in the order of its columns."""
+    found: dict[str, list[str]] = {}
+    for column in catalog.columns:
+        names = found.setdefault(column.stage, [])
+        if column.subtask not in names:
+            names.append(column.subtask)
+    return found
 
 
 def count_text(lang: str, rec: Recommendation) -> str:
@@ -604,7 +618,13 @@ def tool_text(lang: str, catalog: Catalog) -> str:
     text = t(lang, "tool_facts", citation=source.get("citation", ""), studies=source.get("studies", "?"),
              models=len(catalog.models), subtasks=subtasks, prices=prices, version=catalog.version)  # fmt: skip
     with_hardware = sum(1 for m in catalog.models if m.phases)
-    return f"{text} {t(lang, 'tool_hardware', with_hardware=with_hardware, models=len(catalog.models))}"
+    by_stage = _subtasks_by_stage(catalog)
+    per_stage = ", ".join(f"{stage} {len(by_stage[stage])}" for stage in STAGE_IDS if stage in by_stage)
+    return " ".join([
+        text,
+        t(lang, "tool_hardware", with_hardware=with_hardware, models=len(catalog.models)),
+        t(lang, "tool_subtasks_per_stage", per_stage=per_stage),
+    ])  # fmt: skip
 
 
 def gpu_prices_text(lang: str, catalog: Catalog, *, cheapest_first: bool, limit: int = 5) -> str:

@@ -3,6 +3,7 @@ most trustworthy source, literature answers grounded in the passages (checked se
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pytest
@@ -885,6 +886,20 @@ def test_which_stage_the_need_was_put_in_is_answered_from_the_recommendation(cat
     clinical = "for a 68 yo with stage iii nsclc, would you go concurrent chemoradiation or surgery first?"
     assert read_question(catalog, clinical, None).kind not in ("stage", "sizing")  # nor a number of users
     assert read_question(catalog, "how much memory for 20 concurrent users on llama 2 7b?", None).kind == "sizing"
+
+
+def test_the_reviews_sub_tasks_are_counted_per_stage_from_the_catalog(catalog: Catalog) -> None:
+    # issue 8's catalog-shape questions ("how many sub-tasks does the review count under stage V?") were answered
+    # from passages, or not at all when the question named the review
+    one = ask(catalog, "Which sub-tasks does the review list under stage V?")
+    assert one.answer is not None and one.answer["source"] == "catalog"
+    assert "cover 10 sub-tasks" in one.text and "Discharge summary generation" in one.text
+    every = ask(catalog, "How many sub-tasks does each stage have in the review?")
+    assert every.answer is not None and every.answer["source"] == "catalog"
+    assert "Sub-tasks per stage in the review: I 1, II 16, III 13, IV 16, V 10." in every.text
+    # the counts are the catalog's own: they add up to the review's 56
+    assert sum(int(n) for n in re.findall(r"\b[IV]+ (\d+)", every.text.split("per stage in the review:")[1])) == 56
+    assert read_question(catalog, "What does the review say about stage III lung cancer?", None).kind != "stage"
 
 
 def test_the_star_is_explained_in_german_too(catalog: Catalog) -> None:
