@@ -461,7 +461,9 @@ def _negation_carried_over_or(norm: str, hits: list[_TaskHit]) -> list[_TaskHit]
     return out
 
 
-def _diagnosis_from_examinations(norm: str, tasks: list[_TaskHit], general: list[tuple[int, int, str, bool]]) -> bool:
+def _diagnosis_from_examinations(
+    norm: str, tasks: list[_TaskHit], general: list[tuple[int, int, str, bool]]
+) -> bool:
     """True when the one stage-III task wanted is a diagnosis made from examinations that are not text
     (radiographs, slides, ECG tracings): the review files that under examinations, stage II."""
     wanted = {h.cue.targets["III"] for h in tasks if h.cue.specific and h.value and "III" in h.cue.targets}

@@ -85,8 +85,9 @@ SIZING_WORDS = re.compile(
     r"\d+ (?:\w+ ){1,3}(?:at (?:the same time|once)|simultaneously|concurrently|in parallel)|"
     r"fit|fits|run it on|serve|serving|memoria|usuarios|speicher|nutzer\w*|gleichzeitig|kv[- ]?cache|cach[eé] kv|"
     # memory in French, Dutch and Polish ("mémoire", "geheugen", "ile pamięci")
-    r"memoire|geheugen|pamie\w*)\b" + normalize(r"|显存|内存|メモリ|量化|量子化|ビット")
+    r"memoire|geheugen|pamie\w*)\b"
     # Chinese and Japanese, which write no spaces between words (normalised: "ビット" loses its voicing mark)
+    + normalize(r"|显存|内存|メモリ|量化|量子化|ビット")
 )
 # Fine-tuning a named model and what it needs: the calculator's fine-tuning memory.
 FINETUNE_NEEDS = re.compile(
@@ -547,7 +548,7 @@ def read_question(
         return replace(question, follows=previous, about_user_docs=question.about_user_docs or _names_own(previous))
     if question.source == LITERATURE and not context and (topic := _document_topic(text)) is not None:
         # "the rsna review i uploaded - when was it accepted": the topic names the document, the rest asks
-        rest = text[len(topic) :].lstrip(" -\u2013\u2014:,")
+        rest = text[len(topic):].lstrip(" -\u2013\u2014:,")
         return replace(question, text=rest, about=topic, about_user_docs=question.about_user_docs or _names_own(topic))
     if question.source == LITERATURE and context and (_POINTS_BACK.search(norm) or _names_a_source(context)):
         # "Someone told me GPT-3.5 with the ACR guidelines beat radiologists. Is that in the literature?": the
@@ -599,7 +600,7 @@ def _document_topic(text: str) -> str | None:
     mark = TOPIC_MARK.search(text)
     if mark is None and (comma := _COMMA_THEN_ASKED.search(text)) and not _ADVERBIAL.match(normalize(text)):
         mark = comma  # "In the guide I uploaded, what ...": a phrase opened by a preposition is part of the question
-    if mark is None or len(text[mark.end() :].split()) < MIN_ASKED_WORDS:
+    if mark is None or len(text[mark.end():].split()) < MIN_ASKED_WORDS:
         return None
     topic = text[: mark.start()]
     return topic if _names_a_source(topic) or _A_DOCUMENT.search(normalize(topic)) else None
