@@ -1294,6 +1294,9 @@ def test_a_task_named_as_done_before_is_read_by_neither_reader() -> None:
     # found trying the API: "After the cardiologist has confirmed the diagnosis, ... draft the follow-up plan letter"
     confirmed = read("After the cardiologist has confirmed the diagnosis, draft the plan letter.", stage="III")
     assert "disease_diagnosis" not in confirmed.answers and "disease_diagnosis" in confirmed.withdrawn
+    # and in German, whose verb comes last: "Nachdem die Neurologen die Diagnose gestellt haben, ..."
+    german = read("Nachdem die Neurologen die Diagnose gestellt haben, soll es den Arztbrief entwerfen.", stage="III")
+    assert "disease_diagnosis" not in german.answers and "disease_diagnosis" in german.withdrawn
     # "not after" is "not looking for": the prediction stays denied
     denied = read("Pull the antibiotics from the notes. I'm not after predictions of who'll get C. diff.", stage="IV")
     assert denied.answers.get("disease_prediction") is False
