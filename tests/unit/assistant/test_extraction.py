@@ -1237,6 +1237,13 @@ def test_people_who_do_the_task_themselves_ask_nothing_of_the_model() -> None:
     )
     assert "radiology_text_generation" not in corrected.answers
     assert corrected.answers.get("radiology_report_summarization") is True
+    # found trying the CLI: "outpatient consults" is the diagnosis stage's setting, like "outpatient clinics"
+    consults = read(
+        "Pharmacist here. This is NOT for diagnosis - the doctors make the diagnosis. I want typed medication "
+        "questions answered in writing during outpatient consults."
+    )
+    assert consults.stage == "III" and consults.answers.get("medical_qa") is True
+    assert consults.answers.get("disease_diagnosis") is False
     # a wish to help the people do it is still a task
     assert read("We want a model to help our doctors make the diagnosis from the notes.").answers.get(
         "disease_diagnosis"
