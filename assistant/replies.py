@@ -561,13 +561,12 @@ def stage_text(lang: str, stage: str, catalog: Catalog) -> str:
 
 
 def _subtasks_by_stage(catalog: Catalog) -> dict[str, list[str]]:
-    """The review's distinct sub-tasks of each stage, in the order of its columns."""
-    found: dict[str, list[str]] = {}
+    """The review's sub-tasks of each stage, in the order of its columns, counted as the review counts them: a
+    (task, sub-task) pair once, whatever input modalities its columns split it into."""
+    found: dict[str, dict[tuple[str, str], str]] = {}
     for column in catalog.columns:
-        names = found.setdefault(column.stage, [])
-        if column.subtask not in names:
-            names.append(column.subtask)
-    return found
+        found.setdefault(column.stage, {}).setdefault((column.task, column.subtask), column.subtask)
+    return {stage: list(pairs.values()) for stage, pairs in found.items()}
 
 
 def count_text(lang: str, rec: Recommendation) -> str:
@@ -612,13 +611,13 @@ def left_out_text(lang: str, catalog: Catalog, rec: Recommendation) -> str:
 
 def tool_text(lang: str, catalog: Catalog) -> str:
     """What the tool rests on: the review, its size, how many rows carry hardware, the price date, the version."""
-    subtasks = len({(c.stage, c.task, c.subtask) for c in catalog.columns})  # as the review counts them
+    by_stage = _subtasks_by_stage(catalog)
+    subtasks = sum(len(names) for names in by_stage.values())  # the same count as the per-stage line's
     prices = ", ".join(sorted(set(catalog.prices_as_of.values())))
     source = catalog.source
     text = t(lang, "tool_facts", citation=source.get("citation", ""), studies=source.get("studies", "?"),
              models=len(catalog.models), subtasks=subtasks, prices=prices, version=catalog.version)  # fmt: skip
     with_hardware = sum(1 for m in catalog.models if m.phases)
-    by_stage = _subtasks_by_stage(catalog)
     per_stage = ", ".join(f"{stage} {len(by_stage[stage])}" for stage in STAGE_IDS if stage in by_stage)
     return " ".join([
         text,
