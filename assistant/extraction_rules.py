@@ -267,6 +267,7 @@ class _TaskHit:
     end: int
     cue: TaskCue
     value: bool | None
+    done: bool = False  # said to be done already, by people or before ("after the diagnosis is made")
 
 
 class _Spans:
@@ -354,12 +355,13 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
         if taken.overlaps(start, end):
             continue
         taken.add(start, end, cue)
+        done = _done_already(text, start)
         value = (
             None
-            if _is_material(text.norm, start, end) or _done_already(text, start) or _extracted(text, start, cue)
+            if done or _is_material(text.norm, start, end) or _extracted(text, start, cue)
             else text.polarity(start, end, task=True)
         )
-        hits.append(_TaskHit(start, end, cue, value))
+        hits.append(_TaskHit(start, end, cue, value, done))
     hits.sort(key=lambda h: h.start)
     return _negation_carried_over_or(text.norm, hits)
 
@@ -798,7 +800,7 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
     if chosen is not None:
         # a task only ever named as done already is kept from the model's reading too ("after the diagnosis is
         # made" read as a diagnosis to make)
-        done = {h.cue.targets.get(chosen) for h in tasks if h.value is None and _done_already(turn, h.start)}
+        done = {h.cue.targets.get(chosen) for h in tasks if h.done}
         withdrawn |= {q for q in done if q is not None and q not in answers}
     first_marker = next((m.end() for m in CORRECTIONS.finditer(turn.norm)), None)
     corrected = {q for q, at in starts.items() if first_marker is not None and at >= first_marker}
