@@ -266,6 +266,21 @@ def names_something(text: str) -> bool:
     return len(words) <= MAX_NAME_WORDS
 
 
+# "And GPT-4?", "¿Y Llama 3?", "Und Mistral?": a conjunction and a model's name, nothing else, asks of that model
+# what "what about" asks; "And GPT-4 at 8-bit?" says more and is read as the question it is.
+_AND_ALONE = re.compile(r"^\W*(?:and|or|also|then|y|o|und|oder|e|et|ou|en|i|och|og|oraz|a tambien|und auch)\b")
+_FILLER = frozenset(("the", "then", "one", "model", "el", "la", "der", "die", "das", "le", "il", "lo", "de"))
+
+
+def _names_only(norm: str, models: tuple[ModelMention, ...]) -> bool:
+    """True when ``norm`` is a conjunction followed by the named models alone."""
+    start = _AND_ALONE.match(norm)
+    if not start or not models:
+        return False
+    words = [w for w in _TOKEN.findall(norm[start.end() :]) if w not in _FILLER]
+    return len(words) <= sum(len(_TOKEN.findall(m.text.casefold())) for m in models)
+
+
 @dataclass(frozen=True)
 class FollowUp:
     """A recognised follow-up: its kind, the models and terms it names."""
@@ -276,9 +291,10 @@ class FollowUp:
     text: str
 
 
-def classify(catalog: Catalog, text: str, *, names_a_row: bool = False) -> FollowUp | None:
+def classify(catalog: Catalog, text: str, *, names_a_row: bool = False, alone: bool = True) -> FollowUp | None:
     """The follow-up the message asks, or None when it reads as a description, an answer or a correction;
-    ``names_a_row``: the text points at a row of the recommendation ("what about row 2?"), a model by place."""
+    ``names_a_row``: the text points at a row of the recommendation ("what about row 2?"), a model by place;
+    ``alone``: nothing else in the message says what a bare "And GPT-4?" asks of the model."""
     norm = normalize(text).strip()
     if not norm:
         return None
@@ -286,7 +302,7 @@ def classify(catalog: Catalog, text: str, *, names_a_row: bool = False) -> Follo
     terms = find_terms(text)
     if _WHAT_IF.search(norm):
         return FollowUp(WHAT_IF, models, terms, text)
-    if _WHY_NOT.search(norm) and (
+    if (_WHY_NOT.search(norm) or (alone and _names_only(norm, models))) and (
         models or names_a_row or (re.search(r"\b(?:why not|por que no|warum nicht)\b", norm) and names_something(text))
     ):
         return FollowUp(WHY_NOT, models, terms, text)

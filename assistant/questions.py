@@ -524,7 +524,8 @@ def read_question(
         if model is None and rec is not None and not mentions:
             # "the sixth one on my list" of a list of one: what the list holds, not another model's figures
             return Question(text, RULES, "count", terms=(str(position),))
-    follow = classify(catalog, text, names_a_row=model is not None and points_at_a_row)
+    # "y biobert? en su paper cuánto mejoró ...": the statement after a bare name says what it asks
+    follow = classify(catalog, text, names_a_row=model is not None and points_at_a_row, alone=not context)
     question = _routed(catalog, text, norm, rec, context, mentions, model, sizes, follow)
     resized = goes_on and bool(_A_NUMBER.search(norm)) and bool(SIZING_WORDS.search(normalize(previous)))
     if resized and question.source == LITERATURE:

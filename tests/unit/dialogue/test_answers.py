@@ -291,7 +291,7 @@ def test_a_why_not_that_points_back_with_an_object_pronoun_asks_of_the_model_bef
     # question and searched the literature
     reply = ask(catalog, "¿Y GPT-3.5? En la revisión también se usó, así que ¿por qué no me lo propones?")
     assert [part["source"] for part in reply.extension()["answer_parts"]][-1] == "rules"
-    assert "GPT-3.5" in reply.text.split("###")[-2]
+    assert "GPT-3.5" in reply.text and "se excluye" in reply.text  # the bare "¿Y GPT-3.5?" asks the same: one answer
     german = ask(catalog, "Und GPT-4? Warum hast du es nicht empfohlen?")
     assert [part["source"] for part in german.extension()["answer_parts"]][-1] == "rules"
 

@@ -103,6 +103,23 @@ def test_why_a_model_never_reported_best_is_listed_names_what_the_studies_used_i
     assert used and any(f"{subtask} (stage II, " in reply.text for subtask in used)
 
 
+def test_a_bare_and_with_a_model_name_asks_why_not_that_model(catalog: Catalog) -> None:
+    # follow-ups holdout 29 review: "¿Y GPT-4?" after a recommendation was searched in the literature
+    for question in ("And GPT-4?", "¿Y GPT-4?", "Und GPT-4?", "and the GPT-4 then?"):
+        found = classify(catalog, question)
+        assert found is not None and found.kind == WHY_NOT, question
+        _, reply = after_recommendation(catalog, question)
+        assert [part["source"] for part in reply.answer_parts] == ["rules"], question
+        assert "GPT-4" in reply.text, question
+    _, reply = after_recommendation(catalog, "And GPT-4?")
+    assert "online API" in reply.text and "data sharing" in reply.text
+    # more than a name is its own question, and a bare "and" with no model is no why-not
+    for question in ("And GPT-4 at 8-bit?", "And at 8-bit?", "And the price of GPT-4?"):
+        found = classify(catalog, question)
+        assert found is None or found.kind != WHY_NOT, question
+    assert classify(catalog, "y biobert?", alone=False) is None  # "... en su paper cuánto mejoró": said next
+
+
 def test_why_not_an_unknown_model_says_it_is_not_in_the_catalog(catalog: Catalog) -> None:
     _, reply = after_recommendation(catalog, "Why not Zorblax?")
     assert 'do not find "zorblax"' in reply.text
