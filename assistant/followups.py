@@ -117,6 +117,11 @@ def _model_keys(catalog: Catalog) -> dict[str, tuple[Model, ...]]:
             squashed = squash_name(name)
             if len(squashed) >= 2 and model not in keys.setdefault(squashed, []):
                 keys[squashed].append(model)
+    # "PhenoGPT" names "PhenoGPT (Falcon)": the name before its bracket, where no other model holds it already
+    for model in catalog.models:
+        base = squash_name(model.name.split("(")[0]) if "(" in model.name else ""
+        if len(base) >= 4 and base not in keys:
+            keys[base] = [model]
     return {k: tuple(v) for k, v in keys.items()}
 
 

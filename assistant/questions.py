@@ -95,6 +95,7 @@ FINETUNE_NEEDS = re.compile(
     r"necesit\w*|requier\w*|brauch\w*|benotig\w*)\b|\b(?:need\w*|requir\w*|take\w*)\b.*\b(?:q?lora|fine[- ]?tun\w*)\b"
 )
 _A_NUMBER = re.compile(r"\d")
+_ASKS_TOTAL = re.compile(r"\b(?:total|overall|in all|altogether|combined|how much|how many)\b")
 # "the top model", "the first one", "it" after a recommendation: the recommendation's first model.
 _TOP_MODEL = re.compile(
     r"\b(?:top|first|recommended|best|best-ranked|highest[- ]ranked|number one|leading|suggested|"
@@ -384,7 +385,12 @@ def _sizing_model(catalog: Catalog, text: str, mentions: tuple[ModelMention, ...
 # the GPUs' rated watts), its emissions and its compute in GPU-hours (the tables hold the GPUs' type and
 # count); and, for a model offered only as an API, what training cost its vendor (the tables hold its token
 # prices). The literature may state them; when it does not, it says so.
-_NOT_IN_ANY_TABLE = frozenset({"energy", "emissions", "compute"})
+# "what about X: which GPUs ...?", "how about X - what does it cost?": a question asked of X
+_WHAT_ABOUT_THEN_ASKS = re.compile(
+    r"\b(?:what|how) about (?P<name>[^?:;]{1,60}?)\s*[:;,\u2013\u2014-]\s+"
+    r"(?:which|what|how|where|when|who|does|do|did|is|are|can|could)\b"
+)
+_NOT_IN_ANY_TABLE = frozenset({"energy", "emissions", "compute", "availability"})
 _NOT_IN_AN_API_ROW = frozenset({"training_cost"})
 
 
@@ -471,7 +477,8 @@ _GOES_ON = re.compile(
     r"^(?:and|also|plus|then|y|e|ademas|tambien|und|sowie|auch)\b|"
     # "how many times was each reported best?" asks of each model the question before named
     rf"\b(?:{_EACH})\b|"
-    r"\b(?:it|its|they|them|their|that (?:study|paper|model)|the same (?:study|paper|model)|"
+    # "y biobert? en su paper cuánto mejoró ...": a possessive of the thing just named
+    r"\b(?:it|its|they|them|their|su|sus|seu|sua|suo|that (?:study|paper|model)|the same (?:study|paper|model)|"
     r"ese (?:estudio|articulo|modelo)|dieser? (?:studie|artikel|modell))\b|"
     # an object pronoun before the verb of a why-not: "¿por qué no me lo propones?", "warum hast du es nicht
     # empfohlen?", "pourquoi ne le proposes-tu pas ?"
@@ -481,6 +488,9 @@ _GOES_ON = re.compile(
     r"\b(?:ihn|es|sie) (?:\w+ ){0,2}(?:nicht|kein\w*) (?:\w+ ){0,2}"
     r"(?:empfohlen|vorgeschlagen|aufgenommen|aufgelistet)\b"
 )
+
+
+_FRAGMENT_WORDS = 3
 
 
 def continues(question: str) -> bool:
@@ -497,7 +507,10 @@ def read_question(
     norm = normalize(text)
     mentions = find_model_mentions(catalog, text)
     goes_on = bool(previous) and (
-        continues(text) or (not mentions and _fit_of_the_sizing_before(catalog, text, previous))
+        continues(text)
+        or (not mentions and _fit_of_the_sizing_before(catalog, text, previous))
+        # "flan-t5 scaling paper: journal version? which journal": a fragment too short to name its own subject
+        or (not mentions and len(norm.split()) <= _FRAGMENT_WORDS)
     )
     if goes_on:
         context = f"{context} {previous}".strip()
@@ -567,7 +580,10 @@ def separate_asks(catalog: Catalog, text: str, rec: Recommendation | None, conte
         return [text]
     read = [read_question(catalog, part, rec, f"{context} {text}".strip()) for part in parts]
     sources = {question.source for question in read}
-    models = {question.model.id if question.model else None for question in read}
+    # a part that names no model asks about the one the other part names ("what about Med42 70B: which GPUs
+    # does it need, and what's the total purchase price?"); one that names a version the catalog lacks does not
+    models = {q.model.id if q.model else None for q, part in zip(read, parts, strict=True)
+              if q.model or unknown_variants(catalog, part)}  # fmt: skip
     if len(sources) < 2 or len(models) < 2 or sources == {LITERATURE}:
         return [text]
     return [f"{part}?" for part in parts]
@@ -662,6 +678,12 @@ def _routed(
         counted = all_named if len(all_named) > 1 else (sizes or all_named or (model,))
         unique = tuple({m.id: m for m in counted}.values())
         return Question(text, CATALOG, "best_count", model, named=unique)
+    if follow is not None and follow.kind == WHY_NOT and (asked := _WHAT_ABOUT_THEN_ASKS.search(norm)):
+        # "Med42-v2 is on our list, but what about the older Med42 70B: which GPUs does it need?" asks the
+        # question after the colon of the model after "what about", not why that model is in or out
+        about = find_model_mentions(catalog, asked.group("name"))
+        if about:
+            model, sizes, follow = _resolve(about[:1], rec), about[0].models, None
     if follow is not None and follow.kind == WHY_NOT and (model is not None or not _cites_a_source(norm)):
         return Question(text, RULES, "why_not", model or _resolve(follow.models, rec))
     if model is None and _SUBTASKS.search(norm) and (stage := _STAGE_NAMED.search(norm) or _PER_STAGE.search(norm)):
@@ -711,7 +733,12 @@ def _routed(
     if model is None and _ABOUT_TOOL.search(norm):
         return Question(text, CATALOG, "tool")
     definition = bool(_DEFINITION.search(norm)) and model is None
-    if follow is not None and follow.kind == EXPLAIN and follow.terms and model is None:
+    # "Suppose we ran Llama 2 13B at 4-bit for three radiologists. What's the total GPU memory?" asks an amount of
+    # the model the message names, not what a GPU is
+    sized_before = model is None and bool(SIZING_WORDS.search(norm) and _ASKS_TOTAL.search(norm) and context)
+    if follow is not None and follow.kind == EXPLAIN and follow.terms and model is None and not (
+        sized_before and find_model_mentions(catalog, context)
+    ):
         return Question(text, CATALOG, "explain", model, terms=follow.terms)
     if (
         model is not None
@@ -747,7 +774,8 @@ def _routed(
     if sizing:
         if model is None and not mentions and context:  # "Llama 3.1 70B, 20 users. What's the KV cache?"
             mentions = find_model_mentions(catalog, context)
-            model = _resolve(mentions, rec)
+            # "Suppose we swapped the LLaMA2 for Llama 2 13B ...": of several, the one named last is the one meant
+            model = _resolve(mentions[-1:], rec)
         named = _sizing_model(catalog, f"{context} {text}".strip(), mentions)
         # "GGUF vs AWQ: which can spill over into system RAM?" names no model and asks no amount: a question
         # about the methods, for the literature

@@ -393,7 +393,8 @@ _SAME_SENTENCE = r"(?:[^.;,\n]|\.(?=\w)|(?<=\d),(?=\d))"
 # context, contexte, contesto, contexto, Kontext, kontekst(em) ...: the word and its inflections
 _CONTEXT_WORD = (
     r"(?:(?:context[eo]?s?|kontext\w{0,7}|kontekst\w{0,3}|contest[oi]|контекст\w{0,3})(?:\s+(?:window|length))?|"
-    r"ventana\s+de\s+contexto|コンテキスト|上下文|컨텍스트)"
+    # Turkish "bağlam", Greek, Arabic, Hindi, Vietnamese, Korean and Japanese words for it
+    r"ventana\s+de\s+contexto|ba[gğ]lam\w{0,5}|πλαισ\w{0,5}|سياق|संदर्भ|ngữ\s+cảnh|문맥|文脈|コンテキスト|上下文|컨텍스트)"
 )
 # "tokens", and the word's inflections in other languages ("tokenów", "tokeny", "токенов")
 _TOKENS = r"(?:tokens?|token(?:ów|ow|y|ach|en|ak)|токен\w{0,3}|トークン|토큰)"

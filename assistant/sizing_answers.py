@@ -23,7 +23,7 @@ from assistant.render import money
 from assistant.replies import phase_texts
 from assistant.resources import model_resources
 from assistant.situation import Situation, read_situation
-from assistant.sizing import usable_gb
+from assistant.sizing import OUTPUT_SHARE, usable_gb
 from assistant.sizing_query import SizingQuery, size_query
 from assistant.to_run import REFERENCE_GPU_KEY
 from assistant.to_run_text import short_gpu
@@ -103,7 +103,27 @@ def _query(text: str, context: str, model: str, situation: Situation | None, ask
         finetune=finetune,
         requests_per_day=work.requests_per_day if work else None,
         tokens_per_request=work.tokens_per_request if work else None,
+        output_share=_written_share(norm),
     )
+
+
+# "only 30% of those tokens were generated output", "70 % input": the share of a request's tokens written
+_SHARE_WRITTEN = re.compile(
+    r"(?P<n>\d{1,3}(?:[.,]\d+)?)\s?%(?:\s(?:of\s)?(?:\w+\s){0,3}?tokens?)?\s(?:\w+\s){0,2}?"
+    r"(?P<kind>generated|output|written|completion|outputs|generation|input|read|prompt|prompts)\b"
+)
+_READ_KINDS = frozenset(("input", "read", "prompt", "prompts"))
+
+
+def _written_share(norm: str) -> float:
+    """The share of each request's tokens the model writes, where the question says it; else the default."""
+    match = _SHARE_WRITTEN.search(norm)
+    if match is None:
+        return OUTPUT_SHARE.value
+    share = float(match.group("n").replace(",", ".")) / 100
+    if not 0 <= share <= 1:
+        return OUTPUT_SHARE.value
+    return 1 - share if match.group("kind") in _READ_KINDS else share
 
 
 def _lines(lang: str, doc: dict[str, Any], query: SizingQuery, *, reference: bool = False) -> list[str]:
@@ -196,8 +216,9 @@ def sizing_answer(
         api = ((doc.get("cost") or {}).get("per_month") or {}).get("api")
         if not api:
             return t(lang, "sizing_api", model=label)
+        written = round(query.output_share * 100)
         bill = t(lang, "sizing_api_bill", requests=query.requests_per_day, tokens=query.tokens_per_request,
-                 usd=money(api), date=_prices_dates(doc))  # fmt: skip
+                 written=written, read=100 - written, usd=money(api), date=_prices_dates(doc))  # fmt: skip
         return t(lang, "sizing_api", model=label) + "\n" + bill
     lines = _lines(lang, doc, query, reference=reference)
     if model is not None and named is None:

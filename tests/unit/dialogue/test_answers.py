@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from assistant.asked import asks_for_a_figure, states_a_figure
+from assistant.asked import asked_measures, asks_for_a_figure, states_a_figure, unstated
 from assistant.catalog import Catalog
 from assistant.dialogue import Reply, respond, respond_stream
 from assistant.evidence import Numbering, Passage, renumber
@@ -869,6 +869,9 @@ def test_a_second_question_inherits_the_subject_of_the_first(catalog: Catalog) -
     assert spanish.model is not None and spanish.model.id == "claude-instant-v1-0"  # "¿Y ...?" goes on too
     alone = read_question(catalog, "What is a context window?", None, "", previous="In the paper I added, who?")
     assert not alone.follows  # a question that does not go on from the last one keeps its own subject
+    # follow-ups holdout 30: "flan-t5 scaling paper: journal version? which journal" lost its subject
+    fragment = read_question(catalog, "which journal", None, "", previous="flan-t5 scaling paper: journal version?")
+    assert fragment.source == LITERATURE and fragment.follows.startswith("flan-t5 scaling paper")
 
 
 def test_which_stage_the_need_was_put_in_is_answered_from_the_recommendation(catalog: Catalog) -> None:
@@ -2148,3 +2151,55 @@ def test_the_speed_of_an_api_is_no_question_of_its_access(catalog: Catalog) -> N
     ):
         assert read_question(catalog, question, None).source == LITERATURE
     assert read_question(catalog, "Is GPT-4 an API model?", None).aspect == "access"
+
+
+# --- follow-ups holdout 30 -----------------------------------------------------------------------------------
+
+
+def test_what_about_a_model_then_a_question_asks_that_question_of_it(catalog: Catalog) -> None:
+    # "Med42-v2 is on our list, but what about the older Med42 70B: which GPUs ...?" got why Med42-v2 is listed
+    messages = [user("I'm an oncologist; I want treatment plan suggestions drafted. The cloud is fine.")]
+    messages += [assistant(respond(catalog, messages).text), user("Only text in and out; the data may be shared.")]
+    messages += [assistant(respond(catalog, messages).text)]
+    question = (
+        "Med42-v2 is on our list, but what about the older Med42 70B: which GPUs does your catalog give for "
+        "running it, and what's the total purchase price?"
+    )
+    reply = respond(catalog, [*messages, user(question)])
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
+    assert "2 x NVIDIA A40" in reply.text
+    assert "$15,598 to buy" in reply.text  # the purchase asked for, though the deployment is the cloud
+
+
+def test_a_model_is_named_by_its_name_before_the_bracket(catalog: Catalog) -> None:
+    found = find_model_mentions(catalog, "PhenoGPT, the Falcon-based 7B one: what GPU is listed for it?")
+    assert [m.id for mention in found for m in mention.models] == ["phenogpt-falcon-7b"]
+    assert [m.id for mention in find_model_mentions(catalog, "PaLM2 price") for m in mention.models] == ["palm2"]
+
+
+def test_a_measure_no_source_holds_is_a_question_for_the_literature_which_does_not_say(catalog: Catalog) -> None:
+    # "uptime SLA for the claude 3.5 sonnet api?" was answered with the model's access; "the median age of the
+    # patients" with sentences that gave none; "how many TPU chips did Google use" with a sizing estimate
+    sla = read_question(catalog, "uptime SLA for the claude 3.5 sonnet api?", None)
+    assert sla.source == LITERATURE
+    tpus = read_question(catalog, "How many TPU chips did Google use to fine-tune Med-PaLM 2?", None)
+    assert tpus.source == LITERATURE
+    age = "In the physician-letter paper, what was the median age of the patients?"
+    assert "age" in {m.name for m in asked_measures(age)}
+    assert unstated(age, ["The study fine-tunes LLaMA-3 models for physician letters."], english=True) == "age"
+    assert unstated(age, ["The median age of the patients was 64 years."], english=True) is None
+
+
+def test_a_context_said_in_turkish_and_a_written_share_are_read_for_sizing(catalog: Catalog) -> None:
+    # "her biri 2.048 token bağlamlı kaç eşzamanlı oturum": the context was the default 4,096
+    turkish = ask(catalog, "LLaMA2-7B'yi 4 bit (AWQ) olarak tek bir RTX A4000 kartında çalıştırırsak, her biri "
+                  "2.048 token bağlamlı kaç eşzamanlı oturum açılabilir?")  # fmt: skip
+    assert turkish.answer is not None and turkish.answer["source"] == "sizing"
+    assert "2,048 tokens of context" in turkish.text
+    # "only 30% of those tokens were generated output": the bill was priced half read, half written
+    bill = "If Google Bard drafted 1,000 discharge letters a day at roughly 1,000 tokens each, and only 30% of "
+    thirty = ask(catalog, bill + "those tokens were generated output, what would the monthly API bill be?")
+    half = ask(catalog, bill.split(", and only")[0] + ", what would the monthly API bill be?")
+    assert "(70% read, 30% written)" in thirty.text and "(50% read, 50% written)" in half.text
+    cost = [float(re.search(r"about \$([\d,.]+) a month", r.text).group(1).replace(",", "")) for r in (thirty, half)]
+    assert cost[0] < cost[1]  # written tokens cost more than read ones
