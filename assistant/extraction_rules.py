@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -512,7 +513,7 @@ def _longest_stage_hits(
     return stages
 
 
-def _ordered(stages: set[str]) -> tuple[str, ...]:
+def _ordered(stages: AbstractSet[str]) -> tuple[str, ...]:
     return tuple(s for s in STAGE_IDS if s in stages)
 
 
@@ -541,15 +542,25 @@ def _implied_by_tasks(norm: str, answers: Mapping[str, bool]) -> dict[str, str]:
 
 
 def _decide_stage(
-    given: str | None, named: set[str], task: set[str], roles: set[str]
+    given: str | None, named: set[str], task: set[str], roles: set[str], kinds: AbstractSet[str] = frozenset()
 ) -> tuple[str | None, tuple[str, ...], str]:
+    """The stage, the stages the message points at, and what decided it; ``kinds``: the stages where the kinds
+    of task the message names without a stage of their own ("predicts who will develop ...") are."""
     if given is not None:
         # Roles never move a known stage ("I'm a nurse, by the way"); a task or a named stage may.
         spoken = named or task
         return given, _ordered(spoken) if spoken else (given,), "given"
-    for level, found in (("named", named), ("task", task), ("role", roles)):
+    levels: tuple[tuple[str, AbstractSet[str], AbstractSet[str]], ...] = (
+        ("named", named, frozenset()), ("task", task, frozenset()), ("role", roles, kinds)
+    )
+    for level, found, other in levels:
         if found:
             stages = _ordered(found)
+            # two stages, and the next weaker signal holds one of them only: "ECG and arterial waveforms in a
+            # mixed ICU ... predicts who will develop septic shock" (roles II and IV; a prediction is in IV or V)
+            narrowed = found & other
+            if len(stages) > 1 and len(narrowed) == 1:
+                return next(iter(narrowed)), tuple(narrowed), level
             return (stages[0] if len(stages) == 1 else None), stages, level
     return None, (), "none"
 
@@ -760,7 +771,8 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
     # a role points at a stage only where the message says something of a need ("asking for the whole ward"
     # whether the canteen is open says nothing)
     speaks_of_a_need = bool(tasks or general or WANTS_A_MODEL.search(turn.norm))
-    chosen, stages, source = _decide_stage(stage, named, task_stages, roles if speaks_of_a_need else set())
+    kinds = {s for h in tasks if not h.cue.specific and h.value for s in h.cue.targets}
+    chosen, stages, source = _decide_stage(stage, named, task_stages, roles if speaks_of_a_need else set(), kinds)
 
     if chosen is None and asked == STAGE_QUESTION:
         bare = _BARE_STAGE.match(turn.norm)

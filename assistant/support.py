@@ -64,6 +64,7 @@ class ValueWords:
     no: re.Pattern[str] | None  # a "no" word
     negated_no: re.Pattern[str] | None  # a "no" word shortly after a negator: "keine Bilder" speaks for "yes"
     yes_unnegated: bool  # "no PHI leaves the building" cannot be read as "the data may be shared"
+    no_topic: Topic | None = None  # "no" needs one of these words (``not_no`` in the data leaves some out)
 
 
 @cache
@@ -75,9 +76,11 @@ def value_words() -> Mapping[str, ValueWords]:
         yes_unnegated = bool(entry.get("yes_needs_no_negator", False))
         if "no" not in entry:
             not_yes = set(entry.get("not_yes", ()))
+            not_no = set(entry.get("not_no", ()))
             yes = _topic([s for s in entry["stems"] if s not in not_yes]) if not_yes else None
-            if yes_unnegated or yes is not None:
-                out[code] = ValueWords(yes, None, None, yes_unnegated)
+            no_topic = _topic([s for s in entry["stems"] if s not in not_no]) if not_no else None
+            if yes_unnegated or yes is not None or no_topic is not None:
+                out[code] = ValueWords(yes, None, None, yes_unnegated, no_topic)
             continue
         alternatives = "|".join(re.escape(w) + (r"\b" if len(w) <= 3 else "") for w in entry["no"])
         no = re.compile(rf"(?<![a-z0-9])(?:{alternatives})")
@@ -95,7 +98,9 @@ def _speaks_for(words: ValueWords, norm: str, value: bool) -> bool:
         if words.yes_unnegated and not NEGATORS.isdisjoint(w.replace("'", "") for w in _tokens(norm)):
             return False
         return words.yes is None or negated or _mentions(words.yes, norm)
-    return words.no is None or (not negated and bool(words.no.search(norm)))
+    if words.no is None:
+        return words.no_topic is None or _mentions(words.no_topic, norm)
+    return not negated and bool(words.no.search(norm))
 
 
 def _tokens(norm: str) -> Iterator[str]:

@@ -1320,3 +1320,27 @@ def test_what_an_extraction_takes_out_is_no_task_of_its_own() -> None:
     # a task named after the extraction is still one
     both = read("Extract the doses from the ward notes and draft the treatment plans.", stage="III")
     assert both.answers.get("decision_text_generation") is True
+
+
+def test_two_roles_are_narrowed_by_the_kind_of_task_named() -> None:
+    # intake holdout 30: an intensivist's "monitor streams (ECG, ...) ... predicts who will develop septic shock"
+    # named roles of stages II (ECG) and IV (ICU); a prediction is made in IV or V, so the stage is IV
+    icu = read(
+        "Intensivist, mixed ICU. A model that watches the bedside monitor streams (ECG, arterial line waveforms) "
+        "and predicts who is going to develop septic shock in the next 6 hours."
+    )
+    assert icu.stage == "IV" and icu.answers.get("disease_prediction") is True
+    # two roles and no task: still asked
+    assert read("I'm an ICU nurse reading ECGs all day and I need a model.").stage is None
+
+
+def test_a_discharge_letter_that_is_read_is_no_letter_to_write() -> None:
+    # intake holdout 30: "our coders read the discharge summary and assign codes", "Inputs would be the discharge
+    # summary plus the lab tables" read discharge letters to write
+    coding = read("We'd like a model to read the discharge summaries and propose ICD-10 codes.", stage="V")
+    assert "discharge_text_generation" not in coding.answers
+    inputs = read("Flag readmission risk at discharge. Inputs would be the discharge summary and labs.", stage="V")
+    assert "discharge_text_generation" not in inputs.answers and inputs.answers.get("disease_prediction") is True
+    # a letter written from what is read is still one
+    written = read("Read the ward notes and turn them into a discharge summary.", stage="V")
+    assert written.answers.get("discharge_text_generation") is True

@@ -2191,9 +2191,10 @@ def test_a_measure_no_source_holds_is_a_question_for_the_literature_which_does_n
 
 
 def test_a_context_said_in_turkish_and_a_written_share_are_read_for_sizing(catalog: Catalog) -> None:
-    # "her biri 2.048 token bağlamlı kaç eşzamanlı oturum": the context was the default 4,096
-    turkish = ask(catalog, "LLaMA2-7B'yi 4 bit (AWQ) olarak tek bir RTX A4000 kartında çalıştırırsak, her biri "
-                  "2.048 token bağlamlı kaç eşzamanlı oturum açılabilir?")  # fmt: skip
+    # a Turkish "2.048 token" context ("2.048 tokens of context each"): the context was the default 4,096
+    turkish = ask(catalog, "LLaMA2-7B'yi 4 bit (AWQ) olarak tek bir RTX A4000 kart\u0131nda "
+                  "çal\u0131şt\u0131r\u0131rsak, her biri 2.048 token bağlaml\u0131 kaç "
+                  "eşzamanl\u0131 oturum aç\u0131labilir?")  # fmt: skip
     assert turkish.answer is not None and turkish.answer["source"] == "sizing"
     assert "2,048 tokens of context" in turkish.text
     # "only 30% of those tokens were generated output": the bill was priced half read, half written
