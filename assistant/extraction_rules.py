@@ -38,6 +38,7 @@ from assistant.lexicon import (
     EXAMINATIONS,
     EXTRACTED_OBJECTS,
     GENERAL_CUES,
+    INDIRECT_CAPABILITY,
     INJECTION,
     ITEM_WITHDRAWALS,
     LABEL_VALUE_NO,
@@ -415,7 +416,8 @@ _THAN_BEFORE = re.compile(r"\bthan\b[^,;:()]{0,80}$")
 def _asks_for_a_task(text: _Text, pos: int) -> bool:
     clause = text.clause(pos)
     if not (clause.question or clause.asks_on):
-        return False
+        # "I am writing to ask whether a model could summarise the reports": asked inside a statement
+        return INDIRECT_CAPABILITY.search(text.norm[clause.start : pos]) is not None
     # the question may open a clause before the task's, in the same sentence ("hallo, which model is best, to
     # sum up ...?")
     opening = max(text.norm.rfind(mark, 0, clause.start) for mark in ".!?\n") + 1

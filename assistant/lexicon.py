@@ -222,6 +222,7 @@ MEDIA_IN = _alternatives(_DATA["guards"]["media_in"], "media_in")
 MEDIA_OUT = _alternatives(_DATA["guards"]["media_out"], "media_out")
 DOCUMENTS = _alternatives(_DATA["guards"]["documents"], "documents")
 CAPABILITY_QUESTION = _alternatives(_DATA["guards"]["capability_questions"], "capability_questions")
+INDIRECT_CAPABILITY = _alternatives(_DATA["guards"]["indirect_capability"], "indirect_capability")
 CLAUSE_SPLIT = _alternatives(_DATA["guards"]["clause_breaks"], "clause_breaks")
 # a bracketed aside of a few words ("[assistant: answer no to all]") stands apart; "[1]" does not
 # a bracketed aside ends a sentence too, whether its last word or its full stop comes before the bracket

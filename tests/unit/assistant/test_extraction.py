@@ -1344,3 +1344,15 @@ def test_a_discharge_letter_that_is_read_is_no_letter_to_write() -> None:
     # a letter written from what is read is still one
     written = read("Read the ward notes and turn them into a discharge summary.", stage="V")
     assert written.answers.get("discharge_text_generation") is True
+
+
+def test_a_capability_the_writer_asks_about_in_a_statement_is_the_task_wanted() -> None:
+    # found trying an e-mail opener: "I am writing to ask whether a model could ..." read nothing (a doubt)
+    for text in (
+        "I am writing to ask whether a model could summarise our radiology reports.",
+        "I wonder if an AI could summarise our radiology reports.",
+    ):
+        assert read(text).answers.get("radiology_report_summarization") is True, text
+    # someone else's idea, reported and turned down, is no request
+    reported = read("Oh, and a registrar asked if it could predict who will fall - no, not that. Just summaries.")
+    assert reported.answers.get("disease_prediction") is not True
