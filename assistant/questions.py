@@ -202,7 +202,17 @@ _USER_DOCS = re.compile(
     r"que (?:eu )?(?:adicionei|carreguei|enviei|importei)|(?:meus|nossos) (?:documentos|artigos|arquivos)|"
     # Dutch: "die ik heb toegevoegd", "mijn documenten"
     r"die (?:ik|we|wij) (?:\w+ ){0,2}(?:toegevoegd|geupload|geimporteerd)|"
-    r"(?:mijn|onze) (?:documenten|artikelen|bestanden))\b"
+    r"(?:mijn|onze) (?:documenten|artikelen|bestanden)|"
+    # Polish, Czech, Turkish, Russian, Vietnamese, Greek: "który dodałem", "které jsem nahrál", "yüklediğim",
+    # "который я загрузил", "tôi đã tải lên", "που ανέβασα"
+    r"(?:ktory|ktora|ktore) (?:\w+ )?(?:doda[lł]\w{0,2}|wgra[lł]\w{0,2}|przes[lł]a[lł]\w{0,2})|"
+    r"(?:moich|naszych) dokument\w{0,3}|"
+    r"(?:ktery|ktera|ktere) (?:jsem|jsme) (?:nahral\w{0,2}|pridal\w{0,2})|(?:mych|nasich) dokument\w{0,3}|"
+    r"yukledig\w{0,4}|ekledig\w{0,4}|belgelerim\w{0,4}|"
+    r"(?:котор\w{1,3}) (?:я|мы) (?:загрузил\w{0,2}|добавил\w{0,2})|(?:моих|наших|мои|наши) документ\w{0,3}|"
+    r"toi (?:da )?(?:tai len|them)|tai lieu cua toi|που (?:ανεβασα|προσθεσα)|στα εγγραφα μου)\b"
+    # Korean, Japanese, Chinese (no spaces between words): "제가 올린", "アップロードした", "我上传的"
+    + normalize(r"|제가 올린|내가 올린|업로드한|추가한|アップロードした|追加した|我上传的|我添加的|我的文档|我上傳的")
 )
 # A question that asks what a source says ("according to the review", "what does the paper say") wants the
 # literature, whatever else it mentions (memory, prices, a model).

@@ -244,6 +244,10 @@ def test_questions_are_routed_to_the_source_that_can_answer(catalog: Catalog) ->
         # follow-ups holdout 25: the participle agrees with "la revue" ("ajoutée"), so a catalog fact answered
         "D'après la revue sur les LLM open source que j'ai ajoutée, GPT-4 est-il un modèle à mélange d'experts ?",
         "Secondo la review che ho caricata, GPT-4 è un modello a mixture of experts?",
+        # follow-ups holdout 30: a Korean question on the review "I uploaded" was sized as GPT-3.5's service
+        "제가 올린 RSNA 오픈소스 LLM 리뷰의 상용 모델 표에서 GPT-3.5 Turbo Instruct는 비디오 메모리가 몇 GB인가요?",
+        "\u0412 обзоре RSNA, который я загрузил, сколько памяти нужно GPT-3.5?",
+        "W przeglądzie, który dodałem, ile pamięci potrzebuje GPT-3.5?",
     ):
         question = read_question(catalog, read_only, rec)
         assert question.source == LITERATURE and question.about_user_docs, read_only
