@@ -391,15 +391,15 @@ def _sizing_model(catalog: Catalog, text: str, mentions: tuple[ModelMention, ...
     return architecture.key
 
 
-# Measures (assistant/measures.toml) that no table of the review holds: the energy a run used (the tables hold
-# the GPUs' rated watts), its emissions and its compute in GPU-hours (the tables hold the GPUs' type and
-# count); and, for a model offered only as an API, what training cost its vendor (the tables hold its token
-# prices). The literature may state them; when it does not, it says so.
 # "what about X: which GPUs ...?", "how about X - what does it cost?": a question asked of X
 _WHAT_ABOUT_THEN_ASKS = re.compile(
     r"\b(?:what|how) about (?P<name>[^?:;]{1,60}?)\s*[:;,\u2013\u2014-]\s+"
     r"(?:which|what|how|where|when|who|does|do|did|is|are|can|could)\b"
 )
+# Measures (assistant/measures.toml) that no table of the review holds: the energy a run used (the tables hold
+# the GPUs' rated watts), its emissions and its compute in GPU-hours (the tables hold the GPUs' type and
+# count), a service's uptime or service level; and, for a model offered only as an API, what training cost its
+# vendor (the tables hold its token prices). The literature may state them; when it does not, it says so.
 _NOT_IN_ANY_TABLE = frozenset({"energy", "emissions", "compute", "availability"})
 _NOT_IN_AN_API_ROW = frozenset({"training_cost"})
 
