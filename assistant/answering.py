@@ -154,10 +154,8 @@ def _about_model(
         plan.passages = retrieve(retriever, " ".join([model.name, *task_words]), [model.name], lang, plan.notices)
         return _with_evidence(plan, lang, retriever)
     local = state.values.get("deploy_local")
-    if _RENT_OR_BUY.search(normalize(question.text)):
-        # both prices, purchase and rental: "which GPUs does it need, and what's the total purchase price?" asks
-        # the purchase price whatever the deployment answered (the aspect read first is the hardware)
-        local = None
+    if question.aspect == "price" and _RENT_OR_BUY.search(normalize(question.text)):
+        local = None  # both prices, purchase and rental
     words = {"access": "weights licence access", "price": "GPU hardware price cost", "power": "GPU power watts"}
     topic = words.get(question.aspect or "", "GPU hardware memory")
     if question.kind == "model_fact" and len(question.named) > 1:

@@ -2173,6 +2173,12 @@ def test_what_about_a_model_then_a_question_asks_that_question_of_it(catalog: Ca
     assert reply.answer is not None and reply.answer["source"] == "catalog"
     assert "2 x NVIDIA A40" in reply.text
     assert "$15,598 to buy" in reply.text  # the purchase asked for, though the deployment is the cloud
+    sized = respond(catalog, [*messages, user(
+        "Suppose we swapped the LLaMA2 for Llama 2 13B at 4-bit (AWQ) and pasted in about 8,000 tokens of prior "
+        "reports. What's the total GPU memory?"
+    )])  # fmt: skip
+    # an amount asked of the model the what-if names (the one named last), not what a GPU is
+    assert sized.answer_parts[0]["source"] == "sizing" and "LLaMA2 13B in awq" in sized.text
 
 
 def test_a_model_is_named_by_its_name_before_the_bracket(catalog: Catalog) -> None:
