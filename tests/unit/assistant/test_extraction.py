@@ -1356,3 +1356,13 @@ def test_a_capability_the_writer_asks_about_in_a_statement_is_the_task_wanted() 
     # someone else's idea, reported and turned down, is no request
     reported = read("Oh, and a registrar asked if it could predict who will fall - no, not that. Just summaries.")
     assert reported.answers.get("disease_prediction") is not True
+
+
+def test_a_cardiac_intensive_care_request_tried_through_the_api_reads_whole() -> None:
+    # tried through the API: the stage, the prediction and the written alert were all unread
+    found = read(
+        "Hi, I run the cardiac intensive care unit. Is there a model that can watch the monitor waveforms and flag "
+        "who is about to go into cardiogenic shock? A short written alert is enough."
+    )
+    assert found.stage == "IV" and found.answers.get("disease_prediction") is True
+    assert found.answers.get("input_text_only") is False and found.answers.get("output_text_only") is True
