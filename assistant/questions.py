@@ -522,6 +522,7 @@ def read_question(
         # "flan-t5 scaling paper: journal version? which journal": a fragment too short to name its own subject
         or (not mentions and len(norm.split()) <= _FRAGMENT_WORDS)
     )
+    own_context = context
     if goes_on:
         context = f"{context} {previous}".strip()
     # "Why not GPT-4? And how many watts would the first model draw?": a question that points at a row of the
@@ -547,8 +548,10 @@ def read_question(
         if model is None and rec is not None and not mentions:
             # "the sixth one on my list" of a list of one: what the list holds, not another model's figures
             return Question(text, RULES, "count", terms=(str(position),))
-    # "y biobert? en su paper cuánto mejoró ...": the statement after a bare name says what it asks
-    follow = classify(catalog, text, names_a_row=model is not None and points_at_a_row, alone=not context)
+    # "y biobert? en su paper cuánto mejoró ...": the statement after a bare name says what it asks; after a
+    # question about another model ("What does Llama 3 70B cost? And GPT-4?") it asks that question again
+    alone = not own_context and not (previous and find_model_mentions(catalog, previous))
+    follow = classify(catalog, text, names_a_row=model is not None and points_at_a_row, alone=alone)
     question = _routed(catalog, text, norm, rec, context, mentions, model, sizes, follow)
     resized = goes_on and bool(_A_NUMBER.search(norm)) and bool(SIZING_WORDS.search(normalize(previous)))
     if resized and question.source == LITERATURE:

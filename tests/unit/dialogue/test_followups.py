@@ -6,6 +6,7 @@ from assistant.catalog import Catalog
 from assistant.dialogue import Reply, respond
 from assistant.followups import EXPLAIN, USAGE, WHAT_IF, WHY_NOT, classify
 from assistant.questionnaire import GENERAL_QUESTIONS, GLOSSARY
+from assistant.questions import read_question
 from tests.unit.dialogue.fakes import FailingRetriever, FakeRetriever, assistant, passage, user
 
 NEED = "I'm a radiologist and I want to draft CT reports; the data can't leave the hospital."
@@ -118,6 +119,13 @@ def test_a_bare_and_with_a_model_name_asks_why_not_that_model(catalog: Catalog) 
         found = classify(catalog, question)
         assert found is None or found.kind != WHY_NOT, question
     assert classify(catalog, "y biobert?", alone=False) is None  # "... en su paper cuánto mejoró": said next
+    # tried through the API: the need asked as a question in the turn before ("Is there a model that can ...?")
+    # is no question about a model for "And GPT-4?" to ask again; "What does Llama 3 70B cost?" is
+    rec, _ = after_recommendation(catalog, "Thanks.")
+    need = read_question(catalog, "And GPT-4?", rec.recommendation, "", previous="Is there a model that can do this?")
+    assert need.kind == "why_not"
+    price = read_question(catalog, "And GPT-4?", rec.recommendation, "", previous="What does Llama 3 70B cost?")
+    assert price.kind != "why_not"
 
 
 def test_why_not_an_unknown_model_says_it_is_not_in_the_catalog(catalog: Catalog) -> None:
