@@ -1366,3 +1366,10 @@ def test_a_cardiac_intensive_care_request_tried_through_the_api_reads_whole() ->
     )
     assert found.stage == "IV" and found.answers.get("disease_prediction") is True
     assert found.answers.get("input_text_only") is False and found.answers.get("output_text_only") is True
+
+
+def test_a_french_extraction_from_discharge_documents_is_an_extraction() -> None:
+    # tried on the page: "extraie les médicaments ... des comptes rendus de sortie" read discharge letters to write
+    found = read("Nous voulons qu'un modèle extraie les médicaments et les doses des comptes rendus de sortie.")
+    assert found.stage == "V" and found.answers.get("clinical_text_extraction") is True
+    assert "discharge_text_generation" not in found.answers
