@@ -27,7 +27,7 @@ from assistant.followups import (
     unknown_variants,
 )
 from assistant.grounded import question_parts
-from assistant.lexicon import normalize
+from assistant.lexicon import CAPABILITY_QUESTION, normalize
 from assistant.message import TOPIC_MARK, sentences, tells_what_a_document_says
 from assistant.recommendation import Recommendation
 from assistant.rules import architecture_type
@@ -827,5 +827,7 @@ _RECOMMEND = re.compile(
 
 
 def asks_for_recommendation(text: str) -> bool:
-    """True when a question asks for the recommendation itself ("which model should we use for ...?")."""
-    return bool(_RECOMMEND.search(normalize(text)))
+    """True when a question asks for the recommendation itself ("which model should we use for ...?", "is there a
+    model that can summarise our CT reports?", "could an AI draft the letters?")."""
+    norm = normalize(text)
+    return bool(_RECOMMEND.search(norm) or CAPABILITY_QUESTION.search(norm))

@@ -1854,6 +1854,12 @@ def test_a_first_message_asking_which_model_is_best_at_a_task_asks_for_that_task
     # after a recommendation, the same question changes no answer (a later turn's questions are not read)
     later = ask(catalog, "Which model is best at summarising radiology reports?")
     assert "radiology_report_summarization" not in later.answers
+    # tried through the API: "Is there a model that can ...?" got the recommendation and, below it, "the indexed
+    # literature does not say": the recommendation is the answer to such a first question
+    for asked in ("Is there a model that can summarise our CT reports? Text only.",
+                  "Gibt es ein Modell, das unsere CT-Befunde zusammenfasst? Nur Text."):  # fmt: skip
+        reply = respond(catalog, [user(asked)])
+        assert reply.recommendation is not None and reply.answer is None, asked
 
 
 def test_how_often_each_model_the_question_before_named_was_reported_best(catalog: Catalog) -> None:
