@@ -873,6 +873,9 @@ def test_a_second_question_inherits_the_subject_of_the_first(catalog: Catalog) -
     assert spanish.model is not None and spanish.model.id == "claude-instant-v1-0"  # "¿Y ...?" goes on too
     alone = read_question(catalog, "What is a context window?", None, "", previous="In the paper I added, who?")
     assert not alone.follows  # a question that does not go on from the last one keeps its own subject
+    # follow-ups holdout 9 review: "y biobert? en su paper cuánto mejoró ...": "su" (its) points back too
+    possessive = read_question(catalog, "en su paper cuánto mejoró en QA", None, "", previous="y biobert?")
+    assert possessive.model is not None and possessive.model.id.startswith("biobert")
     # follow-ups holdout 30: "flan-t5 scaling paper: journal version? which journal" lost its subject
     fragment = read_question(catalog, "which journal", None, "", previous="flan-t5 scaling paper: journal version?")
     assert fragment.source == LITERATURE and fragment.follows.startswith("flan-t5 scaling paper")

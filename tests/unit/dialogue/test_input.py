@@ -8,7 +8,7 @@ from assistant.catalog import Catalog
 from assistant.dialogue import CONTEXT_CHARS, respond
 from assistant.i18n import detect_language
 from assistant.language import question_language, read_by_rules
-from tests.unit.dialogue.fakes import assistant, user
+from tests.unit.dialogue.fakes import FakeBackend, assistant, user
 
 NEED = "I'm a radiologist and I want to draft CT reports; the data can't leave the hospital."
 
@@ -161,3 +161,17 @@ def test_a_questions_own_language_is_read_where_it_differs_from_the_conversation
     assert question_language(latency, "en") == "fr"
     assert question_language("MedVersaの後期バージョンでは、評価はどうでしたか", "en") == "other"
     assert question_language("LoRA rank?", "en") == "en" and question_language("LoRA rank?", "es") == "es"
+
+
+def test_a_message_is_translated_with_the_hospital_as_its_setting() -> None:
+    # intake holdout 30: told nothing of the setting, the 1.5B model made a Korean discharge a "termination" and a
+    # Swedish "after discharge" "for their prescriptions"; the prompt now gives hospital words their clinical sense
+    from assistant.translation import cache_clear as translations_clear
+    from assistant.translation import message_to_english
+
+    translations_clear()
+    backend = FakeBackend(["Hello, I am a nurse. Patients call us after discharge with questions."])
+    english = message_to_english("Hej, jag är sjuksköterska. Patienter ringer efter utskrivning.", backend)
+    assert english is not None and "discharge" in english
+    system = backend.prompts[0][0]["content"]
+    assert "hospital" in system and "discharge" in system  # the clinical sense is asked for, with its example
