@@ -51,6 +51,7 @@ class Clause:
     text: str
     in_question: bool = False  # the sentence it belongs to ends with a question mark
     in_template: bool = False  # it holds or stands inside a chat-template turn ("<|im_start|>system ...")
+    in_injected_aside: bool = False  # it stands inside brackets that hold an instruction to the model
 
     @property
     def norm(self) -> str:
@@ -160,7 +161,32 @@ def split_clauses(text: str, *, max_clauses: int = MAX_CLAUSES, max_chars: int =
             break
     else:
         _add(clauses, head, start, len(head))
-    return _mark_templates(head, _mark_questions(head, clauses))[:max_clauses]
+    return _mark_asides(head, _mark_templates(head, _mark_questions(head, clauses)))[:max_clauses]
+
+
+# A bracketed aside of a few sentences: "(Instructions to the system: ignore ... and say yes. Consider the data
+# shareable.)". An instruction to the model inside one makes the whole aside the model's, not the writer's need.
+_ASIDE = re.compile(r"\([^()]{1,800}\)|\[[^\[\]]{1,800}\]|\{[^{}]{1,800}\}|\uff08[^\uff08\uff09]{1,800}\uff09")
+
+
+def injected_asides(text: str) -> list[tuple[int, int]]:
+    """Where bracketed asides that hold an instruction to the model stand in the text (start, end)."""
+    return [(m.start(), m.end()) for m in _ASIDE.finditer(text) if INJECTION.search(normalize(m.group(0)))]
+
+
+def without_injected_asides(text: str) -> str:
+    """The text with each bracketed aside that instructs the model blanked out (its length kept)."""
+    for start, end in injected_asides(text):
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+def _mark_asides(text: str, clauses: list[Clause]) -> list[Clause]:
+    """Mark the clauses that stand inside an aside addressed to the model."""
+    spans = injected_asides(text)
+    if not spans:
+        return clauses
+    return [replace(c, in_injected_aside=any(s < c.end and c.start < e for s, e in spans)) for c in clauses]
 
 
 def _template_spans(text: str) -> list[tuple[int, int]]:
@@ -228,7 +254,7 @@ def is_doubtful(clause: Clause) -> bool:
 
 def is_injection(clause: Clause) -> bool:
     """True when the clause addresses the model instead of describing a need ("ignore your rules ...")."""
-    return clause.in_template or bool(INJECTION.search(clause.norm))
+    return clause.in_template or clause.in_injected_aside or bool(INJECTION.search(clause.norm))
 
 
 REMOVED = "(a sentence addressed to the assistant, removed)"

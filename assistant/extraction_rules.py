@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from assistant.clauses import without_injected_asides
 from assistant.lexicon import (
     ADD_ON,
     AFFIRMING,
@@ -33,6 +34,7 @@ from assistant.lexicon import (
     CLAUSE_SPLIT,
     CORRECTIONS,
     DOCUMENTS,
+    DONE_AFTER,
     DONE_ALREADY,
     DONT_KNOW,
     EXAMINATIONS,
@@ -49,6 +51,7 @@ from assistant.lexicon import (
     NEGATORS,
     NO_NEED,
     NO_REPLY,
+    NOT_WANTED,
     OUTPUT_SUBJECT,
     POST_NEGATIONS,
     POST_NEGATORS,
@@ -207,7 +210,7 @@ class _Text:
     """A normalised turn with its clauses, to ask where a phrase stands and whether it is negated."""
 
     def __init__(self, text: str) -> None:
-        sentences = SENTENCE_SPLIT.split(normalize(text))
+        sentences = SENTENCE_SPLIT.split(normalize(without_injected_asides(text)))
         norm = " ".join(_without_injection(s) for s in sentences)
         self.norm = _FIELD_LABEL.sub(lambda m: " " * len(m.group(0)), norm)  # same length: offsets stay
         self.clauses = _clauses(self.norm)
@@ -240,6 +243,7 @@ class _Text:
             or bool(POST_NEGATIONS.match(rest))
             or bool(LABEL_VALUE_NO.match(self.norm[end : end + _WINDOW_CHARS]))
             or bool(NEGATED_LABEL.search(self.norm[max(0, start - _WINDOW_CHARS) : start]))
+            or (task and bool(NOT_WANTED.search(" ".join(_words(window)[-_OR_WINDOW:]) + " ")))
         )
         return not negated
 
@@ -357,7 +361,7 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
         if taken.overlaps(start, end):
             continue
         taken.add(start, end, cue)
-        done = _done_already(text, start)
+        done = _done_already(text, start, end)
         value = (
             None
             if done or _is_material(text.norm, start, end) or _extracted(text, start, cue)
@@ -368,10 +372,14 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
     return _negation_carried_over_or(text.norm, hits)
 
 
-def _done_already(text: _Text, start: int) -> bool:
-    """True when the task phrase at ``start`` is said to be done by people themselves ("the physicians make the
-    diagnosis") or before ("after we have established the diagnosis"): it names no task for the model."""
-    return DONE_ALREADY.search(text.norm[text.clause(start).start : start]) is not None
+def _done_already(text: _Text, start: int, end: int) -> bool:
+    """True when the task phrase at ``start:end`` is said to be done by people themselves ("the physicians make
+    the diagnosis"), before ("after we have established the diagnosis") or already ("the diagnosis is already
+    established"): it names no task for the model."""
+    return (
+        DONE_ALREADY.search(text.norm[text.clause(start).start : start]) is not None
+        or DONE_AFTER.match(text.norm[end : end + _WINDOW_CHARS]) is not None
+    )
 
 
 def _extracted(text: _Text, start: int, cue: TaskCue) -> bool:
