@@ -94,6 +94,12 @@ def t(lang: str, key: str, **values: object) -> str:
     return entry.get(lang, entry[DEFAULT_LANGUAGE]).format(**values)
 
 
+def t_count(lang: str, key: str, count: int, **values: object) -> str:
+    """``t`` for a sentence about ``count`` things: the ``key + "_one"`` string when there is one thing."""
+    one = f"{key}_one"
+    return t(lang, one if count == 1 and one in STRINGS else key, count=count, **values)
+
+
 def yes_no(lang: str, value: bool | None) -> str:
     """yes / no / unknown in ``lang``."""
     return t(lang, {True: "yes", False: "no", None: "unknown"}[value])

@@ -22,8 +22,12 @@ from dataclasses import dataclass
 from assistant.clauses import own_words
 from assistant.lexicon import DONT_KNOW, NO_REPLY, YES_REPLY, normalize
 
-# "e.g." inside a sentence and decimals stay whole; Chinese and Japanese end a sentence without a space after it
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[\u3002\uff01\uff1f])\s*|\n+")
+# Decimals and abbreviations ("Savage et al. wrote", "e.g. a CT", "vs. GPT-4") stay inside their sentence;
+# Chinese and Japanese end a sentence without a space after it
+_ABBREVIATION_BEFORE = "".join(
+    rf"(?<!\b{re.escape(a)})" for a in ("al.", "e.g.", "i.e.", "vs.", "cf.", "Dr.", "Fig.", "approx.", "No.", "ca.")
+)
+_SENTENCE_END = re.compile(rf"(?<=[.!?]){_ABBREVIATION_BEFORE}\s+|(?<=[\u3002\uff01\uff1f])\s*|\n+")
 # the question marks of Chinese and Japanese (full width) and of Arabic
 _QUESTION_MARKS = ("?", "\uff1f", "\u061f")
 # scripts written without spaces between words (Japanese kana, Chinese characters): their characters count

@@ -19,6 +19,7 @@ from assistant.i18n import (
     stage_roles,
     stage_title,
     t,
+    t_count,
     task_name,
     yes_no,
 )
@@ -204,7 +205,8 @@ def recommendation_heading(lang: str, rec: Recommendation) -> str:
 def recommendation_status(lang: str, rec: Recommendation) -> str:
     """One or two sentences: how many models match, and the top-ranked one."""
     if rec.matches:
-        return t(lang, "status_recommended", n=len(rec.matches)) + " " + t(lang, "top_pick", model=rec.matches[0].label)
+        count = t_count(lang, "status_recommended", len(rec.matches))
+        return count + " " + t(lang, "top_pick", model=rec.matches[0].label)
     # with no partial match either, there are no closest ones to promise
     return t(lang, "status_partial" if rec.partial_matches else "status_none")
 
@@ -572,7 +574,7 @@ def _subtasks_by_stage(catalog: Catalog) -> dict[str, list[str]]:
 def count_text(lang: str, rec: Recommendation) -> str:
     """How many models the recommendation holds, and which."""
     if rec.matches:
-        return t(lang, "rec_count", n=len(rec.matches), models=_names([m.label for m in rec.matches]))
+        return t_count(lang, "rec_count", len(rec.matches), models=_names([m.label for m in rec.matches]))
     return t(
         lang, "rec_count_partial", n=len(rec.partial_matches), models=_names([m.label for m in rec.partial_matches])
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from assistant.catalog import Catalog, Model
 from assistant.errors import InvalidInput
-from assistant.i18n import t
+from assistant.i18n import t, t_count
 from assistant.lexicon import normalize
 from assistant.message import sentences
 from assistant.questions import ASPECTS
@@ -139,8 +139,8 @@ def _lines(lang: str, doc: dict[str, Any], query: SizingQuery, *, reference: boo
     gpu = doc.get("gpu")
     if gpu:
         lines.append(
-            t(lang, "sizing_gpus", gpu=short_gpu(gpu["name"]), count=gpu["count_needed"],
-              sessions=doc.get("max_concurrent_sessions") or 0)
+            t_count(lang, "sizing_gpus", gpu["count_needed"], gpu=short_gpu(gpu["name"]),
+                    per_gpu=f"{doc['per_gpu_gb']:g}", sessions=doc.get("max_concurrent_sessions") or 0)
         )  # fmt: skip
         if reference:
             lines[-1] += f" ({t(lang, 'sizing_reference')})"
@@ -242,7 +242,7 @@ def sizing_answer(
         users_known = (situation or Situation()).updated(asked).users is not None
         lines.append(t(lang, "sizing_ask_gpus" if users_known else "sizing_ask"))
     assumed = [a["name"] + f" = {a['value']:g} {a['unit']}" for a in doc.get("assumptions", [])[:MAX_ASSUMPTIONS]]
-    head = t(lang, "sizing_head", model=doc["name"], quant=doc["quant"], bits=f"{doc['bits_per_weight']:g}",
-             users=doc["users"], context=f"{doc['context']:,}")  # fmt: skip
+    head = t_count(lang, "sizing_head", doc["users"], model=doc["name"], quant=doc["quant"],
+                   bits=f"{doc['bits_per_weight']:g}", context=f"{doc['context']:,}")  # fmt: skip
     body = "\n".join(f"- {line}" for line in lines)
     return f"{head}\n{body}\n\n{t(lang, 'sizing_source', model=key, assumptions='; '.join(assumed))}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.i18n import t
+from assistant.i18n import t, t_count
 from assistant.recommendation import ModelResult, Recommendation
 from assistant.sizing import ToRun
 
@@ -67,7 +67,7 @@ def to_run_note(lang: str, models: Sequence[ModelResult]) -> str:
         where = t(lang, "to_run_yours", have=plan.count_available, gpu=gpu)
     else:
         where = t(lang, "to_run_your_type")
-    return t(lang, "to_run_note", users=run.fp16.users, context=f"{run.requested_context:,}", gpu=gpu, where=where)
+    return t_count(lang, "to_run_note", run.fp16.users, context=f"{run.requested_context:,}", gpu=gpu, where=where)
 
 
 def newer_models_block(lang: str, rec: Recommendation) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from assistant.abbreviations import american_spelling
 from assistant.evidence import Passage
 from assistant.sanitize import clean_passage
 from corpus.loaders.types import Document
@@ -115,7 +116,8 @@ class HybridIndex:
         store = self.store  # read once: a refresh in another thread may replace it
         if not query.strip() or k <= 0 or not snapshot.chunks:
             return []
-        query = with_long_forms(query, snapshot.acronyms)  # "RLHF" finds the passage that spells it out
+        # "RLHF" finds the passage that spells it out; "quantised" the one that writes "quantized"
+        query = american_spelling(with_long_forms(query, snapshot.acronyms))
         embedded = self.embedder.embed_query(query)
         candidates = max(CANDIDATES, 4 * k)  # enough left after the per-document cap, as a rule
         while True:

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from assistant.abbreviations import american_spelling
+from assistant.dialogue import respond
 from assistant.evidence import Retriever, cite, format_references
+from corpus.catalog import load_catalog
 from corpus.loaders.catalog_docs import REVIEW_TITLE, REVIEW_URL
 from index.hybrid import HybridIndex
 from serving.cli import cli
@@ -105,3 +108,26 @@ def test_an_acronym_finds_the_passage_that_spells_it_out(shared_index: HybridInd
     # feedback" in full, and a question that writes "RLHF" found every other passage of the review first
     hits = shared_index.search("why is RLHF hard to pull off, what does it need?", 5)
     assert any("limited by complexity" in h.text for h in hits), [h.text[:80] for h in hits]
+
+
+def test_a_british_spelling_finds_the_passage_written_the_american_way(shared_index: HybridIndex) -> None:
+    # follow-ups holdout 31: "quantised" found the review's other passages on size, not the one that writes
+    # "a larger quantized model will perform better than a smaller unquantized model"; and "full-precision" was
+    # read as the measure precision, which no sentence gave, so the answer was a refusal
+    catalog = load_catalog()
+    messages = [
+        {"role": "user", "content": "I'm a radiologist drafting CT reports on our own servers; data stays here."},
+        {"role": "assistant", "content": "..."},
+        {
+            "role": "user",
+            "content": "Our physicist insists a 4-bit 70B will always lose to an unquantised 13B. Does the Savage "
+            "et al. open-source review I uploaded take any position on a bigger quantised model versus a smaller "
+            "full-precision one?",
+        },
+    ]
+    reply = respond(catalog, messages, backend=None, retriever=shared_index)
+    assert reply.answer is not None and reply.answer["source"] == "extractive", reply.text
+    assert "larger quantized model will perform better" in reply.text
+    assert american_spelling("Quantised, summarising, anonymisation; advise, precise") == (
+        "Quantized, summarizing, anonymization; advise, precise"
+    )

@@ -37,6 +37,10 @@ def test_every_form_is_bounded() -> None:
 def test_a_question_without_a_measure_asks_none() -> None:
     assert asked_measures("Which GPU did the letter study fine-tune on?") == []
     assert asked_measures("What does the primer say about retrieval-augmented generation?") == []
+    # follow-ups holdout 31: a number format is no measure of quality ("a smaller full-precision one")
+    assert asked_measures("Is a bigger quantised model better than a smaller full-precision one?") == []
+    assert asked_measures("Does half precision or 16-bit precision cost accuracy?")[0].name == "accuracy"
+    assert [m.name for m in asked_measures("What precision did the extraction reach?")] == ["precision"]
 
 
 def test_the_thing_counted_and_a_number_before_it() -> None:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assistant.i18n import LANGUAGES, STRINGS, disclaimer, explanation, question_text, stage_title, t
+from assistant.i18n import LANGUAGES, STRINGS, disclaimer, explanation, question_text, stage_title, t, t_count
 from assistant.questionnaire import GLOSSARY, STAGE_IDS, question, question_ids
 from assistant.recommendation import DISCLAIMER
 
@@ -51,3 +51,14 @@ def test_a_malformed_texts_file_is_a_clear_error() -> None:
 
     with pytest.raises(ValueError, match=r"xx\.strings must be an object of strings"):
         LanguageTexts("xx", {"strings": {"yes": 1}})
+
+
+def test_a_count_of_one_takes_the_singular_where_the_language_has_one() -> None:
+    assert t_count("en", "rec_count", 1, models="A") == "1 model covers every task you selected: A."
+    assert t_count("en", "rec_count", 3, models="A") == "3 models cover every task you selected: A."
+    assert t_count("de", "rec_count", 1, models="A").startswith("1 Modell deckt")
+    assert t_count("es", "sizing_gpus", 2, gpu="A40", per_gpu="18", sessions=4).startswith("en A40: hacen falta 2 GPU,")
+    # every language that words the plural words the singular too (else one language would fall back to English)
+    for key, entry in STRINGS.items():
+        if f"{key}_one" in STRINGS:
+            assert set(STRINGS[f"{key}_one"]) == set(entry), key

@@ -38,7 +38,7 @@ def test_the_fit_against_the_users_gpus(catalog: Catalog) -> None:
     text = situated(catalog, "III", {"medical_qa": True}, {"gpus": {"name": "RTX 4090", "count": 1}, "users": 12})
     assert "**does not fit your 1 x RTX 4090**" in text
     assert "**fits your 1 x RTX 4090" in text
-    assert "checked against your 1 x RTX 4090" in text and "KV cache of 12 user(s) at 4,096 tokens" in text
+    assert "checked against your 1 x RTX 4090" in text and "KV cache of 12 users at 4,096 tokens" in text
 
 
 def test_an_encoder_on_a_writing_task_is_marked_but_kept(catalog: Catalog) -> None:
