@@ -51,6 +51,7 @@ from assistant.replies import (
     model_facts_text,
     own_hardware_text,
     stage_text,
+    starred_text,
     tool_text,
     usage_text,
     what_if_block,
@@ -154,8 +155,10 @@ def _about_model(
         plan.passages = retrieve(retriever, " ".join([model.name, *task_words]), [model.name], lang, plan.notices)
         return _with_evidence(plan, lang, retriever)
     local = state.values.get("deploy_local")
-    if question.aspect == "price" and _RENT_OR_BUY.search(normalize(question.text)):
-        local = None  # both prices, purchase and rental
+    if _RENT_OR_BUY.search(normalize(question.text)) or ASPECTS["power"].search(normalize(question.text)):
+        # both prices, purchase and rental, and the power: a question may name several aspects ("what hardware,
+        # how much power, and what would buying it cost?"), whatever the deployment chosen
+        local = None
     words = {"access": "weights licence access", "price": "GPU hardware price cost", "power": "GPU power watts"}
     topic = words.get(question.aspect or "", "GPU hardware memory")
     if question.kind == "model_fact" and len(question.named) > 1:
@@ -257,6 +260,11 @@ def plan_answer(
             query = f"review evidence base {studies} studies language models clinical sub-tasks"
             plan.passages = retrieve(retriever, query, [f"{studies} studies"], lang, plan.notices)[:1]
         return _with_evidence(plan, lang, retriever)
+    if question.kind == "starred" and rec is not None:
+        if rec.status == "need_more_info":  # no list yet
+            return AnswerPlan(RULES, "starred", question.text, text=t(lang, "why_not_no_rec"))
+        text = blocks(starred_text(lang, rec), explain_text(lang, rec.stage, ["star"]))
+        return AnswerPlan(RULES, "starred", question.text, text=text)
     if question.kind == "count" and rec is not None:
         if rec.status == "need_more_info":  # no list yet to count
             return AnswerPlan(RULES, "count", question.text, text=t(lang, "why_not_no_rec"))
@@ -275,7 +283,9 @@ def plan_answer(
         text = gpu_prices_text(lang, catalog, cheapest_first=question.terms == ("cheapest",))
         return AnswerPlan(CATALOG, "gpu_prices", question.text, text=text)
     if question.kind == "gpu" and question.gpu is not None:
-        text = gpu_facts_text(lang, catalog, question.gpu, per_month=asks_per_month(question.text))
+        per_month = asks_per_month(question.text)
+        gpus = question.gpus or (question.gpu,)  # "an RTX A6000 and an A40: what does each cost?" answers both
+        text = "\n".join(gpu_facts_text(lang, catalog, gpu, per_month=per_month) for gpu in gpus)
         return AnswerPlan(CATALOG, "gpu", question.text, text=text)
     if question.source in (RULES, CATALOG):
         if question.model is None and question.kind == "why_not":

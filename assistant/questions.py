@@ -31,7 +31,7 @@ from assistant.lexicon import CAPABILITY_QUESTION, normalize
 from assistant.message import TOPIC_MARK, sentences, tells_what_a_document_says
 from assistant.recommendation import Recommendation
 from assistant.rules import architecture_type
-from assistant.situation import read_situation
+from assistant.situation import gpu_keys_named, read_situation
 from assistant.sizing_facts import GpuType, squash
 
 RULES = "rules"
@@ -267,6 +267,12 @@ _LEFT_OUT = re.compile(
     r"excluid\w*|descartad\w*|ausgeschlossen|rausgefallen|herausgefallen|weggefallen|exclus\w*|esclus\w*|"
     r"uitgesloten)\b"
 )
+# a question about some of the list's models ("does any of them have a star?", "¿alguno lleva estrella?")
+_ANY_OF_THEM = re.compile(
+    r"\b(?:which|any|anyone|none|how many|alguno?s?|alguna?s?|ningun[oa]?|cual\w{0,3}|cuant[oa]s|welche\w{0,2}|"
+    r"irgendein\w{0,2}|eine[rs]? der|keine\w{0,2}|wie ?viele|lequel|lesquels|aucun|quali?|nessun\w{0,2}|quais?|"
+    r"algum\w{0,2}|welke|enige)\b"
+)
 _WHICH_MODELS = re.compile(
     r"\b(?:which|what|cuales?|que|welche\w*|quel\w*|qual[ie]?|quais|welke|models?|modelos?|modell[ei]?|modeles)\b"
 )
@@ -326,6 +332,7 @@ class Question:
     about_user_docs: bool = False
     sizes: tuple[Model, ...] = ()  # every catalog entry the name may mean ("GatorTron": 345M, 3.9B, 8.9B)
     gpu: GpuType | None = None  # a GPU type the question asks about ("what does an RTX 3090 draw?")
+    gpus: tuple[GpuType, ...] = ()  # every GPU type it asks about ("an RTX A6000 and an A40: price of each?")
     # the sizing facts' model the question names when it names it more fully than any catalog entry
     # ("Llama 3.3 70B Instruct", not the catalog's "LLaMA"; "MedGemma 27B", which the review predates)
     sizing_model: str | None = None
@@ -365,6 +372,14 @@ def _gpu_asked(catalog: Catalog, text: str) -> GpuType | None:
         return None
     named = read_situation(text, facts.gpus).gpus
     return next((g for g in facts.gpus if named is not None and g.key == named.key), None)
+
+
+def _gpus_asked(catalog: Catalog, text: str) -> tuple[GpuType, ...]:
+    """Every GPU type a question names, in order ("torn between an RTX A6000 and an A40")."""
+    facts = catalog.sizing_facts
+    if facts is None:
+        return ()
+    return tuple(g for key in gpu_keys_named(text, facts.gpus) for g in facts.gpus if g.key == key)
 
 
 def _fit_of_the_sizing_before(catalog: Catalog, text: str, previous: str) -> bool:
@@ -719,6 +734,8 @@ def _routed(
         return Question(text, RULES, "my_stage")
     if (stage := _STAGE_NAMED.search(norm)) and model is None and _ABOUT_A_STAGE.search(norm):
         return Question(text, CATALOG, "stage", terms=(stage.group(1),))
+    if model is None and rec is not None and ASPECTS["star"].search(norm) and _ANY_OF_THEM.search(norm):
+        return Question(text, RULES, "starred")  # "do any of them have a star?", "¿alguno lleva estrella?"
     if model is None and rec is not None and _HOW_MANY_MODELS.search(norm):
         return Question(text, RULES, "count")
     if model is None and rec is not None and _LEFT_OUT.search(norm) and _WHICH_MODELS.search(norm):
@@ -742,7 +759,8 @@ def _routed(
         # "one RTX 4090 around the clock: the monthly cost with electricity, against renting a GPU?" asks that
         # card's prices, though it names terms the glossary explains ("GPU", "cloud"); and "what price does your
         # catalog have for that one?" asks them of the card the message named, not about the catalog
-        return Question(text, CATALOG, "gpu", gpu=priced)
+        gpu_types = _gpus_asked(catalog, text) or _gpus_asked(catalog, context)
+        return Question(text, CATALOG, "gpu", gpu=priced, gpus=gpu_types)
     if model is None and _ABOUT_TOOL.search(norm):
         return Question(text, CATALOG, "tool")
     definition = bool(_DEFINITION.search(norm)) and model is None

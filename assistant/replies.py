@@ -580,6 +580,15 @@ def count_text(lang: str, rec: Recommendation) -> str:
     )
 
 
+def starred_text(lang: str, rec: Recommendation) -> str:
+    """Which of the recommended models carry the best-performer star, or that none does."""
+    shown = rec.matches or rec.partial_matches
+    starred = [m.label for m in shown if m.star]
+    if not starred:
+        return t(lang, "starred_none", n=len(shown))
+    return t_count(lang, "starred_some", len(starred), total=len(shown), models=_names(starred))
+
+
 def own_hardware_text(lang: str, rec: Recommendation) -> str:
     """Which of the recommended models can run on the user's own hardware (public weights), and which only as
     online services ("which entries are hosted services only?" asks the other half of the same split)."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -507,8 +507,18 @@ def _gpu_pattern(gpus: tuple[GpuType, ...]) -> tuple[re.Pattern[str], Mapping[st
 
 
 def _read_gpus(text: str, gpus: Sequence[GpuType]) -> tuple[Gpus, str] | None:
+    return next(_gpus_in(text, gpus), None)
+
+
+def gpu_keys_named(text: str, gpus: Sequence[GpuType]) -> list[str]:
+    """The keys of every GPU type the text names, in order, each once ("an RTX A6000 and an A40")."""
+    return list(dict.fromkeys(found.key for found, _quote in _gpus_in(text, gpus) if found.key))
+
+
+def _gpus_in(text: str, gpus: Sequence[GpuType]) -> Iterator[tuple[Gpus, str]]:
+    """Each GPU type named in the text with its count (if said), and the words that name it."""
     if not gpus:
-        return None
+        return
     pattern, table = _gpu_pattern(tuple(gpus))
     for m in pattern.finditer(text):
         key = squash(m.group("name")).removeprefix("nvidia")
@@ -529,8 +539,7 @@ def _read_gpus(text: str, gpus: Sequence[GpuType]) -> tuple[Gpus, str] | None:
         if m.group("after"):
             count = int(m.group("after"))
         quote = text[start : m.end()].strip()
-        return Gpus(gpu.name, count, gpu.key), quote
-    return None
+        yield Gpus(gpu.name, count, gpu.key), quote
 
 
 def _as_int(raw: str) -> int | None:

@@ -2238,3 +2238,55 @@ def test_an_abbreviation_does_not_end_the_question() -> None:
         "e.g. on a 70B vs. a 13B? Thanks."
     )
     assert parts.questions == ("Does the Savage et al. review I added take a position, e.g. on a 70B vs. a 13B?",)
+
+
+def test_a_question_about_two_gpus_answers_for_each(catalog: Catalog) -> None:
+    # follow-ups holdout 31: the A40 named second got no line
+    from assistant.render import money
+
+    reply = ask(
+        catalog,
+        "For the ward server we're torn between an RTX A6000 and an A40, both 48 GB. What purchase price and "
+        "power rating does your catalog give for each?",
+    )
+    assert reply.answer is not None and reply.answer["source"] == "catalog"
+    for gpu in ("RTX A6000", "A40"):
+        spec = catalog.gpus[f"NVIDIA {gpu}"]
+        assert f"NVIDIA {gpu}:" in reply.text and money(spec.purchase_usd or 0) in reply.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Of the models on my list, does any of them have a star?",
+        "¿Alguno lleva estrella?",
+        "Hat eines der Modelle einen Stern?",
+    ],
+)
+def test_which_models_on_the_list_carry_a_star_is_answered_from_the_recommendation(
+    catalog: Catalog, question: str
+) -> None:
+    # follow-ups holdout 31: "¿alguno lleva estrella?" named no model and was searched in the literature
+    reply = ask(catalog, question)
+    assert reply.recommendation is not None and reply.answer is not None and reply.answer["source"] == "rules"
+    starred = [m.label for m in reply.recommendation.matches if m.star]
+    others = [m.label for m in reply.recommendation.matches if not m.star]
+    assert starred and others  # the conversation's list has both kinds
+    answer = reply.text.split("\n\n")[1]
+    assert answer.startswith(f"{len(starred)} ") and answer.split(": ", 1)[1].rstrip(".").split(", ") == starred
+
+
+def test_a_price_or_power_asked_is_shown_whatever_the_deployment(catalog: Catalog) -> None:
+    # follow-ups holdout 31: in the cloud, a question asking the power and the purchase price got neither
+    from assistant.render import money
+
+    need = user(
+        "Hospitalist: draft discharge letters from text notes, text out. De-identified data may be shared and we "
+        "run it in the cloud."
+    )
+    cloud = respond(catalog, [need])
+    assert cloud.answers["deploy_local"].value is False
+    question = "LLaMA-7B: what hardware was it fine-tuned on, how much power does it draw, what would buying it cost?"
+    answer = respond(catalog, [need, assistant(cloud.text), user(question)]).text
+    phase = catalog.model("llama-7b").phases["fine_tuning"]
+    assert f"power {phase.power_w_total:,.0f} W" in answer and money(phase.purchase_usd_total or 0) in answer
