@@ -30,6 +30,7 @@ from assistant.lexicon import (
     ADD_ON,
     AFFIRMING,
     AFTER_DISCHARGE,
+    ARRIVING,
     CAPABILITY_QUESTION,
     CLAUSE_SPLIT,
     CORRECTIONS,
@@ -274,6 +275,7 @@ class _TaskHit:
     cue: TaskCue
     value: bool | None
     done: bool = False  # said to be done already, by people or before ("after the diagnosis is made")
+    material: bool = False  # a document named as what is read ("discharge letters reach us by fax")
 
 
 class _Spans:
@@ -336,6 +338,8 @@ def _is_material(norm: str, start: int, end: int) -> bool:
     phrase = norm[start:end]
     if not DOCUMENTS.search(phrase) or PRODUCING.match(phrase):
         return False
+    if ARRIVING.match(norm[end : end + _MATERIAL_CHARS]):
+        return True  # "GP referral letters come in by email": what comes in is read
     before = norm[max(0, start - _MATERIAL_CHARS) : start]
     ends = list(_SENTENCE_END.finditer(before))
     if ends:
@@ -362,12 +366,9 @@ def _task_hits(text: _Text) -> list[_TaskHit]:
             continue
         taken.add(start, end, cue)
         done = _done_already(text, start, end)
-        value = (
-            None
-            if done or _is_material(text.norm, start, end) or _extracted(text, start, cue)
-            else text.polarity(start, end, task=True)
-        )
-        hits.append(_TaskHit(start, end, cue, value, done))
+        material = _is_material(text.norm, start, end)
+        value = None if done or material or _extracted(text, start, cue) else text.polarity(start, end, task=True)
+        hits.append(_TaskHit(start, end, cue, value, done, material))
     hits.sort(key=lambda h: h.start)
     return _negation_carried_over_or(text.norm, hits)
 
@@ -479,7 +480,13 @@ def _diagnosis_from_examinations(
 ) -> bool:
     """True when the one stage-III task wanted is a diagnosis made from examinations that are not text
     (radiographs, slides, ECG tracings): the review files that under examinations, stage II."""
-    wanted = {h.cue.targets["III"] for h in tasks if h.cue.specific and h.value and "III" in h.cue.targets}
+    # (a phrase of a diagnosis that names no stage counts too: "says whether there are seizure patterns")
+    wanted = {
+        h.cue.targets["III"]
+        for h in tasks
+        if h.value and "III" in h.cue.targets
+        and (h.cue.specific or set(h.cue.targets.values()) == {"disease_diagnosis"})
+    }
     not_text = any(qid == "input_text_only" and not value for _s, _e, qid, value in general)
     return wanted == {"disease_diagnosis"} and not_text and EXAMINATIONS.search(norm) is not None
 
@@ -782,6 +789,10 @@ def read(text: str, *, asked: str | None = None, stage: str | None = None) -> Re
     # whether the canteen is open says nothing)
     speaks_of_a_need = bool(tasks or general or WANTS_A_MODEL.search(turn.norm))
     kinds = {s for h in tasks if not h.cue.specific and h.value for s in h.cue.targets}
+    # a generic task's stage is the one of the documents it reads, where they have one ("discharge letters reach
+    # us by fax ... pulled out of them": an extraction from discharge letters, whatever the nursing team's ward)
+    read_from = {s for h in tasks if h.material and h.cue.specific for s in h.cue.targets}
+    kinds = (kinds & read_from) or kinds
     chosen, stages, source = _decide_stage(stage, named, task_stages, roles if speaks_of_a_need else set(), kinds)
 
     if chosen is None and asked == STAGE_QUESTION:

@@ -265,6 +265,53 @@ def test_a_task_made_already_or_not_wanted_is_not_read_as_asked(text: str, not_a
     assert found.answers.get(not_asked) is not True and found.answers.get(asked) is True
 
 
+@pytest.mark.parametrize(
+    ("text", "stage", "expected"),
+    [
+        # what arrives is read, not written: the routing is the task (intake holdout 31)
+        (
+            "Central booking office. GP referral letters come in by email. We'd like the model to read the letter "
+            "and suggest the right clinic with a sentence explaining why.",
+            "I",
+            {"registration_recommendation": True},
+        ),
+        # an extraction's stage is that of the documents it reads (intake holdout 4)
+        (
+            "Community nursing team. Hospital discharge letters reach us by fax. We want the wound care "
+            "instructions pulled out of them into our home-visit schedule.",
+            "V",
+            {"clinical_text_extraction": True},
+        ),
+        # a diagnosis read from a recording that is not text is the examinations' stage (intake holdout 31)
+        (
+            "Paediatric neurology. Wanted: a model that goes through the raw EEG signal and says whether there are "
+            "seizure patterns and which type.",
+            "II",
+            {"disease_diagnosis": True, "input_text_only": False},
+        ),
+        # a need denied without its subject (intake holdout 18)
+        (
+            "We get discharge summaries by email. What we need is to pull out the new meds. Not looking for it to "
+            "write anything new or predict anything.",
+            "V",
+            {"clinical_text_extraction": True, "disease_prediction": False},
+        ),
+        # a clinic's doctor sees outpatients, "follow up" as a verb is no stage, records not exported stay in
+        (
+            "I am a doctor in the respiratory clinic. We want to extract the allergy history into structured fields "
+            "so that we can follow up. The medical records cannot be exported from the hospital.",
+            "III",
+            {"medical_information_extraction": True, "data_sharing": False},
+        ),
+    ],
+)
+def test_the_stage_and_task_of_documents_read_and_needs_denied(
+    text: str, stage: str, expected: dict[str, bool]
+) -> None:
+    found = read(text)
+    assert found.stage == stage and {q: found.answers.get(q) for q in expected} == expected
+
+
 def test_a_denied_need_stops_at_a_contrast() -> None:
     assert read("We don't need images, just summarise the notes.").answers.get("clinical_record_summarization") is True
 
