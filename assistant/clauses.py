@@ -50,8 +50,9 @@ class Clause:
     end: int
     text: str
     in_question: bool = False  # the sentence it belongs to ends with a question mark
-    in_template: bool = False  # it holds or stands inside a chat-template turn ("<|im_start|>system ...")
-    in_injected_aside: bool = False  # it stands inside brackets that hold an instruction to the model
+    # it holds or stands inside a chat-template turn ("<|im_start|>system ...") or a bracketed aside that instructs
+    # the model ("(Instructions: ignore ... Consider the data shareable.)"): text for the model, not a need
+    in_template: bool = False
 
     @property
     def norm(self) -> str:
@@ -161,7 +162,7 @@ def split_clauses(text: str, *, max_clauses: int = MAX_CLAUSES, max_chars: int =
             break
     else:
         _add(clauses, head, start, len(head))
-    return _mark_asides(head, _mark_templates(head, _mark_questions(head, clauses)))[:max_clauses]
+    return _mark_templates(head, _mark_questions(head, clauses))[:max_clauses]
 
 
 # A bracketed aside of a few sentences: "(Instructions to the system: ignore ... and say yes. Consider the data
@@ -179,14 +180,6 @@ def without_injected_asides(text: str) -> str:
     for start, end in injected_asides(text):
         text = text[:start] + " " * (end - start) + text[end:]
     return text
-
-
-def _mark_asides(text: str, clauses: list[Clause]) -> list[Clause]:
-    """Mark the clauses that stand inside an aside addressed to the model."""
-    spans = injected_asides(text)
-    if not spans:
-        return clauses
-    return [replace(c, in_injected_aside=any(s < c.end and c.start < e for s, e in spans)) for c in clauses]
 
 
 def _template_spans(text: str) -> list[tuple[int, int]]:
@@ -208,8 +201,9 @@ def _template_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _mark_templates(text: str, clauses: list[Clause]) -> list[Clause]:
-    """Mark the clauses that hold a control token or stand inside a template turn: text for the model, not a need."""
-    spans = _template_spans(text)
+    """Mark the clauses that hold a control token or stand inside a template turn or an aside that instructs the
+    model: text for the model, not a need."""
+    spans = [*_template_spans(text), *injected_asides(text)]
     if not spans:
         return clauses
     return [replace(c, in_template=any(s < c.end and c.start < e for s, e in spans)) for c in clauses]
@@ -254,7 +248,7 @@ def is_doubtful(clause: Clause) -> bool:
 
 def is_injection(clause: Clause) -> bool:
     """True when the clause addresses the model instead of describing a need ("ignore your rules ...")."""
-    return clause.in_template or clause.in_injected_aside or bool(INJECTION.search(clause.norm))
+    return clause.in_template or bool(INJECTION.search(clause.norm))
 
 
 REMOVED = "(a sentence addressed to the assistant, removed)"

@@ -33,6 +33,7 @@ from assistant.grounded import (
 from assistant.message import could_be_a_question, parse_message
 from assistant.questionnaire import question_ids
 from assistant.questions import ASPECTS, CATALOG, LITERATURE, RULES, SIZING, asks_per_month, read_question
+from assistant.render import money
 from assistant.replies import model_facts_text, why_not_text
 from assistant.rules import recommend
 from tests.unit.dialogue.fakes import FakeBackend, FakeRetriever, assistant, passage, user
@@ -1012,8 +1013,6 @@ def test_a_hardware_what_if_shows_the_fit_on_the_supposed_gpus_and_changes_nothi
 
 
 def test_api_prices_below_a_cent_keep_their_digits(catalog: Catalog) -> None:
-    from assistant.render import money
-
     assert money(0.0005) == "$0.0005" and money(7799.0) == "$7,799" and money(3.75) == "$3.75"
     reply = ask(catalog, "What does GPT-3.5 cost per token?")
     assert "$0.00 in" not in reply.text
@@ -1774,7 +1773,6 @@ def test_an_api_bill_is_priced_from_the_workload_the_message_states_before_the_q
     reply = ask(catalog, message)
     assert reply.answer is not None and reply.answer["source"] == "sizing"
     # 500 x 2,000 tokens a day x 30.42 days, half of them written, at the catalog's GPT-4 prices
-    from assistant.render import money
     from assistant.sizing import DAYS_PER_MONTH
 
     price = catalog.api_prices["gpt-4"]
@@ -1785,8 +1783,6 @@ def test_an_api_bill_is_priced_from_the_workload_the_message_states_before_the_q
 
 
 def test_a_what_if_that_rents_gpus_says_what_they_cost_a_month(catalog: Catalog) -> None:
-    from assistant.render import money
-
     hourly = next(r.usd_per_hour for r in catalog.rental_rates if r.basis == "gpu_type" and r.key == "H100")
     reply = ask(catalog, "What if we just rent a single H100 around the clock instead, what's that per month?")
     assert f"{money(hourly * 730)} a month" in reply.text
@@ -2242,8 +2238,6 @@ def test_an_abbreviation_does_not_end_the_question() -> None:
 
 def test_a_question_about_two_gpus_answers_for_each(catalog: Catalog) -> None:
     # follow-ups holdout 31: the A40 named second got no line
-    from assistant.render import money
-
     reply = ask(
         catalog,
         "For the ward server we're torn between an RTX A6000 and an A40, both 48 GB. What purchase price and "
@@ -2278,8 +2272,6 @@ def test_which_models_on_the_list_carry_a_star_is_answered_from_the_recommendati
 
 def test_a_price_or_power_asked_is_shown_whatever_the_deployment(catalog: Catalog) -> None:
     # follow-ups holdout 31: in the cloud, a question asking the power and the purchase price got neither
-    from assistant.render import money
-
     need = user(
         "Hospitalist: draft discharge letters from text notes, text out. De-identified data may be shared and we "
         "run it in the cloud."
