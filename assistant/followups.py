@@ -165,13 +165,32 @@ def find_model_mentions(catalog: Catalog, text: str) -> tuple[ModelMention, ...]
             models = keys.get(squash_name(phrase)) or _family_named(catalog, phrase, width)
             if models and not (width == 1 and len(squash_name(phrase)) < 3 and not any(c.isdigit() for c in phrase)):
                 after = tokens[i + width] if i + width < len(tokens) else ""
-                if not _another_version(keys, phrase, after):  # "Gemini 2.5 Pro" is not the catalog's Gemini
-                    found.append(ModelMention(phrase, models))
+                sized = _of_the_size(catalog, phrase, models, after)  # "Llama 3.1" + "8B"
+                if not _another_version(keys, phrase, after) and sized != ():  # "Gemini 2.5 Pro" is not Gemini
+                    found.append(ModelMention(phrase, sized or models))
                 i += width
                 break
         else:
             i += 1
     return tuple(found)
+
+
+_SIZE = re.compile(r"\d{1,4}(?:\.\d{1,2})?[bm]", re.IGNORECASE)
+
+
+def _of_the_size(catalog: Catalog, phrase: str, models: tuple[Model, ...], after: str) -> tuple[Model, ...] | None:
+    """The catalog entries of the size written right after a name ("Llama 3.1" + "8B": LLaMA-3.1-Instruct-8B, not
+    the LLaMA3.1 rows of 70B and 405B); () when the catalog holds the name in no such size; None when no size
+    follows."""
+    if not _SIZE.fullmatch(after):
+        return None
+    size, family = after.casefold(), squash_name(phrase)
+    same = tuple(m for m in models if squash_name(m.label).endswith(size))
+    if same or any(not any(ch.isdigit() for ch in squash_name(m.label).removeprefix(family)) for m in models):
+        return same or None  # (a name whose rows give no size, "LLaMA2", is the name however sized)
+    return tuple(
+        m for m in catalog.models if squash_name(m.label).startswith(family) and squash_name(m.label).endswith(size)
+    )
 
 
 # What continues a catalog name into another version of it: "gpt-4.1", "claude-3.7", "gpt-4-turbo"

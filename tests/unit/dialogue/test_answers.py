@@ -2282,3 +2282,14 @@ def test_a_price_or_power_asked_is_shown_whatever_the_deployment(catalog: Catalo
     answer = respond(catalog, [need, assistant(cloud.text), user(question)]).text
     phase = catalog.model("llama-7b").phases["fine_tuning"]
     assert f"power {phase.power_w_total:,.0f} W" in answer and money(phase.purchase_usd_total or 0) in answer
+
+
+def test_a_size_written_after_a_name_picks_that_size(catalog: Catalog) -> None:
+    # found trying the API: "Llama 3.1 8B" was sized as the catalog's LLaMA3.1 70B row
+    from assistant.followups import find_model_mentions
+
+    assert [m.id for m in find_model_mentions(catalog, "Llama 3.1 8B at 4-bit")[0].models] == ["llama-3-1-instruct-8b"]
+    assert find_model_mentions(catalog, "Llama 3.1 13B") == ()  # a size the catalog does not hold names nothing
+    reply = ask(catalog, "How much memory would Llama 3.1 8B need at 4-bit for 12 users at 8k tokens each?")
+    assert reply.answer is not None and reply.answer["source"] == "sizing"
+    assert "8B in awq" in reply.text and "70B" not in reply.text
