@@ -271,7 +271,7 @@ _LEFT_OUT = re.compile(
 _ANY_OF_THEM = re.compile(
     r"\b(?:which|any|anyone|none|how many|alguno?s?|alguna?s?|ningun[oa]?|cual\w{0,3}|cuant[oa]s|welche\w{0,2}|"
     r"irgendein\w{0,2}|eine[rs]? der|keine\w{0,2}|wie ?viele|lequel|lesquels|aucun|quali?|nessun\w{0,2}|quais?|"
-    r"algum\w{0,2}|welke|enige)\b"
+    r"algum\w{0,2}|welke|enige|un(?:e)? (?:de ces|des)|quel\w{0,3}|uno dei|qualcun[oa]|een van)\b"
 )
 _WHICH_MODELS = re.compile(
     r"\b(?:which|what|cuales?|que|welche\w*|quel\w*|qual[ie]?|quais|welke|models?|modelos?|modell[ei]?|modeles)\b"

@@ -2255,6 +2255,7 @@ def test_a_question_about_two_gpus_answers_for_each(catalog: Catalog) -> None:
         "Of the models on my list, does any of them have a star?",
         "¿Alguno lleva estrella?",
         "Hat eines der Modelle einen Stern?",
+        "Est-ce qu'un de ces modèles a une étoile ?",
     ],
 )
 def test_which_models_on_the_list_carry_a_star_is_answered_from_the_recommendation(
