@@ -5,6 +5,7 @@ with their numbers). Before its text reaches a user, ``problems`` checks it agai
 
 - a citation ``[n]`` must number one of the reply's citations; ``[key]`` must be a retrieved key;
 - every number must occur in the facts (thousands separators and decimal commas are both tried);
+- a score on a scale ("0 out of 5") must occur in the facts as one, not only its numbers apart;
 - every catalog model name, and every token that looks like a model name (letters with digits such as
   "Foo-13B", inner capitals such as "MediGenius", or capitals such as "GPTX"), must occur in the facts;
 - every link must be an http(s) URL that occurs in the facts;
@@ -34,6 +35,7 @@ COMMON_ACRONYMS = frozenset(
 )  # fmt: skip
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+_RATIO = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s+out\s+of\s+\d+(?:[.,]\d+)?", re.IGNORECASE)
 _CITATION = re.compile(r"\[([^\[\]]{1,80})\](?!\()")
 # Bounded and without lazy repeats, so that text with many "](" and no ")" stays linear.
 _LINK = re.compile(r"\]\(([^\s)]{1,500})\)|(https?://[^\s)>\]]{1,500})")
@@ -126,6 +128,10 @@ def problems(prose: str, facts: Facts, catalog: Catalog) -> tuple[str, ...]:
     for match in _NUMBER.finditer(outside):
         if not number_values(match.group(0)) & allowed_numbers:
             found.append(f"number {match.group(0)}")
+    for match in _RATIO.finditer(outside):
+        # a score on a scale ("a star rating of 0 out of 5") must be the facts' own: each number alone may be there
+        if " ".join(match.group(0).split()).casefold() not in " ".join(facts.text.split()).casefold():
+            found.append(f"score {match.group(0)}")
     lowered = outside.casefold()
     for name in _catalog_names(catalog):
         folded = name.casefold()

@@ -111,6 +111,10 @@ def test_guard_unit_checks() -> None:
     assert problems("RaDialog-7B needs one A40 with 48 GB and costs $7,799 [1], [2].", facts, catalog) == ()
     assert problems("It costs 7.799 USD [k1].", facts, catalog) == ()
     assert problems("It needs 2 GPUs.", facts, catalog) == ("number 2",)
+    # found trying the API: "BERT, which has a star rating of 0 out of 5" (each number is somewhere in the facts)
+    rated = Facts(text="BERT: used 5 times, reported best 0 times.", citations=0, keys=frozenset())
+    assert problems("BERT has a star rating of 0 out of 5.", rated, catalog) == ("score 0 out of 5",)
+    assert problems("BERT was used 5 times.", rated, catalog) == ()
     assert problems("See [3].", facts, catalog) == ("citation [3]",)
     assert "model GPT-4" in problems("GPT-4 is better.", facts, catalog)
     assert number_values("3,75") >= {"3.75"}
