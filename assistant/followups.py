@@ -186,9 +186,7 @@ def _of_the_size(catalog: Catalog, phrase: str, models: tuple[Model, ...], after
         return None
     size, family = after.casefold(), squash_name(phrase)
     same = tuple(m for m in models if squash_name(m.label).endswith(size))
-    if same or any(not any(ch.isdigit() for ch in squash_name(m.label).removeprefix(family)) for m in models):
-        return same or None  # (a name whose rows give no size, "LLaMA2", is the name however sized)
-    return tuple(
+    return same or tuple(
         m for m in catalog.models if squash_name(m.label).startswith(family) and squash_name(m.label).endswith(size)
     )
 

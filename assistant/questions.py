@@ -366,12 +366,8 @@ def _top_model(catalog: Catalog, rec: Recommendation | None, position: int = 1) 
 
 
 def _gpu_asked(catalog: Catalog, text: str) -> GpuType | None:
-    """The GPU type a question names, if any (the sizing facts' names as people write them)."""
-    facts = catalog.sizing_facts
-    if facts is None:
-        return None
-    named = read_situation(text, facts.gpus).gpus
-    return next((g for g in facts.gpus if named is not None and g.key == named.key), None)
+    """The first GPU type a question names, if any (the sizing facts' names as people write them)."""
+    return next(iter(_gpus_asked(catalog, text)), None)
 
 
 def _gpus_asked(catalog: Catalog, text: str) -> tuple[GpuType, ...]:
@@ -379,7 +375,8 @@ def _gpus_asked(catalog: Catalog, text: str) -> tuple[GpuType, ...]:
     facts = catalog.sizing_facts
     if facts is None:
         return ()
-    return tuple(g for key in gpu_keys_named(text, facts.gpus) for g in facts.gpus if g.key == key)
+    by_key = {g.key: g for g in facts.gpus}
+    return tuple(by_key[key] for key in gpu_keys_named(text, facts.gpus))
 
 
 def _fit_of_the_sizing_before(catalog: Catalog, text: str, previous: str) -> bool:

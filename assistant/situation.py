@@ -512,6 +512,8 @@ def _read_gpus(text: str, gpus: Sequence[GpuType]) -> tuple[Gpus, str] | None:
 
 def gpu_keys_named(text: str, gpus: Sequence[GpuType]) -> list[str]:
     """The keys of every GPU type the text names, in order, each once ("an RTX A6000 and an A40")."""
+    if not gpus or not _may_name_gpu(text, tuple(gpus)):
+        return []
     return list(dict.fromkeys(found.key for found, _quote in _gpus_in(text, gpus) if found.key))
 
 
