@@ -107,6 +107,8 @@ def _query(text: str, context: str, model: str, situation: Situation | None, ask
     )
 
 
+# the people a sizing question asks for: "for 3 pharmacists", "for our 12 radiologists"
+_FOR_PEOPLE = re.compile(r"\b(?:for|para|fur|pour|per) (?:our |the |my |nuestros |unsere |nos )?\d{1,5} [a-z]")
 # "only 30% of those tokens were generated output", "70 % input": the share of a request's tokens written
 _SHARE_WRITTEN = re.compile(
     r"(?P<n>\d{1,3}(?:[.,]\d+)?)\s?%(?:\s(?:of\s)?(?:\w+\s){0,3}?tokens?)?\s(?:\w+\s){0,2}?"
@@ -190,8 +192,11 @@ def sizing_answer(
     for sentence in sentences(context):
         situation = (situation or Situation()).updated(read_situation(sentence, gpus))
     asked = read_situation(text, gpus)
-    if asked.users is None and context and (situation or Situation()).users is not None:
-        # "And with 20 nurses?" goes on from a question that said how many at once: its people are a load too
+    if asked.users is None and (
+        (context and (situation or Situation()).users is not None) or _FOR_PEOPLE.search(normalize(text))
+    ):
+        # "And with 20 nurses?" goes on from a question that said how many at once, and "would it fit ... for 3
+        # pharmacists?" asks for a load: their people are users at once (a statement's "200 clinicians" is not)
         asked = asked.updated(Situation(users=read_situation(f"{text} at once", gpus).users))
     whole = f"{context} {text}".strip()
     key = named or (model.id if model is not None else "")

@@ -2294,3 +2294,10 @@ def test_a_size_written_after_a_name_picks_that_size(catalog: Catalog) -> None:
     reply = ask(catalog, "How much memory would Llama 3.1 8B need at 4-bit for 12 users at 8k tokens each?")
     assert reply.answer is not None and reply.answer["source"] == "sizing"
     assert "8B in awq" in reply.text and "70B" not in reply.text
+
+
+def test_the_people_a_sizing_question_is_for_are_its_load(catalog: Catalog) -> None:
+    # found trying the API: "would the top one fit on our 4090 at 4-bit for 3 pharmacists?" was sized for 1 user
+    assert "3 users at once" in ask(catalog, "Would the top one fit on an RTX 4090 at 4-bit for 3 pharmacists?").text
+    # a statement's head count is no load (the users at once are asked for instead)
+    assert "1 user at a time" in ask(catalog, "How much memory would Mistral 7B need? We have 200 clinicians.").text
